@@ -1,0 +1,57 @@
+# SalonBook: `make run` for the app on its embedded defaults, `make test` for the suite.
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PASSWORD ?= salonbook-demo
+TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
+
+.PHONY: install run test test-sqlite test-postgres check-deploy clean
+
+$(BIN)/.installed: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py seed_demo --password $(PASSWORD)
+	@echo ""
+	@echo "  SalonBook is starting on http://$(HOST):$(PORT)/"
+	@echo "    staff pages  http://$(HOST):$(PORT)/staff/   (staff / $(PASSWORD))"
+	@echo "    API docs     http://$(HOST):$(PORT)/api/docs/"
+	@echo "    admin        http://$(HOST):$(PORT)/admin/   (admin / $(PASSWORD))"
+	@echo ""
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+# The whole suite: on SQLite with a local-memory cache, then again on
+# PostgreSQL + Redis. Without them the second run is skipped, unless
+# REQUIRE_SERVICES=1 (CI), where it must run.
+test: test-sqlite test-postgres
+
+test-sqlite: install
+	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(BIN)/pytest $(PYTEST_ARGS)
+
+test-postgres: install
+	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect('$(TEST_DATABASE_URL)', connect_timeout=2).close()" 2>/dev/null; then \
+		DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
+			$(BIN)/pytest $(PYTEST_ARGS); \
+	elif [ "$$REQUIRE_SERVICES" = "1" ]; then \
+		echo "PostgreSQL at $(TEST_DATABASE_URL) is required but not reachable" >&2; exit 1; \
+	else \
+		echo "Skipping the PostgreSQL + Redis run: PostgreSQL not reachable at $(TEST_DATABASE_URL)"; \
+	fi
+
+check-deploy: install
+	DEBUG=false SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))") \
+		REDIS_URL=$(TEST_REDIS_URL) ALLOWED_HOSTS=salonbook.example.com \
+		$(BIN)/python manage.py check --deploy --fail-level WARNING
+
+clean:
+	rm -rf $(VENV) var staticfiles

@@ -1,0 +1,195 @@
+from __future__ import annotations
+
+import base64
+import hmac
+import secrets
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django_fsm import FSMField, transition
+
+from salons.models import Salon, Service, StaffMember
+from slots.models import Slot
+
+
+def new_reference() -> str:
+    """128 random bits, base32: unguessable, and easy to read out on the phone."""
+    return base64.b32encode(secrets.token_bytes(16)).decode().rstrip("=").lower()
+
+
+def new_manage_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def has_started(booking: Booking) -> bool:
+    return timezone.now() >= booking.start
+
+
+class Booking(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending"
+        CONFIRMED = "confirmed", "Confirmed"
+        CANCELLED = "cancelled", "Cancelled"
+        COMPLETED = "completed", "Completed"
+        NO_SHOW = "no_show", "No-show"
+
+    ACTIVE_STATUSES = (Status.PENDING, Status.CONFIRMED)
+
+    reference = models.CharField(max_length=32, unique=True, default=new_reference, editable=False)
+    manage_token = models.CharField(max_length=64, default=new_manage_token, editable=False)
+
+    salon = models.ForeignKey(Salon, on_delete=models.PROTECT, related_name="bookings")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings")
+    staff_member = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="bookings")
+    start = models.DateTimeField()
+    end = models.DateTimeField(help_text="End of the service itself")
+    held_until = models.DateTimeField(help_text="End of the last slot held: the service, its buffer, rounded to slots")
+    slots = models.ManyToManyField(Slot, through="BookingSlot", related_name="+")
+
+    customer_name = models.CharField(max_length=120)
+    customer_phone = models.CharField(max_length=20, help_text="E.164")
+    customer_email = models.EmailField(blank=True)
+
+    status = FSMField(choices=Status.choices, default=Status.PENDING, protected=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["start"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="booking_start_before_end"),
+            models.CheckConstraint(condition=models.Q(end__lte=models.F("held_until")), name="booking_end_within_hold"),
+        ]
+        indexes = [
+            models.Index(fields=["salon", "start"], name="booking_salon_start"),
+            models.Index(fields=["staff_member", "start"], name="booking_staff_start"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.reference} {self.start:%Y-%m-%d %H:%M}Z {self.status}"
+
+    def __repr__(self) -> str:
+        # Never the token, the phone or the email: reprs end up in logs.
+        return f"<Booking {self.pk} {self.reference} {self.status}>"
+
+    def token_matches(self, token: str | None) -> bool:
+        """Constant-time check of a customer's manage token."""
+        return bool(token) and hmac.compare_digest(self.manage_token.encode(), str(token).encode())
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in self.ACTIVE_STATUSES
+
+    @property
+    def local_start(self):
+        return timezone.localtime(self.start, self.salon.tz)
+
+    @transition(field=status, source=Status.PENDING, target=Status.CONFIRMED)
+    def confirm(self) -> None:
+        pass
+
+    @transition(field=status, source=[Status.PENDING, Status.CONFIRMED], target=Status.CANCELLED)
+    def cancel(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.CONFIRMED, target=Status.COMPLETED, conditions=[has_started])
+    def complete(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.CONFIRMED, target=Status.NO_SHOW, conditions=[has_started])
+    def no_show(self) -> None:
+        pass
+
+
+class BookingSlot(models.Model):
+    """A slot a booking holds right now. Released holds are deleted; the
+    booking keeps its times and its history, so nothing is lost."""
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="holds")
+    # One row per slot at most: the database itself refuses a second holder.
+    slot = models.OneToOneField(Slot, on_delete=models.PROTECT, related_name="hold")
+
+    def __str__(self) -> str:
+        return f"{self.booking_id} holds {self.slot_id}"
+
+
+class BookingStatusChange(models.Model):
+    class Actor(models.TextChoices):
+        CUSTOMER = "customer", "Customer"
+        STAFF = "staff", "Staff"
+        SYSTEM = "system", "System"
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="history")
+    from_status = models.CharField(max_length=20, blank=True, help_text="Empty when the booking was created")
+    to_status = models.CharField(max_length=20)
+    changed_at = models.DateTimeField(default=timezone.now)
+    actor = models.CharField(max_length=10, choices=Actor.choices)
+    actor_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["changed_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.from_status or 'new'} -> {self.to_status} by {self.actor}"
+
+
+class Reminder(models.Model):
+    """An outbox row: one message to send before an appointment."""
+
+    class Status(models.TextChoices):
+        SCHEDULED = "scheduled", "Scheduled"
+        SENDING = "sending", "Sending"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Failed"
+        CANCELLED = "cancelled", "Cancelled"
+        EXPIRED = "expired", "Expired"
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="reminders")
+    kind = models.CharField(max_length=20, help_text="e.g. 24h or 2h before")
+    due_at = models.DateTimeField()
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    provider_message_id = models.CharField(max_length=200, blank=True)
+    claim_token = models.UUIDField(null=True, blank=True, editable=False)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at"]
+        constraints = [models.UniqueConstraint(fields=["booking", "kind"], name="reminder_once_per_kind")]
+        indexes = [models.Index(fields=["status", "due_at"], name="reminder_status_due")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} reminder for {self.booking_id} ({self.status})"
+
+
+class IdempotencyKey(models.Model):
+    """The first answer to a POST sent with an ``Idempotency-Key`` header.
+
+    Kept in the database, not the cache, so a retry during a Redis outage
+    still finds it.
+    """
+
+    key = models.CharField(max_length=255)
+    scope = models.CharField(max_length=100, help_text="Endpoint the key was used on")
+    request_fingerprint = models.CharField(max_length=64)
+    response_status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.JSONField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key"], name="idempotency_key_unique")]
+        indexes = [models.Index(fields=["created_at"], name="idempotency_created")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

@@ -1,0 +1,321 @@
+"""Every change to a booking. Each service validates, locks, re-checks, writes,
+records the status change in the history, and sends its event after commit."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_fsm import can_proceed
+
+from bookings import signals
+from bookings.models import Booking, BookingSlot, BookingStatusChange
+from salonbook.errors import (
+    CancellationClosed,
+    InvalidInput,
+    InvalidTransition,
+    OutsideBookingWindow,
+    SlotUnavailable,
+)
+from salonbook.events import send_on_commit
+from salons.models import Salon, Service, StaffMember
+from salons.phones import normalize_phone, region_of
+from slots.models import Slot
+from slots.services import slots_release, slots_take
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who asks for a change: recorded in the history, and it decides the rules
+    (a customer's cancellation has a cut-off, staff's has not)."""
+
+    kind: str
+    user: AbstractBaseUser | None = None
+
+    @classmethod
+    def customer(cls) -> Actor:
+        return cls(BookingStatusChange.Actor.CUSTOMER)
+
+    @classmethod
+    def staff(cls, user: AbstractBaseUser | None) -> Actor:
+        return cls(BookingStatusChange.Actor.STAFF, user)
+
+    @classmethod
+    def system(cls) -> Actor:
+        return cls(BookingStatusChange.Actor.SYSTEM)
+
+    @property
+    def is_customer(self) -> bool:
+        return self.kind == BookingStatusChange.Actor.CUSTOMER
+
+
+def allowed_moves(booking: Booking) -> list[str]:
+    """The state machine's moves open to this booking right now."""
+    return sorted(t.name for t in booking.get_available_status_transitions())
+
+
+# --- Validation ---------------------------------------------------------------------
+
+
+def _check_customer(*, salon: Salon, name: str, phone: str, email: str) -> tuple[str, str, str]:
+    errors: dict[str, list[str]] = {}
+    name = (name or "").strip()
+    if not name:
+        errors["customer_name"] = ["Enter the customer's name."]
+    elif len(name) > 120:
+        errors["customer_name"] = ["Use at most 120 characters."]
+    try:
+        phone = normalize_phone(phone, default_region=region_of(salon.whatsapp_phone) or "GB")
+    except ValueError as exc:
+        errors["customer_phone"] = [str(exc)]
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            errors["customer_email"] = ["Enter a valid email address."]
+    if errors:
+        raise InvalidInput(details=errors)
+    return name, phone, email
+
+
+def _check_bookable(
+    *, salon: Salon, service: Service, staff_member: StaffMember, start: dt.datetime, now: dt.datetime
+) -> None:
+    """The rules a start must meet: the same ones availability applies."""
+    errors: dict[str, list[str]] = {}
+    if service.salon_id != salon.pk or not service.is_active:
+        errors["service"] = ["This salon does not offer that service."]
+    if staff_member.salon_id != salon.pk or not staff_member.is_active:
+        errors["staff"] = ["This staff member does not work at this salon."]
+    elif "service" not in errors and not staff_member.services.filter(pk=service.pk).exists():
+        errors["staff"] = ["This staff member does not do that service."]
+    if timezone.is_naive(start):
+        errors["start"] = ["Give the time with its UTC offset, e.g. 2030-05-01T10:00:00+01:00."]
+    elif start <= now:
+        errors["start"] = ["That time has already passed."]
+    if errors:
+        raise InvalidInput(details=errors)
+    if start > salon.booking_window_closes(now):
+        raise OutsideBookingWindow(
+            f"{salon.name} takes bookings up to {salon.booking_window_days} days ahead.",
+            details={"start": [f"Choose a time within {salon.booking_window_days} days."]},
+        )
+
+
+def _record(booking: Booking, from_status: str, actor: Actor, note: str = "") -> None:
+    BookingStatusChange.objects.create(
+        booking=booking,
+        from_status=from_status,
+        to_status=booking.status,
+        actor=actor.kind,
+        actor_user=actor.user if actor.user is not None and actor.user.is_authenticated else None,
+        note=note[:200],
+    )
+
+
+def _take_slots(booking: Booking, *, start: dt.datetime) -> list[Slot]:
+    """Lock and book the slots ``booking`` needs from ``start``; set its times.
+
+    The lock on the slots is what orders racing requests for the same time.
+    """
+    slots = slots_take(
+        salon=booking.salon, staff_member=booking.staff_member, start=start, busy=booking.service.busy_time
+    )
+    booking.start = start
+    booking.end = start + booking.service.duration
+    booking.held_until = slots[-1].end
+    return slots
+
+
+def _hold(booking: Booking, slots: list[Slot]) -> None:
+    BookingSlot.objects.bulk_create([BookingSlot(booking=booking, slot=slot) for slot in slots])
+
+
+def _release(booking: Booking) -> None:
+    slot_ids = list(booking.holds.values_list("slot_id", flat=True))
+    booking.holds.all().delete()
+    slots_release(salon=booking.salon, slot_ids=slot_ids)
+
+
+# --- Services -----------------------------------------------------------------------
+
+
+def booking_create(
+    *,
+    salon: Salon,
+    service: Service,
+    staff_member: StaffMember,
+    start: dt.datetime,
+    customer_name: str,
+    customer_phone: str,
+    customer_email: str = "",
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Book ``service`` with ``staff_member`` at ``start``.
+
+    Holds every consecutive slot that the service and its buffer need, all or
+    none. Confirms at once when the salon auto-confirms. Raises
+    ``InvalidInput``, ``OutsideBookingWindow`` or ``SlotUnavailable``; the
+    database's own constraints are the last guard against a double booking.
+    """
+    actor = actor or Actor.customer()
+    now = now or timezone.now()
+    name, phone, email = _check_customer(salon=salon, name=customer_name, phone=customer_phone, email=customer_email)
+    _check_bookable(salon=salon, service=service, staff_member=staff_member, start=start, now=now)
+    try:
+        with transaction.atomic():
+            booking = Booking(
+                salon=salon,
+                service=service,
+                staff_member=staff_member,
+                customer_name=name,
+                customer_phone=phone,
+                customer_email=email,
+            )
+            slots = _take_slots(booking, start=start)
+            booking.save()
+            _hold(booking, slots)
+            _record(booking, "", actor)
+            send_on_commit(signals.booking_created, sender=Booking, booking=booking, actor=actor.kind)
+            if salon.auto_confirm:
+                booking.confirm()
+                booking.save(update_fields=["status", "updated_at"])
+                _record(booking, Booking.Status.PENDING, Actor.system(), "confirmed automatically")
+                send_on_commit(signals.booking_confirmed, sender=Booking, booking=booking, actor="system")
+    except IntegrityError:
+        # Another request won the slot between our read and our write.
+        raise SlotUnavailable() from None
+    return booking
+
+
+def _locked(booking: Booking) -> Booking:
+    return (
+        Booking.objects.select_for_update(of=("self",))
+        .select_related("salon", "service", "staff_member")
+        .get(pk=booking.pk)
+    )
+
+
+def _refuse(booking: Booking, move: str, message: str | None = None) -> InvalidTransition:
+    return InvalidTransition(
+        message or f"A {booking.get_status_display().lower()} booking cannot {move.replace('_', ' ')}.",
+        details={"status": booking.status, "allowed": allowed_moves(booking)},
+    )
+
+
+def _transition(booking: Booking, *, move: str, target: str, signal, actor: Actor, note: str = "") -> Booking:
+    with transaction.atomic():
+        locked = _locked(booking)
+        if locked.status == target:
+            return locked  # already done: a retry is harmless
+        method = getattr(locked, move)
+        if not can_proceed(method):
+            if move in ("complete", "no_show") and locked.status == Booking.Status.CONFIRMED:
+                raise _refuse(locked, move, "This can only be recorded once the appointment has started.")
+            raise _refuse(locked, move)
+        from_status = locked.status
+        method()
+        locked.save(update_fields=["status", "updated_at"])
+        _record(locked, from_status, actor, note)
+        send_on_commit(signal, sender=Booking, booking=locked, actor=actor.kind)
+    return locked
+
+
+def booking_confirm(*, booking: Booking, actor: Actor) -> Booking:
+    """Staff accept a pending booking."""
+    return _transition(
+        booking, move="confirm", target=Booking.Status.CONFIRMED, signal=signals.booking_confirmed, actor=actor
+    )
+
+
+def booking_complete(*, booking: Booking, actor: Actor) -> Booking:
+    """Staff record that the appointment took place (only once it has started)."""
+    return _transition(
+        booking, move="complete", target=Booking.Status.COMPLETED, signal=signals.booking_completed, actor=actor
+    )
+
+
+def booking_mark_no_show(*, booking: Booking, actor: Actor) -> Booking:
+    """Staff record that the customer did not come (only once it has started)."""
+    return _transition(
+        booking, move="no_show", target=Booking.Status.NO_SHOW, signal=signals.booking_no_show, actor=actor
+    )
+
+
+def booking_cancel(*, booking: Booking, actor: Actor, reason: str = "", now: dt.datetime | None = None) -> Booking:
+    """Cancel and free the slots.
+
+    A customer may cancel until the salon's cut-off before the start; staff
+    until the start itself. Cancelling a cancelled booking does nothing.
+    """
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked(booking)
+        if locked.status == Booking.Status.CANCELLED:
+            return locked
+        if not can_proceed(locked.cancel):
+            raise _refuse(locked, "cancel")
+        if actor.is_customer and now >= locked.salon.cancellation_closes(locked.start):
+            raise CancellationClosed(
+                f"Online cancellation closes {locked.salon.cancellation_cutoff_hours} hours before the appointment; "
+                f"please contact {locked.salon.name}.",
+                details={"cancellable_until": locked.salon.cancellation_closes(locked.start).isoformat()},
+            )
+        if now >= locked.start:
+            raise _refuse(locked, "cancel", "This appointment has already started and can no longer be cancelled.")
+        from_status = locked.status
+        locked.cancel()
+        locked.save(update_fields=["status", "updated_at"])
+        _release(locked)
+        _record(locked, from_status, actor, reason)
+        send_on_commit(signals.booking_cancelled, sender=Booking, booking=locked, actor=actor.kind)
+    return locked
+
+
+def booking_reschedule(
+    *,
+    booking: Booking,
+    start: dt.datetime,
+    staff_member: StaffMember | None = None,
+    actor: Actor,
+    now: dt.datetime | None = None,
+) -> Booking:
+    """Move a booking to new slots, atomically: it ends up either wholly at the
+    new time or untouched at the old one. The status does not change."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _locked(booking)
+        if not locked.is_active:
+            raise _refuse(locked, "reschedule", f"A {locked.get_status_display().lower()} booking cannot be moved.")
+        if actor.is_customer and now >= locked.salon.cancellation_closes(locked.start):
+            raise CancellationClosed(
+                f"Online changes close {locked.salon.cancellation_cutoff_hours} hours before the appointment; "
+                f"please contact {locked.salon.name}.",
+                details={"cancellable_until": locked.salon.cancellation_closes(locked.start).isoformat()},
+            )
+        target_staff = staff_member or locked.staff_member
+        _check_bookable(salon=locked.salon, service=locked.service, staff_member=target_staff, start=start, now=now)
+        if start == locked.start and target_staff.pk == locked.staff_member_id:
+            return locked
+        previous_start = locked.start
+        try:
+            with transaction.atomic():
+                _release(locked)
+                locked.staff_member = target_staff
+                slots = _take_slots(locked, start=start)
+                locked.save(update_fields=["staff_member", "start", "end", "held_until", "updated_at"])
+                _hold(locked, slots)
+        except IntegrityError:
+            raise SlotUnavailable() from None
+        _record(locked, locked.status, actor, f"moved from {previous_start.isoformat()}")
+        send_on_commit(
+            signals.booking_rescheduled, sender=Booking, booking=locked, actor=actor.kind, previous_start=previous_start
+        )
+    return locked

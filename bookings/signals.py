@@ -1,0 +1,35 @@
+"""Events of the bookings app, sent after commit by ``bookings.services``.
+
+Every booking event has the same arguments: ``booking`` (the Booking, as
+committed) and ``actor`` (``"customer"``, ``"staff"`` or ``"system"``).
+``booking_rescheduled`` also has ``previous_start`` (datetime, UTC).
+"""
+
+from salonbook.events import NamedSignal
+
+booking_created = NamedSignal("booking_created")
+"""A booking was made (status pending, or confirmed when the salon auto-confirms)."""
+
+booking_confirmed = NamedSignal("booking_confirmed")
+"""A pending booking was confirmed, by staff or automatically."""
+
+booking_cancelled = NamedSignal("booking_cancelled")
+"""A booking was cancelled and its slots released."""
+
+booking_completed = NamedSignal("booking_completed")
+"""Staff marked the appointment done."""
+
+booking_no_show = NamedSignal("booking_no_show")
+"""Staff marked that the customer did not come."""
+
+booking_rescheduled = NamedSignal("booking_rescheduled")
+"""A booking moved to new slots; its status is unchanged."""
+
+BOOKING_EVENTS = (
+    booking_created,
+    booking_confirmed,
+    booking_cancelled,
+    booking_completed,
+    booking_no_show,
+    booking_rescheduled,
+)

@@ -1,0 +1,49 @@
+import datetime as dt
+
+from django.utils import timezone
+
+from bookings.models import Booking
+from bookings.services import Actor, booking_create
+from salons.models import Salon, Service, StaffMember
+from slots.services import slots_sync_for_staff
+
+
+def next_local(salon: Salon, *, days: int = 1, at: dt.time = dt.time(10)) -> dt.datetime:
+    """A salon-local time ``days`` from today, as an aware datetime."""
+    day = timezone.localdate(timezone=salon.tz) + dt.timedelta(days=days)
+    return dt.datetime.combine(day, at, tzinfo=salon.tz)
+
+
+def make_booking(
+    *,
+    service: Service,
+    staff_member: StaffMember,
+    start: dt.datetime,
+    name: str = "Ana Silva",
+    phone: str = "+447911123456",
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> Booking:
+    return booking_create(
+        salon=service.salon,
+        service=service,
+        staff_member=staff_member,
+        start=start,
+        customer_name=name,
+        customer_phone=phone,
+        actor=actor or Actor.customer(),
+        now=now,
+    )
+
+
+def make_past_booking(*, service: Service, staff_member: StaffMember, hours_ago: int = 1) -> Booking:
+    """A booking whose appointment started ``hours_ago`` hours ago.
+
+    Slots and the booking are made as if it were a day earlier, so the rules
+    for the future hold when they were made.
+    """
+    earlier = timezone.now() - dt.timedelta(days=1)
+    slots_sync_for_staff(staff_member=staff_member, days=3, now=earlier)
+    start = (timezone.now() - dt.timedelta(hours=hours_ago)).astimezone(service.salon.tz)
+    start = start.replace(minute=0, second=0, microsecond=0)
+    return make_booking(service=service, staff_member=staff_member, start=start, now=earlier)

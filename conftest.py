@@ -1,0 +1,95 @@
+"""Fixtures shared by every app's tests: the people and a ready salon.
+
+Tests that need PostgreSQL or Redis skip without them on a developer's
+machine, and fail in CI, where ``REQUIRE_SERVICES=1`` says they must run.
+"""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+import redis
+from django.db import connection
+from rest_framework.test import APIClient
+
+from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory, UserFactory
+from slots.services import slots_sync_for_staff
+
+REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
+TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _missing(what: str) -> None:
+    if REQUIRE_SERVICES:
+        pytest.fail(f"{what} is required here (REQUIRE_SERVICES=1) but not available")
+    pytest.skip(f"needs {what}")
+
+
+@pytest.fixture
+def postgres_only(db):
+    if connection.vendor != "postgresql":
+        _missing("PostgreSQL (set DATABASE_URL=postgres://...)")
+
+
+@pytest.fixture
+def redis_url() -> str:
+    """A real Redis database for this test, emptied before it runs."""
+    client = redis.Redis.from_url(TEST_REDIS_URL, socket_connect_timeout=0.5)
+    try:
+        client.flushdb()
+    except redis.RedisError:
+        _missing(f"Redis at {TEST_REDIS_URL}")
+    return TEST_REDIS_URL
+
+
+@pytest.fixture
+def salon(db):
+    return SalonFactory()
+
+
+@pytest.fixture
+def service(salon):
+    return ServiceFactory(salon=salon, name="Cut", duration_minutes=30)
+
+
+@pytest.fixture
+def staff_member(salon, service):
+    member = StaffMemberFactory(salon=salon, services=[service])
+    slots_sync_for_staff(staff_member=member, days=7)
+    return member
+
+
+@pytest.fixture
+def customer_client() -> APIClient:
+    return APIClient()
+
+
+@pytest.fixture
+def staff_of_salon(staff_member):
+    """A logged-in-able user who works at ``salon``."""
+    user = UserFactory(username="staff-here")
+    staff_member.user = user
+    staff_member.save(update_fields=["user"])
+    return user
+
+
+@pytest.fixture
+def staff_of_other_salon(db):
+    other = SalonFactory(name="Other Salon")
+    user = UserFactory(username="staff-elsewhere")
+    StaffMemberFactory(salon=other, user=user, hours=False)
+    return user
+
+
+@pytest.fixture(autouse=True)
+def _empty_caches():
+    """Every test starts with empty caches (Redis ones included)."""
+    from django.conf import settings
+    from django.core.cache import caches
+
+    for alias in settings.CACHES:
+        try:
+            caches[alias].clear()
+        except Exception:  # a test that stops Redis cleans up after itself
+            pass

@@ -1,0 +1,177 @@
+from __future__ import annotations
+
+import datetime as dt
+import zoneinfo
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+
+from salons.phones import validate_e164
+
+
+def validate_time_zone(value: str) -> None:
+    if value not in zoneinfo.available_timezones():
+        raise ValidationError(f"{value!r} is not an IANA time zone such as Europe/London.")
+
+
+class Salon(models.Model):
+    name = models.CharField(max_length=120)
+    slug = models.SlugField(max_length=60, unique=True)
+    timezone = models.CharField(
+        max_length=64, default="Europe/London", validators=[validate_time_zone], help_text="IANA time zone"
+    )
+    whatsapp_phone = models.CharField(
+        max_length=20, blank=True, validators=[validate_e164], help_text="E.164, e.g. +447911123456"
+    )
+    address = models.TextField(blank=True)
+
+    # Booking rules.
+    slot_minutes = models.PositiveSmallIntegerField(
+        default=15, validators=[MinValueValidator(5), MaxValueValidator(240)], help_text="Length of one slot"
+    )
+    booking_window_days = models.PositiveSmallIntegerField(
+        default=60, validators=[MinValueValidator(1), MaxValueValidator(365)], help_text="How far ahead customers may book"
+    )
+    cancellation_cutoff_hours = models.PositiveSmallIntegerField(
+        default=24, help_text="Customers may cancel online until this many hours before the start"
+    )
+    auto_confirm = models.BooleanField(default=True, help_text="Confirm new bookings without staff review")
+
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.timezone)
+
+    @property
+    def slot_length(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.slot_minutes)
+
+    def booking_window_closes(self, now: dt.datetime) -> dt.datetime:
+        """The latest start a customer may book at ``now``."""
+        return now + dt.timedelta(days=self.booking_window_days)
+
+    def cancellation_closes(self, start: dt.datetime) -> dt.datetime:
+        """Until when a customer may still cancel a booking starting at ``start``."""
+        return start - dt.timedelta(hours=self.cancellation_cutoff_hours)
+
+
+class Service(models.Model):
+    salon = models.ForeignKey(Salon, on_delete=models.PROTECT, related_name="services")
+    name = models.CharField(max_length=120)
+    duration_minutes = models.PositiveSmallIntegerField(validators=[MinValueValidator(5), MaxValueValidator(600)])
+    buffer_minutes = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(240)], help_text="Clean-up time the staff member stays busy"
+    )
+    price = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["salon", "name"]
+        constraints = [models.UniqueConstraint(fields=["salon", "name"], name="service_unique_name_per_salon")]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.duration_minutes} min)"
+
+    @property
+    def duration(self) -> dt.timedelta:
+        return dt.timedelta(minutes=self.duration_minutes)
+
+    @property
+    def busy_time(self) -> dt.timedelta:
+        """How long the staff member is taken: the service plus its clean-up."""
+        return dt.timedelta(minutes=self.duration_minutes + self.buffer_minutes)
+
+
+class StaffMember(models.Model):
+    salon = models.ForeignKey(Salon, on_delete=models.PROTECT, related_name="staff")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="staff_member",
+        help_text="Login for the staff pages and API",
+    )
+    name = models.CharField(max_length=120)
+    services = models.ManyToManyField(Service, related_name="staff", blank=True)
+    is_active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["salon", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WorkingHours(models.Model):
+    """One weekday's hours for a staff member, with an optional break."""
+
+    class Weekday(models.IntegerChoices):
+        MONDAY = 0
+        TUESDAY = 1
+        WEDNESDAY = 2
+        THURSDAY = 3
+        FRIDAY = 4
+        SATURDAY = 5
+        SUNDAY = 6
+
+    staff_member = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="working_hours")
+    weekday = models.PositiveSmallIntegerField(choices=Weekday.choices)
+    start_time = models.TimeField()
+    end_time = models.TimeField()
+    break_start = models.TimeField(null=True, blank=True)
+    break_end = models.TimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["staff_member", "weekday"]
+        verbose_name_plural = "working hours"
+        constraints = [
+            models.UniqueConstraint(fields=["staff_member", "weekday"], name="working_hours_one_per_weekday"),
+            models.CheckConstraint(condition=models.Q(start_time__lt=models.F("end_time")), name="working_hours_start_before_end"),
+        ]
+
+    def __str__(self) -> str:
+        hours = f"{self.get_weekday_display()} {self.start_time:%H:%M}-{self.end_time:%H:%M}"
+        if self.break_start and self.break_end:
+            hours += f" (break {self.break_start:%H:%M}-{self.break_end:%H:%M})"
+        return hours
+
+    def clean(self) -> None:
+        if self.start_time and self.end_time and self.start_time >= self.end_time:
+            raise ValidationError({"end_time": "The day must end after it starts."})
+        if bool(self.break_start) != bool(self.break_end):
+            raise ValidationError({"break_end": "Give both the start and the end of the break, or neither."})
+        if self.break_start and self.break_end:
+            if not (self.start_time <= self.break_start < self.break_end <= self.end_time):
+                raise ValidationError({"break_start": "The break must lie inside the working hours."})
+
+    def intervals(self) -> list[tuple[dt.time, dt.time]]:
+        """The working periods of the day, the break cut out."""
+        if self.break_start and self.break_end:
+            return [(self.start_time, self.break_start), (self.break_end, self.end_time)]
+        return [(self.start_time, self.end_time)]
+
+
+class DayOff(models.Model):
+    staff_member = models.ForeignKey(StaffMember, on_delete=models.CASCADE, related_name="days_off")
+    date = models.DateField()
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["staff_member", "date"]
+        verbose_name_plural = "days off"
+        constraints = [models.UniqueConstraint(fields=["staff_member", "date"], name="day_off_once_per_date")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_member} off on {self.date}"

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class SlotsConfig(AppConfig):
+    name = "slots"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from slots import receivers  # noqa: F401

@@ -1,0 +1,50 @@
+from __future__ import annotations
+
+from django.db import models
+from django_fsm import FSMField, transition
+
+from salons.models import Salon, StaffMember
+
+
+class Slot(models.Model):
+    """One staff member's bookable time, ``[start, end)`` in UTC."""
+
+    class Status(models.TextChoices):
+        AVAILABLE = "available", "Available"
+        BOOKED = "booked", "Booked"
+        BLOCKED = "blocked", "Blocked"
+
+    salon = models.ForeignKey(Salon, on_delete=models.PROTECT, related_name="slots")
+    staff_member = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="slots")
+    start = models.DateTimeField()
+    end = models.DateTimeField()
+    status = FSMField(choices=Status.choices, default=Status.AVAILABLE, protected=True)
+    block_reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["start", "staff_member_id"]
+        constraints = [
+            # Generation is idempotent because a second identical slot cannot exist.
+            models.UniqueConstraint(fields=["staff_member", "start"], name="slot_unique_start_per_staff"),
+            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="slot_start_before_end"),
+        ]
+        indexes = [models.Index(fields=["salon", "start"], name="slot_salon_start")]
+
+    def __str__(self) -> str:
+        return f"{self.staff_member_id} {self.start:%Y-%m-%d %H:%M}Z {self.status}"
+
+    @transition(field=status, source=Status.AVAILABLE, target=Status.BOOKED)
+    def book(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.BOOKED, target=Status.AVAILABLE)
+    def release(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.AVAILABLE, target=Status.BLOCKED)
+    def block(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.BLOCKED, target=Status.AVAILABLE)
+    def unblock(self) -> None:
+        self.block_reason = ""

@@ -1,0 +1,19 @@
+"""Keep free slots in line with working hours when a schedule changes."""
+
+from django.dispatch import receiver
+
+from salons.models import StaffMember
+from salons.signals import staff_schedule_changed
+from slots.services import slots_sync_for_staff
+
+
+@receiver(staff_schedule_changed, dispatch_uid="slots.resync_on_schedule_change")
+def resync_slots(sender, *, staff_member_id: int, **kwargs) -> None:
+    staff_member = (
+        StaffMember.objects.select_related("salon")
+        .prefetch_related("working_hours", "days_off")
+        .filter(pk=staff_member_id)
+        .first()
+    )
+    if staff_member is not None:
+        slots_sync_for_staff(staff_member=staff_member)

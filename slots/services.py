@@ -1,0 +1,260 @@
+"""Every change to slots: generation, blocking, and taking or releasing them
+for a booking. Events go out after the transaction commits."""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from django.db import transaction
+from django.utils import timezone
+
+from salonbook.errors import InvalidInput, InvalidTransition, SlotUnavailable
+from salonbook.events import send_on_commit
+from salons.models import Salon, StaffMember
+from slots import signals
+from slots.models import Slot
+from slots.selectors import covers
+
+logger = logging.getLogger(__name__)
+
+
+# --- Generation ----------------------------------------------------------------
+
+
+@dataclass
+class GenerationResult:
+    created: int = 0
+    removed: int = 0
+
+    def __iadd__(self, other: GenerationResult) -> GenerationResult:
+        self.created += other.created
+        self.removed += other.removed
+        return self
+
+
+def local_starts(
+    *, salon: Salon, staff_member: StaffMember, first_day: dt.date, days: int
+) -> dict[dt.datetime, dt.datetime]:
+    """The slots working hours call for, as ``{start: end}`` in UTC.
+
+    Slots follow the wall clock of the salon: 09:00 is 09:00 in winter and in
+    summer. On the night the clocks go forward, times that do not exist are
+    skipped; on the night they go back, a repeated time gets one slot (its
+    first occurrence), so no hour is ever doubled.
+    """
+    tz = salon.tz
+    length = salon.slot_length
+    hours = {wh.weekday: wh for wh in staff_member.working_hours.all()}
+    days_off = {off.date for off in staff_member.days_off.all()}
+    wanted: dict[dt.datetime, dt.datetime] = {}
+    for offset in range(days):
+        day = first_day + dt.timedelta(days=offset)
+        working = hours.get(day.weekday())
+        if working is None or day in days_off:
+            continue
+        for opens, closes in working.intervals():
+            wall = dt.datetime.combine(day, opens)
+            closing = dt.datetime.combine(day, closes)
+            while wall + length <= closing:
+                start = wall.replace(tzinfo=tz).astimezone(dt.UTC)
+                if start.astimezone(tz).replace(tzinfo=None) == wall:  # skips non-existent times
+                    wanted[start] = start + length
+                wall += length
+    return wanted
+
+
+def slots_sync_for_staff(
+    *, staff_member: StaffMember, days: int | None = None, now: dt.datetime | None = None
+) -> GenerationResult:
+    """Make the staff member's future free slots match their working hours.
+
+    Creates the slots that are missing and removes free ones that hours no
+    longer call for. Booked and blocked slots are never touched. Running it
+    twice changes nothing the second time.
+    """
+    salon = staff_member.salon
+    now = now or timezone.now()
+    days = days or salon.booking_window_days
+    first_day = timezone.localtime(now, salon.tz).date()
+    horizon_end = dt.datetime.combine(first_day + dt.timedelta(days=days), dt.time.min, tzinfo=salon.tz)
+
+    wanted = {}
+    if staff_member.is_active:
+        wanted = {
+            start: end
+            for start, end in local_starts(salon=salon, staff_member=staff_member, first_day=first_day, days=days).items()
+            if start > now
+        }
+    result = GenerationResult()
+    with transaction.atomic():
+        existing = list(
+            Slot.objects.filter(staff_member=staff_member, start__gt=now, start__lt=horizon_end).only(
+                "id", "start", "end", "status"
+            )
+        )
+        stale_ids = [
+            s.pk for s in existing if s.status == Slot.Status.AVAILABLE and wanted.get(s.start) != s.end
+        ]
+        if stale_ids:
+            # Skip rows a booking is locking right now: it is taking them.
+            lockable = list(
+                Slot.objects.select_for_update(skip_locked=True)
+                .filter(pk__in=stale_ids, status=Slot.Status.AVAILABLE)
+                .values_list("pk", flat=True)
+            )
+            result.removed, _ = Slot.objects.filter(pk__in=lockable).delete()
+            removed = set(lockable)
+            existing = [s for s in existing if s.pk not in removed]
+
+        taken = sorted((s.start, s.end) for s in existing)
+        taken_starts = [start for start, _ in taken]
+        new_slots = [
+            Slot(salon=salon, staff_member=staff_member, start=start, end=end)
+            for start, end in sorted(wanted.items())
+            if not _overlaps(taken, taken_starts, start, end)
+        ]
+        created = Slot.objects.bulk_create(new_slots, ignore_conflicts=True)
+        result.created = len(created)
+    if result.created or result.removed:
+        send_on_commit(
+            signals.slots_generated, sender=Slot, salon_id=salon.pk, created=result.created, removed=result.removed
+        )
+    return result
+
+
+def _overlaps(taken: list[tuple[dt.datetime, dt.datetime]], starts: list[dt.datetime], start, end) -> bool:
+    index = bisect.bisect_left(starts, end)
+    # Only the slot that starts last before ``end`` can overlap ``[start, end)``.
+    return index > 0 and taken[index - 1][1] > start
+
+
+def slots_generate(
+    *, salon: Salon | None = None, days: int | None = None, now: dt.datetime | None = None
+) -> GenerationResult:
+    """Fill the rolling window of slots for one salon or all of them."""
+    staff = StaffMember.objects.select_related("salon").prefetch_related("working_hours", "days_off")
+    if salon is not None:
+        staff = staff.filter(salon=salon)
+    result = GenerationResult()
+    for member in staff:
+        result += slots_sync_for_staff(staff_member=member, days=days, now=now)
+    logger.info("slots generated: %d created, %d removed", result.created, result.removed)
+    return result
+
+
+# --- Blocking ------------------------------------------------------------------
+
+
+def _local_dates(salon: Salon, slots: Iterable[Slot]) -> set[dt.date]:
+    return {timezone.localtime(s.start, salon.tz).date() for s in slots}
+
+
+def _send_slot_event(signal, salon: Salon, slots: Sequence[Slot]) -> None:
+    if slots:
+        send_on_commit(
+            signal, sender=Slot, salon_id=salon.pk, slot_ids=[s.pk for s in slots], dates=_local_dates(salon, slots)
+        )
+
+
+def slot_block(*, slot: Slot, reason: str = "") -> Slot:
+    """Take a free slot out of booking (lunch, an errand). Blocking a blocked slot does nothing."""
+    with transaction.atomic():
+        locked = Slot.objects.select_for_update().select_related("salon").get(pk=slot.pk)
+        if locked.status == Slot.Status.BLOCKED:
+            return locked
+        if locked.status != Slot.Status.AVAILABLE:
+            raise InvalidTransition(
+                "A booked slot cannot be blocked; cancel or move the booking first.",
+                details={"status": locked.status, "allowed": allowed_slot_moves(locked)},
+            )
+        locked.block()
+        locked.block_reason = reason[:120]
+        locked.save(update_fields=["status", "block_reason"])
+        _send_slot_event(signals.slot_blocked, locked.salon, [locked])
+    return locked
+
+
+def slot_unblock(*, slot: Slot) -> Slot:
+    """Make a blocked slot bookable again. Unblocking a free slot does nothing."""
+    with transaction.atomic():
+        locked = Slot.objects.select_for_update().select_related("salon").get(pk=slot.pk)
+        if locked.status == Slot.Status.AVAILABLE:
+            return locked
+        if locked.status != Slot.Status.BLOCKED:
+            raise InvalidTransition(
+                "Only a blocked slot can be unblocked.",
+                details={"status": locked.status, "allowed": allowed_slot_moves(locked)},
+            )
+        locked.unblock()
+        locked.save(update_fields=["status", "block_reason"])
+        _send_slot_event(signals.slot_unblocked, locked.salon, [locked])
+    return locked
+
+
+def slots_block_range(
+    *, staff_member: StaffMember, start: dt.datetime, end: dt.datetime, reason: str = ""
+) -> list[Slot]:
+    """Block every free slot of ``staff_member`` inside ``[start, end)``.
+
+    Booked slots stay booked; the caller sees which were blocked.
+    """
+    if start >= end:
+        raise InvalidInput(details={"end": ["The end must be after the start."]})
+    with transaction.atomic():
+        slots = list(
+            Slot.objects.select_for_update()
+            .filter(staff_member=staff_member, start__gte=start, end__lte=end, status=Slot.Status.AVAILABLE)
+            .order_by("start")
+        )
+        for slot in slots:
+            slot.block()
+            slot.block_reason = reason[:120]
+        if slots:
+            Slot.objects.bulk_update(slots, ["status", "block_reason"])
+        _send_slot_event(signals.slot_blocked, staff_member.salon, slots)
+    return slots
+
+
+def allowed_slot_moves(slot: Slot) -> list[str]:
+    return [t.name for t in slot.get_available_status_transitions()]
+
+
+# --- Taking and releasing, for bookings ------------------------------------------------
+
+
+def slots_take(*, salon: Salon, staff_member: StaffMember, start: dt.datetime, busy: dt.timedelta) -> list[Slot]:
+    """Lock and book the consecutive slots from ``start`` that ``busy`` needs.
+
+    Call inside a transaction. Rows are locked in start order, so two bookings
+    that overlap wait for each other instead of deadlocking; after the lock
+    the status is read again, and a taken slot raises ``SlotUnavailable``.
+    """
+    slots = list(
+        Slot.objects.select_for_update()
+        .filter(staff_member=staff_member, start__gte=start, start__lt=start + busy)
+        .order_by("start")
+    )
+    if not slots or slots[0].start != start:
+        raise InvalidInput(details={"start": ["This is not a start time the staff member offers."]})
+    if not covers(slots, start, busy):
+        raise SlotUnavailable()
+    for slot in slots:
+        slot.book()
+    Slot.objects.bulk_update(slots, ["status"])
+    _send_slot_event(signals.slot_booked, salon, slots)
+    return slots
+
+
+def slots_release(*, salon: Salon, slot_ids: Sequence[int]) -> list[Slot]:
+    """Free slots a booking held. Call inside the booking's transaction."""
+    slots = list(Slot.objects.select_for_update().filter(pk__in=slot_ids).order_by("start"))
+    for slot in slots:
+        if slot.status == Slot.Status.BOOKED:
+            slot.release()
+    Slot.objects.bulk_update(slots, ["status"])
+    _send_slot_event(signals.slot_released, salon, slots)
+    return slots
