@@ -108,9 +108,11 @@ if _database["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
-    _database["TEST"] = {"NAME": str(BASE_DIR / "var" / "test.sqlite3")}
+    # A file, not memory: race tests open several connections to one database.
+    _database["TEST"] = {"NAME": str(BASE_DIR / "var" / f"test{env_str('TEST_DB_SUFFIX', '')}.sqlite3")}
 else:
     _database["CONN_HEALTH_CHECKS"] = True
+    _database["TEST"] = {"NAME": f"test_{_database['NAME']}{env_str('TEST_DB_SUFFIX', '')}"}
     _database.setdefault("OPTIONS", {})
     # A database outage must fail a request in seconds, not hang it.
     _database["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3, minimum=1))
