@@ -33,3 +33,21 @@ BOOKING_EVENTS = (
     booking_no_show,
     booking_rescheduled,
 )
+
+
+# --- Reminder delivery: monitoring counts these ----------------------------------
+
+reminder_sent = NamedSignal("reminder_sent")
+"""The provider accepted a reminder. Args: ``reminder_id`` (int), ``kind`` (str)."""
+
+reminder_retried = NamedSignal("reminder_retried")
+"""A send failed and will be tried again. Args: ``reminder_id`` (int), ``error`` (str, no personal data)."""
+
+reminder_failed = NamedSignal("reminder_failed")
+"""A reminder gave up for good. Args: ``reminder_id`` (int), ``error`` (str, no personal data)."""
+
+reminder_expired = NamedSignal("reminder_expired")
+"""A reminder's appointment passed before it could go out. Args: ``reminder_id`` (int)."""
+
+breaker_state_changed = NamedSignal("breaker_state_changed")
+"""The WhatsApp provider's circuit breaker moved. Args: ``old_state`` (str), ``new_state`` (str: closed, open, half-open)."""

@@ -50,3 +50,15 @@ class NamedSignal(Signal):
     def __init__(self, name: str) -> None:
         super().__init__()
         self.name = name
+
+
+# --- Operational events: monitoring listens to these to count them -------------
+
+cache_accessed = NamedSignal("cache_accessed")
+"""A cached read. Args: ``kind`` (str: "availability" or "business_info"), ``hit`` (bool)."""
+
+rate_limited = NamedSignal("rate_limited")
+"""A request was refused for going over a limit. Args: ``scope`` (str: "api" or "bookings")."""
+
+rate_limit_failed_open = NamedSignal("rate_limit_failed_open")
+"""The rate-limit store could not be reached and a request was let through. Args: ``scope`` (str)."""
