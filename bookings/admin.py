@@ -1,0 +1,126 @@
+from django.contrib import admin, messages
+
+from bookings.models import Booking, BookingStatusChange, IdempotencyKey, Reminder
+from bookings.services import (
+    Actor,
+    booking_cancel,
+    booking_complete,
+    booking_confirm,
+    booking_mark_no_show,
+)
+from salonbook.errors import DomainError
+
+
+class HistoryInline(admin.TabularInline):
+    model = BookingStatusChange
+    extra = 0
+    can_delete = False
+    fields = ("changed_at", "from_status", "to_status", "actor", "actor_user", "note")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+class ReminderInline(admin.TabularInline):
+    model = Reminder
+    extra = 0
+    can_delete = False
+    fields = ("kind", "due_at", "status", "attempts", "sent_at", "last_error")
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _move(modeladmin, request, queryset, service, done: str) -> None:
+    """Run a booking service on each selected booking; refusals become messages."""
+    changed = 0
+    for booking in queryset:
+        try:
+            service(booking=booking, actor=Actor.staff(request.user))
+            changed += 1
+        except DomainError as error:
+            modeladmin.message_user(request, f"{booking.reference}: {error.message}", messages.WARNING)
+    if changed:
+        modeladmin.message_user(request, f"{changed} booking(s) {done}.", messages.SUCCESS)
+
+
+@admin.action(description="Confirm selected bookings")
+def confirm_bookings(modeladmin, request, queryset):
+    _move(modeladmin, request, queryset, booking_confirm, "confirmed")
+
+
+@admin.action(description="Cancel selected bookings")
+def cancel_bookings(modeladmin, request, queryset):
+    _move(modeladmin, request, queryset, booking_cancel, "cancelled")
+
+
+@admin.action(description="Mark selected bookings completed")
+def complete_bookings(modeladmin, request, queryset):
+    _move(modeladmin, request, queryset, booking_complete, "completed")
+
+
+@admin.action(description="Mark selected bookings as no-show")
+def no_show_bookings(modeladmin, request, queryset):
+    _move(modeladmin, request, queryset, booking_mark_no_show, "marked as no-show")
+
+
+@admin.register(Booking)
+class BookingAdmin(admin.ModelAdmin):
+    list_display = ("reference", "start", "customer_name", "service", "staff_member", "salon", "status")
+    list_filter = ("status", "salon", ("start", admin.DateFieldListFilter), "staff_member")
+    date_hierarchy = "start"
+    search_fields = ("reference", "customer_name", "customer_phone", "customer_email")
+    list_select_related = ("service", "staff_member", "salon")
+    actions = [confirm_bookings, cancel_bookings, complete_bookings, no_show_bookings]
+    inlines = [HistoryInline, ReminderInline]
+    # The manage token is the customer's secret: it is never shown here.
+    fields = (
+        "reference",
+        "status",
+        "salon",
+        "service",
+        "staff_member",
+        "start",
+        "end",
+        "held_until",
+        "customer_name",
+        "customer_phone",
+        "customer_email",
+        "created_at",
+        "updated_at",
+    )
+    readonly_fields = fields
+
+    # Bookings are made and changed through their services; nothing is deleted.
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ("booking", "kind", "due_at", "status", "attempts", "sent_at", "last_error")
+    list_filter = ("status", "kind", ("due_at", admin.DateFieldListFilter))
+    search_fields = ("booking__reference",)
+    list_select_related = ("booking",)
+    readonly_fields = [f.name for f in Reminder._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(IdempotencyKey)
+class IdempotencyKeyAdmin(admin.ModelAdmin):
+    list_display = ("scope", "key", "response_status", "created_at")
+    search_fields = ("key",)
+    readonly_fields = [f.name for f in IdempotencyKey._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
