@@ -8,7 +8,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from salons.models import Salon, Service, StaffMember
 from slots.models import Slot
@@ -27,7 +27,11 @@ def has_started(booking: Booking) -> bool:
     return timezone.now() >= booking.start
 
 
-class Booking(models.Model):
+def has_not_started(booking: Booking) -> bool:
+    return not has_started(booking)
+
+
+class Booking(FSMModelMixin, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
         CONFIRMED = "confirmed", "Confirmed"
@@ -90,7 +94,9 @@ class Booking(models.Model):
     def confirm(self) -> None:
         pass
 
-    @transition(field=status, source=[Status.PENDING, Status.CONFIRMED], target=Status.CANCELLED)
+    @transition(
+        field=status, source=[Status.PENDING, Status.CONFIRMED], target=Status.CANCELLED, conditions=[has_not_started]
+    )
     def cancel(self) -> None:
         pass
 

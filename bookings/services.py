@@ -260,6 +260,8 @@ def booking_cancel(*, booking: Booking, actor: Actor, reason: str = "", now: dt.
         locked = _locked(booking)
         if locked.status == Booking.Status.CANCELLED:
             return locked
+        if now >= locked.start and locked.is_active:
+            raise _refuse(locked, "cancel", "This appointment has already started and can no longer be cancelled.")
         if not can_proceed(locked.cancel):
             raise _refuse(locked, "cancel")
         if actor.is_customer and now >= locked.salon.cancellation_closes(locked.start):
@@ -268,8 +270,6 @@ def booking_cancel(*, booking: Booking, actor: Actor, reason: str = "", now: dt.
                 f"please contact {locked.salon.name}.",
                 details={"cancellable_until": locked.salon.cancellation_closes(locked.start).isoformat()},
             )
-        if now >= locked.start:
-            raise _refuse(locked, "cancel", "This appointment has already started and can no longer be cancelled.")
         from_status = locked.status
         locked.cancel()
         locked.save(update_fields=["status", "updated_at"])

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
 from django.db import models
-from django_fsm import FSMField, transition
+from django_fsm import FSMField, FSMModelMixin, transition
 
 from salons.models import Salon, StaffMember
 
 
-class Slot(models.Model):
+class Slot(FSMModelMixin, models.Model):
     """One staff member's bookable time, ``[start, end)`` in UTC."""
 
     class Status(models.TextChoices):
