@@ -1,0 +1,137 @@
+"""Many customers racing for the same time: exactly one wins.
+
+These run on whichever database the suite runs on: SQLite in the embedded
+run, PostgreSQL in the services run (where the row locks and the exclusion
+constraint do the work).
+"""
+
+import datetime as dt
+import threading
+from collections import Counter
+
+import pytest
+from django.db import IntegrityError, connection, connections, transaction
+
+from bookings.models import Booking, BookingSlot
+from bookings.services import Actor, booking_cancel, booking_create
+from bookings.tests.factories import next_local
+from salonbook.errors import SlotUnavailable
+from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
+from slots.models import Slot
+from slots.services import slots_sync_for_staff
+
+
+def _race(calls):
+    """Run each callable in its own thread and connection, all released at once."""
+    barrier = threading.Barrier(len(calls))
+    outcomes = []
+    lock = threading.Lock()
+
+    def run(call):
+        try:
+            barrier.wait(timeout=30)
+            call()
+            result = "booked"
+        except SlotUnavailable:
+            result = "taken"
+        except Exception as error:  # anything else is a bug the test must show
+            result = f"error: {type(error).__name__}: {error}"
+        finally:
+            connections.close_all()
+        with lock:
+            outcomes.append(result)
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return Counter(outcomes)
+
+
+def _book(service, member, start, n):
+    return lambda: booking_create(
+        salon=service.salon,
+        service=service,
+        staff_member=member,
+        start=start,
+        customer_name=f"Racer {n}",
+        customer_phone="+447911123456",
+    )
+
+
+@pytest.fixture
+def setup(transactional_db):
+    salon = SalonFactory()
+    cut = ServiceFactory(salon=salon, duration_minutes=30)
+    colour = ServiceFactory(salon=salon, duration_minutes=60)
+    member = StaffMemberFactory(salon=salon, services=[cut, colour], hours=(dt.time(9), dt.time(17)))
+    slots_sync_for_staff(staff_member=member, days=4)
+    return salon, cut, colour, member
+
+
+def test_fifty_clients_racing_for_one_slot_make_one_booking(setup):
+    salon, cut, _, member = setup
+    start = next_local(salon, days=2, at=dt.time(10))
+    outcomes = _race([_book(cut, member, start, n) for n in range(50)])
+    assert outcomes == Counter({"booked": 1, "taken": 49})
+    assert Booking.objects.count() == 1
+    assert BookingSlot.objects.count() == 2
+
+
+def test_overlapping_multi_slot_bookings_racing_make_one_booking(setup):
+    salon, _, colour, member = setup
+    for round_number in range(5):
+        # 10:00-11:00 and 10:45-11:45 share the 10:45 slot.
+        at = dt.time(10 + round_number)
+        first = next_local(salon, days=2, at=at)
+        second = first + dt.timedelta(minutes=45)
+        calls = [_book(colour, member, first if n % 2 else second, n) for n in range(20)]
+        outcomes = _race(calls)
+        assert outcomes == Counter({"booked": 1, "taken": 19}), f"round {round_number}"
+        # Free the day for the next round: cancel what was booked.
+        for booking in Booking.objects.filter(status="confirmed"):
+            booking_cancel(booking=booking, actor=Actor.system())
+    assert Booking.objects.filter(status="cancelled").count() == 5
+    assert not Slot.objects.filter(status=Slot.Status.BOOKED).exists()
+
+
+def test_one_slot_cannot_be_held_twice_even_bypassing_the_services(setup):
+    salon, cut, _, member = setup
+    start = next_local(salon, days=2, at=dt.time(10))
+    booking = booking_create(
+        salon=salon, service=cut, staff_member=member, start=start, customer_name="A", customer_phone="+447911123456"
+    )
+    other = booking_create(
+        salon=salon,
+        service=cut,
+        staff_member=member,
+        start=start + dt.timedelta(hours=2),
+        customer_name="B",
+        customer_phone="+447911123457",
+    )
+    held = booking.holds.first().slot
+    with pytest.raises(IntegrityError), transaction.atomic():
+        BookingSlot.objects.create(booking=other, slot=held)
+
+
+def test_postgresql_refuses_overlapping_active_bookings_for_one_staff_member(setup, postgres_only):
+    salon, cut, _, member = setup
+    start = next_local(salon, days=2, at=dt.time(10))
+    booking_create(
+        salon=salon, service=cut, staff_member=member, start=start, customer_name="A", customer_phone="+447911123456"
+    )
+    overlapping = Booking(
+        salon=salon,
+        service=cut,
+        staff_member=member,
+        start=start + dt.timedelta(minutes=15),
+        end=start + dt.timedelta(minutes=45),
+        held_until=start + dt.timedelta(minutes=45),
+        customer_name="B",
+        customer_phone="+447911123457",
+    )
+    with pytest.raises(IntegrityError) as error, transaction.atomic():
+        overlapping.save()
+    assert "booking_no_overlap_per_staff" in str(error.value)
+    assert connection.vendor == "postgresql"
