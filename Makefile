@@ -9,15 +9,23 @@ PASSWORD ?= salonbook-demo
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install run test test-sqlite test-postgres check-deploy clean
+.PHONY: install install-dev run test test-sqlite test-postgres check-deploy clean
 
-$(BIN)/.installed: requirements.txt requirements-dev.txt
+$(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+
+$(BIN)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(BIN)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@
 
 install: $(BIN)/.installed
+
+install-dev: $(BIN)/.installed-dev
 
 run: install
 	$(BIN)/python manage.py migrate --noinput
@@ -35,10 +43,10 @@ run: install
 # REQUIRE_SERVICES=1 (CI), where it must run.
 test: test-sqlite test-postgres
 
-test-sqlite: install
+test-sqlite: install-dev
 	env -u DATABASE_URL -u REDIS_URL -u CELERY_BROKER_URL $(BIN)/pytest $(PYTEST_ARGS)
 
-test-postgres: install
+test-postgres: install-dev
 	@if $(BIN)/python -c "import psycopg, sys; psycopg.connect('$(TEST_DATABASE_URL)', connect_timeout=2).close()" 2>/dev/null; then \
 		DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) TEST_REDIS_URL=$(TEST_REDIS_URL) \
 			$(BIN)/pytest $(PYTEST_ARGS); \
