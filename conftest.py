@@ -28,8 +28,10 @@ def _missing(what: str) -> None:
 
 @pytest.fixture
 def postgres_only(db):
+    # The suite runs once on SQLite and once on PostgreSQL; these tests belong
+    # to the second run, which `make test` refuses to skip in CI.
     if connection.vendor != "postgresql":
-        _missing("PostgreSQL (set DATABASE_URL=postgres://...)")
+        pytest.skip("needs PostgreSQL: runs in the PostgreSQL pass (DATABASE_URL=postgres://...)")
 
 
 @pytest.fixture
