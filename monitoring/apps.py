@@ -4,3 +4,19 @@ from django.apps import AppConfig
 class MonitoringConfig(AppConfig):
     name = "monitoring"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from django.core.signals import request_finished, setting_changed
+
+        from monitoring import receivers
+        from monitoring.context import clear_request_id
+        from monitoring.metrics import reset_store
+
+        receivers.connect()
+        request_finished.connect(clear_request_id, dispatch_uid="monitoring.request_id")
+
+        def _settings_changed(setting: str, **kwargs) -> None:
+            if setting in {"METRICS_REDIS_URL", "METRICS_KEY_PREFIX", "REDIS_TIMEOUT"}:
+                reset_store()
+
+        setting_changed.connect(_settings_changed, weak=False, dispatch_uid="monitoring.settings")

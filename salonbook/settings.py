@@ -61,6 +61,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: its timing covers the whole stack, its request id every log line.
+    "monitoring.middleware.RequestMonitoringMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -275,19 +277,52 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         "json": {
             "()": "pythonjsonlogger.json.JsonFormatter",
-            "format": "%(asctime)s %(levelname)s %(name)s %(message)s",
+            "format": "%(asctime)s %(levelname)s %(name)s %(request_id)s %(message)s",
         },
     },
+    "filters": {
+        "request_id": {"()": "monitoring.logging.RequestIdFilter"},
+        "personal_data": {"()": "monitoring.logging.PersonalDataFilter"},
+    },
     "handlers": {
-        "console": {"class": "logging.StreamHandler", "formatter": "json" if LOG_JSON else "plain"},
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "json" if LOG_JSON else "plain",
+            "filters": ["request_id", "personal_data"],
+        },
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # Through our handler only (request id, personal data masked), not
+        # also through Django's default console handler.
+        "django": {"handlers": [], "level": LOG_LEVEL, "propagate": True},
         "django.db.backends": {"level": "WARNING"},
     },
 }
 
 SENTRY_DSN = env_str("SENTRY_DSN")
+
+# --- Monitoring -------------------------------------------------------------------
+
+# Metrics are shared by every process through Redis; without it each process
+# counts its own.
+METRICS_REDIS_URL = REDIS_URL
+METRICS_KEY_PREFIX = "sb:metrics"
+# Requests slower than this are logged as warnings.
+SLOW_REQUEST_MS = env_int("SLOW_REQUEST_MS", 1000, minimum=1)
+# One log line per request (method, route, status, timings); gunicorn's access
+# log can do this instead.
+LOG_REQUESTS = env_bool("LOG_REQUESTS", False)
+
+if SENTRY_DSN:
+    from monitoring.sentry import init_sentry
+
+    init_sentry(
+        dsn=SENTRY_DSN,
+        release=VERSION,
+        environment=env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
+        traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
+    )

@@ -1,0 +1,117 @@
+"""Request timing, request ids and per-route metrics, for every response.
+
+First in ``MIDDLEWARE`` so the time it reports covers the whole stack.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+from collections.abc import Callable
+from contextlib import ExitStack
+from functools import lru_cache
+from typing import Any
+
+from django.conf import settings
+from django.db import connections
+from django.http import HttpRequest, HttpResponse
+
+from monitoring import metrics
+from monitoring.context import accept_or_generate, set_request_id
+
+logger = logging.getLogger("salonbook.requests")
+
+UNMATCHED_ROUTE = "<unmatched>"
+_NAMED_GROUP = re.compile(r"\(\?P<(\w+)>[^)]*\)")
+
+
+@lru_cache(maxsize=1024)
+def _readable_route(route: str) -> str:
+    """``api/^bookings/(?P<reference>[^/.]+)/$`` -> ``/api/bookings/<reference>/``."""
+    route = _NAMED_GROUP.sub(r"<\1>", route).replace("^", "").replace("$", "").replace("\\", "")
+    return "/" + route.lstrip("/")
+
+
+def route_of(request: HttpRequest) -> str:
+    match = getattr(request, "resolver_match", None)
+    if match is None or not match.route:
+        return UNMATCHED_ROUTE
+    return _readable_route(match.route)
+
+
+class _QueryTimer:
+    """A database execute wrapper that adds up query time and count."""
+
+    __slots__ = ("seconds", "count")
+
+    def __init__(self) -> None:
+        self.seconds = 0.0
+        self.count = 0
+
+    def __call__(self, execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
+        start = time.perf_counter()
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            self.seconds += time.perf_counter() - start
+            self.count += 1
+
+
+class RequestMonitoringMiddleware:
+    """Server-Timing, X-Request-ID, slow-request warnings and request metrics."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.slow_seconds = getattr(settings, "SLOW_REQUEST_MS", 1000) / 1000
+        self.log_requests = getattr(settings, "LOG_REQUESTS", False)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        start = time.perf_counter()
+        request_id = accept_or_generate(request.headers.get("X-Request-ID"))
+        request.request_id = request_id  # type: ignore[attr-defined]
+        # Cleared on request_finished, not here: Django logs 4xx/5xx responses
+        # after the middleware returns, and those lines need the id too.
+        set_request_id(request_id)
+        timer = _QueryTimer()
+        with ExitStack() as stack:
+            for alias in connections:
+                stack.enter_context(connections[alias].execute_wrapper(timer))
+            response = self.get_response(request)
+        elapsed = time.perf_counter() - start
+        route = route_of(request)
+        response["X-Request-ID"] = request_id
+        response["Server-Timing"] = (
+            f'total;dur={elapsed * 1000:.2f}, db;dur={timer.seconds * 1000:.2f};desc="{timer.count} queries"'
+        )
+        self._record(request, response, route, elapsed, timer)
+        return response
+
+    def _record(
+        self, request: HttpRequest, response: HttpResponse, route: str, elapsed: float, timer: _QueryTimer
+    ) -> None:
+        try:
+            metrics.record_request(method=request.method or "", route=route, status=response.status_code, seconds=elapsed)
+        except Exception:  # counting must never cost a customer their response
+            logger.exception("could not record request metrics")
+        if elapsed >= self.slow_seconds:
+            logger.warning(
+                "slow request",
+                extra=self._fields(request, response, route, elapsed, timer),
+            )
+        elif self.log_requests:
+            logger.info("request", extra=self._fields(request, response, route, elapsed, timer))
+
+    @staticmethod
+    def _fields(
+        request: HttpRequest, response: HttpResponse, route: str, elapsed: float, timer: _QueryTimer
+    ) -> dict[str, Any]:
+        # The route pattern, never the path: paths carry references and slugs.
+        return {
+            "method": request.method,
+            "route": route,
+            "status": response.status_code,
+            "duration_ms": round(elapsed * 1000, 2),
+            "db_ms": round(timer.seconds * 1000, 2),
+            "db_queries": timer.count,
+        }

@@ -1,0 +1,69 @@
+"""Counting the domain's and the platform's events. Connected in ``MonitoringConfig.ready``.
+
+Receivers only count: they never decide anything, and the events module
+isolates their failures from the request that sent the event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bookings import signals as booking_signals
+from monitoring import metrics
+from salonbook import events
+
+_BOOKING_EVENT_NAMES = {
+    booking_signals.booking_created: "created",
+    booking_signals.booking_confirmed: "confirmed",
+    booking_signals.booking_cancelled: "cancelled",
+    booking_signals.booking_completed: "completed",
+    booking_signals.booking_no_show: "no_show",
+    booking_signals.booking_rescheduled: "rescheduled",
+}
+_REMINDER_OUTCOMES = {
+    booking_signals.reminder_sent: "sent",
+    booking_signals.reminder_retried: "retried",
+    booking_signals.reminder_failed: "failed",
+    booking_signals.reminder_expired: "expired",
+}
+
+
+def count_booking_event(sender: Any, signal: Any, **kwargs: Any) -> None:
+    metrics.record_event("booking", _BOOKING_EVENT_NAMES[signal])
+
+
+def count_reminder_outcome(sender: Any, signal: Any, **kwargs: Any) -> None:
+    metrics.record_event("reminder", _REMINDER_OUTCOMES[signal])
+
+
+def record_breaker_state(sender: Any, old_state: str = "", new_state: str = "unknown", **kwargs: Any) -> None:
+    metrics.set_breaker_state(old_state, new_state)
+
+
+def count_cache_access(sender: Any, kind: str = "other", hit: bool = False, **kwargs: Any) -> None:
+    metrics.record_event("cache_hit" if hit else "cache_miss", kind)
+
+
+def count_rate_limited(sender: Any, scope: str = "api", **kwargs: Any) -> None:
+    metrics.record_event("rate_limited", scope)
+
+
+def count_rate_limit_failed_open(sender: Any, scope: str = "api", **kwargs: Any) -> None:
+    metrics.record_event("rate_limit_failed_open", scope)
+
+
+def count_receiver_failure(sender: Any, signal_name: str = "unknown", **kwargs: Any) -> None:
+    metrics.record_event("receiver_failed", signal_name)
+
+
+def connect() -> None:
+    uid = "monitoring.count"
+    for signal in _BOOKING_EVENT_NAMES:
+        signal.connect(count_booking_event, dispatch_uid=uid)
+    for signal in _REMINDER_OUTCOMES:
+        signal.connect(count_reminder_outcome, dispatch_uid=uid)
+    booking_signals.breaker_state_changed.connect(record_breaker_state, dispatch_uid=uid)
+    events.cache_accessed.connect(count_cache_access, dispatch_uid=uid)
+    events.rate_limited.connect(count_rate_limited, dispatch_uid=uid)
+    events.rate_limit_failed_open.connect(count_rate_limit_failed_open, dispatch_uid=uid)
+    events.receiver_failed.connect(count_receiver_failure, dispatch_uid=uid)

@@ -1,0 +1,35 @@
+"""Masking personal data (phones, emails, tokens) in text bound for logs or Sentry."""
+
+from __future__ import annotations
+
+import re
+
+MASK = "[Filtered]"
+
+_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9.-]+\.[A-Za-z]{2,}")
+# Phone numbers as people type them: "+44 7911 123456", "+447911123456",
+# "07911 123456", "(020) 7946 0958", "0791-112-3456". Dates ("2026-03-29"),
+# times, IP addresses and decimals do not match: without a "+" a number
+# needs 9+ digits with only spaces or brackets between them, or dashed
+# groups of 3+ digits.
+_PHONE = re.compile(
+    r"\+\d(?:[\s().-]{0,2}\d){6,15}"
+    r"|(?<![\w.:/-])\(?\d(?:[\s()]{0,2}\d){8,15}(?![\w])"
+    r"|(?<![\w.:/-])\d{3,5}-\d{3,4}-\d{3,4}(?![\w-])"
+)
+# "Token abc…", "token=abc…", "manage_token": "abc…", booking token headers.
+_TOKEN = re.compile(
+    r"(?i)((?:token|manage_token|x-booking-token|authorization|password|secret)[\"']?\s*[:=]?\s*[\"']?"
+    r"(?:token\s+|bearer\s+)?)[A-Za-z0-9._~+/=-]{8,}"
+)
+# The WhatsApp click-to-chat link carries the customer's number in its path.
+_WA_ME = re.compile(r"(wa\.me/)\d+")
+
+
+def scrub_text(text: str) -> str:
+    if not text:
+        return text
+    text = _WA_ME.sub(r"\1" + MASK, text)
+    text = _EMAIL.sub(MASK, text)
+    text = _TOKEN.sub(r"\1" + MASK, text)
+    return _PHONE.sub(MASK, text)
