@@ -8,6 +8,7 @@ checks (strong secret key, HTTPS, secure cookies).
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -127,29 +128,40 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 REDIS_URL = env_url("REDIS_URL", ("redis", "rediss", "unix"))
 # A quarter second at most: during an outage every request pays this once.
 REDIS_TIMEOUT = env_float("REDIS_TIMEOUT", 0.25)
+if not 0 < REDIS_TIMEOUT <= 0.25:
+    raise ImproperlyConfigured(f"REDIS_TIMEOUT must be above 0 and at most 0.25 seconds, got {REDIS_TIMEOUT}")
+# After a failed Redis call the content cache is skipped for this long, so a
+# hung Redis costs one timeout per process per interval, not one per request.
+CACHE_RETRY_AFTER = env_float("CACHE_RETRY_AFTER", 1.0)
 
-if REDIS_URL:
-    _redis_options = {
+
+def redis_caches(url: str) -> dict:
+    """Both cache aliases on the Redis at ``url`` (tests point them at a dead port)."""
+    options = {
         "CLIENT_CLASS": "django_redis.client.DefaultClient",
         "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
         "SOCKET_TIMEOUT": REDIS_TIMEOUT,
     }
-    CACHES = {
+    return {
         # Content cache: an outage degrades to the database, never to an error.
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": url,
             "KEY_PREFIX": "sb",
-            "OPTIONS": {**_redis_options, "IGNORE_EXCEPTIONS": True},
+            "OPTIONS": {**options, "IGNORE_EXCEPTIONS": True},
         },
         # Rate-limit counters: errors must be seen, not swallowed as "no usage".
         "ratelimit": {
             "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": REDIS_URL,
+            "LOCATION": url,
             "KEY_PREFIX": "sb-rl",
-            "OPTIONS": {**_redis_options, "IGNORE_EXCEPTIONS": False},
+            "OPTIONS": {**options, "IGNORE_EXCEPTIONS": False},
         },
     }
+
+
+if REDIS_URL:
+    CACHES = redis_caches(REDIS_URL)
 else:
     CACHES = {
         "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "default"},
@@ -163,6 +175,12 @@ RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "100/m")
 RATE_LIMIT_BOOKINGS = env_rate("RATE_LIMIT_BOOKINGS", "10/m")
 # Only behind a proxy we trust may X-Forwarded-For name the client.
 TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
+# When the counters cannot be read (Redis down): true lets requests through,
+# logged and counted (rate_limit_failed_open), so an outage never takes the
+# salon offline; false refuses them with 503. salonbook.ratelimit decides,
+# so django-ratelimit itself must report the failure, not hide it.
+RATE_LIMIT_FAIL_OPEN = env_bool("RATE_LIMIT_FAIL_OPEN", True)
+RATELIMIT_FAIL_OPEN = False
 if not REDIS_URL:
     # A local-memory counter is per process: fine for one development server.
     SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
@@ -184,6 +202,22 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Hourly, so the rolling window never lags a day behind.
     "generate-slots": {"task": "slots.generate", "schedule": 3600.0},
 }
+# Reminders: the database holds the schedule, beat only wakes the dispatcher.
+REMINDER_DISPATCH_SECONDS = env_float("REMINDER_DISPATCH_SECONDS", 60.0, minimum=0.5)
+CELERY_BEAT_SCHEDULE["dispatch-reminders"] = {
+    "task": "reminders.dispatch_due",
+    "schedule": REMINDER_DISPATCH_SECONDS,
+    # After an outage, one catch-up run is enough: stale wake-ups expire unread.
+    "options": {"expires": REMINDER_DISPATCH_SECONDS},
+}
+# acks_late tasks: a worker takes one message at a time, so a killed worker
+# leaves little unacknowledged behind.
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+# Redis redelivers an unacknowledged message after this many seconds. Reminder
+# tasks use no countdown or ETA and finish within REMINDER_SEND_TIME_LIMIT, so
+# 15 minutes never redelivers a task that is still waiting or running; a
+# redelivered duplicate is harmless anyway (claim tokens).
+CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900, minimum=1)}
 
 # --- WhatsApp --------------------------------------------------------------------
 
@@ -195,6 +229,40 @@ if WHATSAPP_BACKEND == "http" and not (WHATSAPP_API_URL and WHATSAPP_TOKEN):
     raise ImproperlyConfigured("WHATSAPP_BACKEND=http needs WHATSAPP_API_URL and WHATSAPP_TOKEN")
 # Where the customer's manage link in a reminder points.
 PUBLIC_BASE_URL = env_str("PUBLIC_BASE_URL", "http://localhost:8000")
+# Seconds to connect (a little over a TCP retransmit) and to wait for the answer.
+WHATSAPP_CONNECT_TIMEOUT = env_float("WHATSAPP_CONNECT_TIMEOUT", 3.05, minimum=0.1)
+WHATSAPP_READ_TIMEOUT = env_float("WHATSAPP_READ_TIMEOUT", 10.0, minimum=0.1)
+# True only when the provider (or a gateway in front of it) drops a second
+# message with the same Idempotency-Key header. Then a send whose outcome is
+# unknown (worker killed mid-send) is sent again; otherwise it is marked failed
+# for a person to check, because a duplicate is worse than a missing reminder.
+WHATSAPP_IDEMPOTENT = env_bool("WHATSAPP_IDEMPOTENT", False)
+# Circuit breaker around the provider, shared by every worker through Redis.
+WHATSAPP_BREAKER_FAIL_MAX = env_int("WHATSAPP_BREAKER_FAIL_MAX", 5, minimum=1)
+WHATSAPP_BREAKER_RESET_SECONDS = env_float("WHATSAPP_BREAKER_RESET_SECONDS", 60.0, minimum=1.0)
+WHATSAPP_BREAKER_REDIS_URL = REDIS_URL  # none: each process keeps its own breaker
+
+# When reminders go out, before the start: e.g. "24h,2h" or "1d,90m".
+REMINDER_OFFSETS = env_list("REMINDER_OFFSETS", ["24h", "2h"])
+for _offset in REMINDER_OFFSETS:
+    if not re.fullmatch(r"[1-9]\d*[mhd]", _offset):
+        raise ImproperlyConfigured(f"REMINDER_OFFSETS must look like '24h,2h' (m, h or d), got {_offset!r}")
+# Retries: exponential backoff from the base, with jitter, capped; then failed.
+REMINDER_MAX_ATTEMPTS = env_int("REMINDER_MAX_ATTEMPTS", 6, minimum=1)
+REMINDER_RETRY_BASE_SECONDS = env_float("REMINDER_RETRY_BASE_SECONDS", 60.0, minimum=0.1)
+REMINDER_RETRY_MAX_SECONDS = env_float("REMINDER_RETRY_MAX_SECONDS", 1800.0, minimum=0.1)
+# A send task is killed after this many seconds; a reminder still "sending"
+# after the lease belongs to a dead worker. The lease must outlast the limit,
+# or a live worker's send could be taken over.
+REMINDER_SEND_TIME_LIMIT = env_float(
+    "REMINDER_SEND_TIME_LIMIT", WHATSAPP_CONNECT_TIMEOUT + WHATSAPP_READ_TIMEOUT + 15, minimum=1.0
+)
+REMINDER_SEND_LEASE_SECONDS = env_float("REMINDER_SEND_LEASE_SECONDS", 2 * REMINDER_SEND_TIME_LIMIT + 60)
+if REMINDER_SEND_LEASE_SECONDS <= REMINDER_SEND_TIME_LIMIT:
+    raise ImproperlyConfigured("REMINDER_SEND_LEASE_SECONDS must be longer than REMINDER_SEND_TIME_LIMIT")
+# A queued reminder whose task never started (message lost with the broker) is
+# put back after this long.
+REMINDER_QUEUE_LEASE_SECONDS = env_float("REMINDER_QUEUE_LEASE_SECONDS", 300.0, minimum=1.0)
 
 # --- REST API ------------------------------------------------------------------
 
@@ -205,9 +273,11 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+    "DEFAULT_PAGINATION_CLASS": "salonbook.api.pagination.Pagination",
     "PAGE_SIZE": 50,
     "UNAUTHENTICATED_USER": None,
+    # One error envelope for every error, DRF's own included.
+    "EXCEPTION_HANDLER": "salonbook.api.exceptions.api_exception_handler",
 }
 
 SPECTACULAR_SETTINGS = {
@@ -218,6 +288,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "BookingStatusEnum": "bookings.models.Booking.Status",
+        "SlotStatusEnum": "slots.models.Slot.Status",
+    },
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "salonbook.api.schema.add_common_errors",
+    ],
 }
 
 # --- Auth, i18n, static ----------------------------------------------------------

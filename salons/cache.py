@@ -1,18 +1,45 @@
 """Cached business info (salon, services, staff): TTL 1 hour.
 
-Pass-through for now: ``build`` is called every time. The cache layer keeps
-this signature.
+Any change to any salon's info makes all business info stale: one version for
+every salon. Reads come by slug, changes by salon id, and a slug can itself be
+renamed; one version keeps that simple and exact. Changes are rare (an admin
+or a manager editing), so a rebuild after each costs little.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
+
+from django.dispatch import receiver
+
+from salonbook.cache import cached, invalidate
+from salons.signals import salon_updated, staff_schedule_changed
 
 T = TypeVar("T")
+
+BUSINESS_INFO_TTL = 60 * 60
+BUSINESS_INFO_VERSION = "bi:v"
 
 
 def cached_business_info(*, slug: str, part: str, build: Callable[[], T]) -> T:
     """The JSON-ready ``part`` ("salon", "services", "staff", ...) of the salon
     ``slug``'s info, from the cache or from ``build()``."""
-    return build()
+    return cached(
+        kind="business_info",
+        key=f"bi:{slug}:{part}",
+        versions=[BUSINESS_INFO_VERSION],
+        ttl=BUSINESS_INFO_TTL,
+        build=build,
+    )
+
+
+def business_info_invalidate() -> None:
+    """Make every salon's cached business info stale."""
+    invalidate([BUSINESS_INFO_VERSION])
+
+
+@receiver(salon_updated, dispatch_uid="salons.cache.business_info_changed")
+@receiver(staff_schedule_changed, dispatch_uid="salons.cache.business_info_schedule_changed")
+def _business_info_changed(sender: Any, **kwargs: Any) -> None:
+    business_info_invalidate()

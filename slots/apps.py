@@ -7,3 +7,4 @@ class SlotsConfig(AppConfig):
 
     def ready(self) -> None:
         from slots import receivers  # noqa: F401
+        from slots import cache  # noqa: F401  (cached availability follows slot and schedule events)

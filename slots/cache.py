@@ -1,20 +1,106 @@
 """Cached availability per salon, day and service: TTL 5 minutes.
 
-Pass-through for now: ``build`` is called every time. The cache layer keeps
-this signature.
+Each entry depends on two versions: the salon's (service lengths, who does
+what, working hours, generated slots) and the salon-local day's (slots booked,
+released, blocked or unblocked that day). The slot events say which days they
+touched, so a booking makes only those days stale.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
-from typing import TypeVar
+from collections.abc import Callable, Iterable
+from typing import Any, TypeVar
+
+from django.dispatch import receiver
+from django.utils import timezone
+
+from salonbook.cache import cached, invalidate
+from salons.signals import salon_updated, staff_schedule_changed
+from slots.signals import slot_blocked, slot_booked, slot_released, slot_unblocked, slots_generated
 
 T = TypeVar("T")
+
+# 5 minutes: the bound on anything no event announces (the booking window
+# moving on with the clock).
+AVAILABILITY_TTL = 5 * 60
+
+
+def _salon_version(salon_id: int) -> str:
+    return f"av:v:{salon_id}"
+
+
+def _day_version(salon_id: int, day: dt.date) -> str:
+    return f"av:v:{salon_id}:{day.isoformat()}"
 
 
 def cached_availability(
     *, salon_id: int, day: dt.date, service_id: int, staff_member_id: int | None, build: Callable[[], T]
 ) -> T:
     """The JSON-ready free starts for one salon-local day, from the cache or ``build()``."""
-    return build()
+    staff = staff_member_id if staff_member_id is not None else "any"
+    return cached(
+        kind="availability",
+        key=f"av:{salon_id}:{day.isoformat()}:{service_id}:{staff}",
+        versions=[_salon_version(salon_id), _day_version(salon_id, day)],
+        ttl=availability_ttl,
+        build=build,
+    )
+
+
+def availability_ttl(value: Any, *, now: dt.datetime | None = None) -> int:
+    """Seconds to keep ``value``: 5 minutes, but never past its first start.
+
+    Once a start offered has begun it can no longer be booked, so the entry
+    must not outlive it (availability offers only what booking accepts).
+    """
+    first = _first_start(value)
+    if first is None:
+        return AVAILABILITY_TTL
+    remaining = (first - (now or timezone.now())).total_seconds()
+    return max(0, min(AVAILABILITY_TTL, int(remaining)))
+
+
+def _first_start(value: Any) -> dt.datetime | None:
+    """The earliest ``start`` in availability data shaped like the API's
+    (``{"slots": [{"start": ...}, ...]}`` or the list itself)."""
+    items = value.get("slots") if isinstance(value, dict) else value
+    if not isinstance(items, (list, tuple)):
+        return None
+    first = None
+    for item in items:
+        start = item.get("start") if isinstance(item, dict) else getattr(item, "start", None)
+        if isinstance(start, str):
+            try:
+                start = dt.datetime.fromisoformat(start)
+            except ValueError:
+                continue
+        if isinstance(start, dt.datetime) and start.tzinfo is not None and (first is None or start < first):
+            first = start
+    return first
+
+
+def availability_invalidate_salon(salon_id: int) -> None:
+    """Make every cached day of the salon stale."""
+    invalidate([_salon_version(salon_id)])
+
+
+def availability_invalidate_days(salon_id: int, days: Iterable[dt.date]) -> None:
+    """Make the salon's cached ``days`` stale. Working hours end by midnight,
+    so no start needs a slot of the next day."""
+    invalidate([_day_version(salon_id, day) for day in sorted(set(days))])
+
+
+@receiver(salon_updated, dispatch_uid="slots.cache.salon_updated")
+@receiver(staff_schedule_changed, dispatch_uid="slots.cache.staff_schedule_changed")
+@receiver(slots_generated, dispatch_uid="slots.cache.slots_generated")
+def _salon_changed(sender: Any, *, salon_id: int, **kwargs: Any) -> None:
+    availability_invalidate_salon(salon_id)
+
+
+@receiver(slot_booked, dispatch_uid="slots.cache.slot_booked")
+@receiver(slot_released, dispatch_uid="slots.cache.slot_released")
+@receiver(slot_blocked, dispatch_uid="slots.cache.slot_blocked")
+@receiver(slot_unblocked, dispatch_uid="slots.cache.slot_unblocked")
+def _slots_changed(sender: Any, *, salon_id: int, dates: Iterable[dt.date], **kwargs: Any) -> None:
+    availability_invalidate_days(salon_id, dates)
