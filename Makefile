@@ -28,7 +28,7 @@ install: $(BIN)/.installed
 install-dev: $(BIN)/.installed-dev
 
 run: install
-	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py seed_demo --password $(PASSWORD)
 	@echo ""
 	@echo "  SalonBook is starting on http://$(HOST):$(PORT)/"
