@@ -164,7 +164,7 @@ class LoadResult:
     p99_ms: float
     requests: int
     errors: int  # non-2xx/3xx answers plus socket errors
-    statuses: str = ""
+    max_ms: float = 0.0
 
     def as_dict(self) -> dict:
         return {
@@ -174,7 +174,28 @@ class LoadResult:
             "p99_ms": round(self.p99_ms, 2),
             "requests": self.requests,
             "errors": self.errors,
+            "max_ms": round(self.max_ms, 2),
         }
+
+
+def wrk_command(
+    url: str,
+    *,
+    seconds: int,
+    connections: int = 16,
+    threads: int = 2,
+    script: str | None = None,
+    script_args: list[str] | None = None,
+) -> list[str]:
+    if shutil.which("wrk") is None:
+        raise RuntimeError("wrk is not installed (apt-get install wrk)")
+    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
+    if script:
+        command += ["-s", str(ROOT / "benchmarks" / "lua" / script)]
+    command.append(url)
+    if script_args:
+        command += ["--", *script_args]
+    return command
 
 
 def wrk(
@@ -187,15 +208,14 @@ def wrk(
     script: str | None = None,
     script_args: list[str] | None = None,
 ) -> LoadResult:
-    if shutil.which("wrk") is None:
-        raise RuntimeError("wrk is not installed (apt-get install wrk)")
-    command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency", "--timeout", "5s"]
-    if script:
-        command += ["-s", str(ROOT / "benchmarks" / "lua" / script)]
-    command.append(url)
-    if script_args:
-        command += ["--", *script_args]
+    command = wrk_command(
+        url, seconds=seconds, connections=connections, threads=threads, script=script, script_args=script_args
+    )
     output = subprocess.run(command, capture_output=True, text=True, timeout=seconds + 60).stdout
+    return parse_wrk(label, output)
+
+
+def parse_wrk(label: str, output: str) -> LoadResult:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     requests = int(re.search(r"(\d+) requests in", output).group(1))
     p50 = _ms(re.search(r"50%\s+(\S+)", output).group(1))
@@ -205,4 +225,5 @@ def wrk(
     errors = int(non_2xx.group(1)) if non_2xx else 0
     if socket_errors:
         errors += sum(int(g) for g in socket_errors.groups())
-    return LoadResult(label, rps, p50, p99, requests, errors)
+    max_ms = _ms(re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", output).group(1))
+    return LoadResult(label, rps, p50, p99, requests, errors, max_ms)
