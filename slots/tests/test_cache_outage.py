@@ -1,0 +1,233 @@
+"""Without Redis, or with Redis going down mid-traffic, every read answers from
+the database, quickly; caching comes back by itself; and nothing invalidated
+during the outage is served stale afterwards."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
+
+import pytest
+import redis
+from django.core.cache import caches
+from django.utils import timezone
+
+from bookings.tests.factories import make_booking, next_local
+from salonbook.events import cache_accessed
+from salonbook.settings import redis_caches
+from salons.models import Salon, Service
+from slots.cache import cached_availability
+from slots.selectors import availability_for_day
+
+pytestmark = pytest.mark.django_db
+
+SPARE_PORTS = range(6391, 6396)
+RETRY_AFTER = 0.2
+
+
+def _missing(what: str) -> None:
+    if os.environ.get("REQUIRE_SERVICES") == "1":
+        pytest.fail(f"{what} is required here (REQUIRE_SERVICES=1) but not available")
+    pytest.skip(f"needs {what}")
+
+
+def _free_port() -> int:
+    for port in SPARE_PORTS:
+        with socket.socket() as probe:
+            if probe.connect_ex(("127.0.0.1", port)) != 0:
+                return port
+    pytest.fail(f"no free port in {SPARE_PORTS}")
+
+
+class SpareRedis:
+    """A redis-server of the test's own on a spare port, to stop, hang and restart."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.02)
+        pytest.fail("the spare redis-server did not start")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def hang(self) -> None:
+        """Still accepting connections, never answering: a network partition
+        or an overloaded server, with its data kept."""
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        self.process.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture
+def spare_redis(settings):
+    if shutil.which("redis-server") is None:
+        _missing("redis-server (to start and stop a Redis of the test's own)")
+    server = SpareRedis(_free_port())
+    server.start()
+    settings.CACHE_RETRY_AFTER = RETRY_AFTER
+    settings.CACHES = {**settings.CACHES, "default": redis_caches(server.url)["default"]}
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dead_port_cache(settings):
+    """The app pointed at a port where nothing listens."""
+    settings.CACHE_RETRY_AFTER = RETRY_AFTER
+    settings.CACHES = {**settings.CACHES, "default": redis_caches(f"redis://127.0.0.1:{_free_port()}/0")["default"]}
+    return caches["default"]
+
+
+class Reader:
+    """Availability of one day, read the way the API reads it, with the cost
+    of each read and whether it was a hit."""
+
+    def __init__(self, service: Service, day: dt.date) -> None:
+        self.service, self.day = service, day
+        self.hits: list[bool] = []
+        self.seconds: list[float] = []
+
+    def build(self) -> list[str]:
+        salon = Salon.objects.get(pk=self.service.salon_id)
+        service = Service.objects.get(pk=self.service.pk)
+        return [f.start.isoformat() for f in availability_for_day(salon=salon, day=self.day, service=service)]
+
+    def __call__(self) -> list[str]:
+        def listen(sender, *, hit, **kwargs):
+            self.hits.append(hit)
+
+        cache_accessed.connect(listen)
+        began = time.perf_counter()
+        try:
+            return cached_availability(
+                salon_id=self.service.salon_id,
+                day=self.day,
+                service_id=self.service.pk,
+                staff_member_id=None,
+                build=self.build,
+            )
+        finally:
+            self.seconds.append(time.perf_counter() - began)
+            cache_accessed.disconnect(listen)
+
+
+@pytest.fixture
+def reader(service, staff_member):
+    day = timezone.localdate(timezone=service.salon.tz) + dt.timedelta(days=1)
+    return Reader(service, day)
+
+
+def book(service, staff_member, hour: int, capture):
+    start = next_local(service.salon, at=dt.time(hour))
+    with capture(execute=True):
+        make_booking(service=service, staff_member=staff_member, start=start)
+    return start.isoformat()
+
+
+def test_without_a_cache_every_read_answers_from_the_database(
+    settings, reader, service, staff_member, django_capture_on_commit_callbacks
+):
+    settings.CACHES = {**settings.CACHES, "default": {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}}
+    first = reader()
+    taken = book(service, staff_member, 10, django_capture_on_commit_callbacks)
+    assert taken in first and taken not in reader()
+    assert reader.hits == [False, False]
+
+
+def test_closed_port_every_read_answers_from_the_database_at_once(
+    dead_port_cache, reader, service, staff_member, django_capture_on_commit_callbacks
+):
+    answers = [reader() for _ in range(5)]
+    taken = book(service, staff_member, 10, django_capture_on_commit_callbacks)  # its invalidation fails too
+    answers.append(reader())
+    time.sleep(RETRY_AFTER)
+    answers.append(reader())  # tries Redis again, refused again
+
+    assert all(a == answers[0] for a in answers[:5]) and taken in answers[0]
+    assert taken not in answers[5] and answers[6] == answers[5] == reader.build()
+    assert not any(reader.hits)
+    # A refused connection costs about a millisecond, not a timeout.
+    assert max(reader.seconds) < 0.2, reader.seconds
+
+
+def test_redis_stopped_mid_traffic_then_restarted(
+    spare_redis, reader, service, staff_member, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    before = reader()
+    reader()
+    assert reader.hits == [False, True]
+
+    spare_redis.stop()
+    during = [reader() for _ in range(3)]
+    taken = book(service, staff_member, 10, django_capture_on_commit_callbacks)
+    during.append(reader())
+    assert during[:3] == [before] * 3
+    assert taken in before and taken not in during[3] and during[3] == reader.build()
+    assert reader.hits[2:] == [False] * 4
+    assert max(reader.seconds[2:]) < 0.2, reader.seconds
+
+    spare_redis.start()  # empty, as a restarted Redis without persistence is
+    time.sleep(RETRY_AFTER)
+    after = reader()
+    with django_assert_num_queries(0):
+        again = reader()
+    assert after == again == during[3]
+    assert reader.hits[-2:] == [False, True]  # caching is back, no restart of the app
+
+
+def test_hung_redis_that_kept_its_data_never_serves_what_changed_meanwhile(
+    spare_redis, reader, service, staff_member, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    """The trap with IGNORE_EXCEPTIONS: the invalidation sent while Redis hung is
+    lost, and Redis still holds the old entry when it answers again."""
+    before = reader()
+    reader()
+    assert reader.hits == [False, True]
+
+    spare_redis.hang()
+    first_during = reader()  # waits for the read timeout once...
+    rest_during = [reader() for _ in range(5)]  # ...then skips Redis for a while
+    taken = book(service, staff_member, 10, django_capture_on_commit_callbacks)
+    time.sleep(RETRY_AFTER)
+    began = time.perf_counter()
+    after_change = reader()  # tries Redis again: another timeout
+    assert time.perf_counter() - began < 0.5
+    assert first_during == before and rest_during == [before] * 5
+    assert taken in before and taken not in after_change
+
+    timeouts, skipped = reader.seconds[2], reader.seconds[3:8]
+    assert 0.2 <= timeouts < 0.4, reader.seconds  # SOCKET_TIMEOUT is 0.25 s
+    assert max(skipped) < 0.1, reader.seconds
+
+    spare_redis.resume()
+    time.sleep(RETRY_AFTER)
+    recovered = reader()
+    with django_assert_num_queries(0):
+        cached_again = reader()
+    assert taken not in recovered and recovered == cached_again == reader.build()
+    assert reader.hits[-2:] == [False, True]
