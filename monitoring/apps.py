@@ -16,7 +16,7 @@ class MonitoringConfig(AppConfig):
         request_finished.connect(clear_request_id, dispatch_uid="monitoring.request_id")
 
         def _settings_changed(setting: str, **kwargs) -> None:
-            if setting in {"METRICS_REDIS_URL", "METRICS_KEY_PREFIX", "REDIS_TIMEOUT"}:
+            if setting in {"METRICS_REDIS_URL", "METRICS_KEY_PREFIX", "METRICS_RETRY_AFTER_SECONDS", "REDIS_TIMEOUT"}:
                 reset_store()
 
         setting_changed.connect(_settings_changed, weak=False, dispatch_uid="monitoring.settings")

@@ -80,8 +80,16 @@ def _bucket_index(seconds: float) -> int:
 class MetricsStore:
     """Counters in one Redis hash, with this process's counts as the fallback."""
 
-    def __init__(self, url: str | None, *, prefix: str = "sb:metrics", timeout: float = 0.25) -> None:
+    def __init__(
+        self,
+        url: str | None,
+        *,
+        prefix: str = "sb:metrics",
+        timeout: float = 0.25,
+        retry_after: float = RETRY_AFTER_SECONDS,
+    ) -> None:
         self.prefix = prefix
+        self.retry_after = retry_after
         self._client = (
             redis.Redis.from_url(
                 url,
@@ -100,6 +108,7 @@ class MetricsStore:
         self._redis_down = False
         self._last_read: tuple[dict[str, float], dict[str, str]] = ({}, {})
         self._minutes: Counter[int] = Counter()  # this process's requests per minute
+        self._expiry_set_for = -1
 
     # --- state -------------------------------------------------------------------
 
@@ -160,9 +169,13 @@ class MetricsStore:
         if requests:
             # Requests per minute, for the rate; counts from an outage are not
             # rates any more, so only this request goes in.
-            key = f"{self.prefix}:minute:{int(time.time() // 60)}"
+            minute = int(time.time() // 60)
+            key = f"{self.prefix}:minute:{minute}"
             pipe.hincrby(key, "requests", requests)
-            pipe.expire(key, MINUTE_KEY_TTL)
+            if minute != self._expiry_set_for:
+                # Once a minute per process is enough to make the key expire.
+                pipe.expire(key, MINUTE_KEY_TTL)
+                self._expiry_set_for = minute
         try:
             pipe.execute()
         except redis.RedisError as exc:
@@ -170,7 +183,8 @@ class MetricsStore:
                 self._pending.update(counts)
                 for name, value in gauge_values.items():
                     self._pending_gauges.setdefault(name, value)
-                self._retry_at = time.monotonic() + RETRY_AFTER_SECONDS
+                self._retry_at = time.monotonic() + self.retry_after
+                self._expiry_set_for = -1
                 was_down, self._redis_down = self._redis_down, True
             if not was_down:
                 logger.warning("metrics store unreachable, keeping counts in this process", extra={"error": type(exc).__name__})
@@ -244,6 +258,7 @@ def get_store() -> MetricsStore:
                     getattr(settings, "METRICS_REDIS_URL", None),
                     prefix=getattr(settings, "METRICS_KEY_PREFIX", "sb:metrics"),
                     timeout=getattr(settings, "REDIS_TIMEOUT", 0.25),
+                    retry_after=getattr(settings, "METRICS_RETRY_AFTER_SECONDS", RETRY_AFTER_SECONDS),
                 )
     return _store
 

@@ -63,8 +63,6 @@ class RequestMonitoringMiddleware:
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
-        self.slow_seconds = getattr(settings, "SLOW_REQUEST_MS", 1000) / 1000
-        self.log_requests = getattr(settings, "LOG_REQUESTS", False)
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
         start = time.perf_counter()
@@ -94,12 +92,12 @@ class RequestMonitoringMiddleware:
             metrics.record_request(method=request.method or "", route=route, status=response.status_code, seconds=elapsed)
         except Exception:  # counting must never cost a customer their response
             logger.exception("could not record request metrics")
-        if elapsed >= self.slow_seconds:
+        if elapsed * 1000 >= settings.SLOW_REQUEST_MS:
             logger.warning(
                 "slow request",
                 extra=self._fields(request, response, route, elapsed, timer),
             )
-        elif self.log_requests:
+        elif settings.LOG_REQUESTS:
             logger.info("request", extra=self._fields(request, response, route, elapsed, timer))
 
     @staticmethod

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import unquote_plus
 
 MASK = "[Filtered]"
 
@@ -29,6 +30,18 @@ _WA_ME = re.compile(r"(wa\.me/)\d+")
 def scrub_text(text: str) -> str:
     if not text:
         return text
+    if "%" in text:
+        # Query strings arrive percent-encoded ("%2B44...", "%40"): mask the
+        # decoded text, and keep it decoded only when something was masked.
+        decoded = unquote_plus(text)
+        if decoded != text:
+            masked = _mask(decoded)
+            if masked != decoded:
+                return masked
+    return _mask(text)
+
+
+def _mask(text: str) -> str:
     text = _WA_ME.sub(r"\1" + MASK, text)
     text = _EMAIL.sub(MASK, text)
     text = _TOKEN.sub(r"\1" + MASK, text)

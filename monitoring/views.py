@@ -10,6 +10,7 @@ from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -53,6 +54,17 @@ class PrometheusRenderer(BaseRenderer):
         return str(data).encode()
 
 
+class FormatWinsNegotiation(DefaultContentNegotiation):
+    """``?format=`` picks the renderer even when the Accept header names another."""
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        wanted = format_suffix or request.query_params.get(self.settings.URL_FORMAT_OVERRIDE)
+        for renderer in renderers:
+            if wanted and renderer.format == wanted:
+                return renderer, renderer.media_type
+        return super().select_renderer(request, renderers, format_suffix)
+
+
 class IsAdmin(BasePermission):
     """Superusers only: salon staff, even with admin-site access, see no system numbers."""
 
@@ -68,6 +80,7 @@ class MetricsView(APIView):
     authentication_classes = [TokenAuthentication, SessionAuthentication]
     permission_classes = [IsAdmin]
     renderer_classes = [JSONRenderer, PrometheusRenderer]
+    content_negotiation_class = FormatWinsNegotiation
 
     @extend_schema(
         summary="System metrics (admins only)",
