@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.db.models.functions import TruncDate
 
 from bookings.models import Booking
-from salons.models import Salon
-from slots.selectors import day_bounds
+from salons.models import Salon, StaffMember
+from slots.models import Slot
+from slots.selectors import day_bounds, slots_for_day
 
 
 def booking_for_customer(*, reference: str, token: str | None) -> Booking | None:
@@ -32,3 +35,49 @@ def bookings_for_day(*, salon: Salon, day: dt.date, staff_member_id: int | None 
     if staff_member_id is not None:
         bookings = bookings.filter(staff_member_id=staff_member_id)
     return bookings.order_by("start", "staff_member_id")
+
+
+@dataclass(frozen=True)
+class AgendaDay:
+    """What the staff agenda draws for one salon-local day."""
+
+    staff: list[StaffMember]
+    slots: list[Slot]
+    bookings: list[Booking]
+
+
+def agenda_for_day(*, salon: Salon, day: dt.date, staff_member_id: int | None = None) -> AgendaDay:
+    """The staff columns, their slots and the bookings of the salon-local ``day``.
+
+    Three queries whatever the number of staff, slots or bookings. A staff
+    member who has left keeps a column on a day they still have bookings.
+    """
+    staff_qs = StaffMember.objects.filter(salon=salon, is_active=True)
+    if staff_member_id is not None:
+        staff_qs = staff_qs.filter(pk=staff_member_id)
+    staff = list(staff_qs.order_by("name", "pk"))
+    slots = slots_for_day(salon=salon, day=day, staff_member_id=staff_member_id)
+    bookings = list(bookings_for_day(salon=salon, day=day, staff_member_id=staff_member_id))
+    known = {member.pk for member in staff}
+    for booking in bookings:
+        if booking.staff_member_id not in known:
+            staff.append(booking.staff_member)
+            known.add(booking.staff_member_id)
+    return AgendaDay(staff=staff, slots=slots, bookings=bookings)
+
+
+def booking_counts_by_day(*, first_day: dt.date, last_day: dt.date) -> dict[dt.date, dict[str, int]]:
+    """Bookings per appointment day (UTC dates) and status, every salon: one query."""
+    begin = dt.datetime.combine(first_day, dt.time.min, tzinfo=dt.UTC)
+    end = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=dt.UTC)
+    rows = (
+        Booking.objects.filter(start__gte=begin, start__lt=end)
+        .annotate(day=TruncDate("start", tzinfo=dt.UTC))
+        .values("day", "status")
+        .annotate(count=Count("id"))
+        .order_by()
+    )
+    counts: dict[dt.date, dict[str, int]] = {}
+    for row in rows:
+        counts.setdefault(row["day"], {})[row["status"]] = row["count"]
+    return counts

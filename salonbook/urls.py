@@ -5,4 +5,5 @@ urlpatterns = [
     # Health, metrics and the admins' health page: before "api/" and "admin/".
     path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
+    path("staff/", include("salonbook.staff_urls")),
 ]

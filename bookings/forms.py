@@ -1,0 +1,110 @@
+"""Forms of the staff pages: they parse and show errors; the services decide."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django import forms
+
+from salons.models import Salon, Service, StaffMember
+
+# The service's error details name fields as the API does; the form's names
+# differ in one place.
+SERVICE_FIELD_TO_FORM_FIELD = {"staff": "staff", "start": "start", "service": "service"}
+
+
+class AgendaQueryForm(forms.Form):
+    """``?date=YYYY-MM-DD&staff=ID`` of the agenda; bad values fall back to today / everyone."""
+
+    date = forms.DateField(required=False)
+    staff = forms.IntegerField(required=False, min_value=1)
+
+
+class DeskBookingForm(forms.Form):
+    """A booking taken at the desk: on the phone or for a walk-in.
+
+    ``start`` holds ``"<staff id>|<ISO start>"`` picked from the free starts
+    that availability offers, so one choice names both the time and who.
+    """
+
+    service = forms.ModelChoiceField(queryset=Service.objects.none(), empty_label=None)
+    staff = forms.ModelChoiceField(
+        queryset=StaffMember.objects.none(), required=False, empty_label="Anyone free", label="Staff member"
+    )
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.CharField(required=False, label="Time")
+    customer_name = forms.CharField(
+        max_length=120,
+        required=False,
+        label="Customer name",
+        widget=forms.TextInput(attrs={"autocomplete": "off"}),
+    )
+    customer_phone = forms.CharField(
+        max_length=32,
+        required=False,
+        label="Mobile number",
+        help_text="With the country code, or a UK number such as 07911 123456.",
+        widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
+    )
+    customer_email = forms.EmailField(required=False, label="Email (optional)")
+
+    def __init__(self, *args: Any, salon: Salon, booking: bool = False, **kwargs: Any) -> None:
+        """``booking=True`` when the desk pressed "Book"; otherwise only the
+        service, staff member and day are needed, to list free times."""
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.salon = salon
+        self.booking = booking
+        self.fields["service"].queryset = Service.objects.filter(salon=salon, is_active=True).order_by("name")
+        self.fields["staff"].queryset = StaffMember.objects.filter(salon=salon, is_active=True).order_by("name")
+        if booking:
+            for name in ("start", "customer_name", "customer_phone"):
+                self.fields[name].required = True
+            self.fields["start"].error_messages["required"] = "Choose one of the free times."
+            self.fields["customer_name"].error_messages["required"] = "Enter the customer's name."
+            self.fields["customer_phone"].error_messages["required"] = "Enter the customer's mobile number."
+
+    def clean_start(self) -> tuple[int, dt.datetime] | None:
+        value = self.cleaned_data.get("start") or ""
+        if not value:
+            return None
+        staff_id, _, iso = value.partition("|")
+        try:
+            start = dt.datetime.fromisoformat(iso)
+            staff_id_int = int(staff_id)
+        except ValueError:
+            raise forms.ValidationError("Choose one of the free times.") from None
+        if start.tzinfo is None:
+            raise forms.ValidationError("Choose one of the free times.")
+        return staff_id_int, start
+
+    @staticmethod
+    def start_value(staff_member_id: int, start: dt.datetime) -> str:
+        return f"{staff_member_id}|{start.astimezone(dt.UTC).isoformat()}"
+
+    def add_service_errors(self, details: dict[str, Any], message: str) -> None:
+        """Put a service's per-field error details next to the fields."""
+        placed = False
+        for key, problems in details.items():
+            field = SERVICE_FIELD_TO_FORM_FIELD.get(key, key)
+            if field not in self.fields:
+                continue
+            for problem in problems if isinstance(problems, list | tuple) else [problems]:
+                self.add_error(field, str(problem))
+            placed = True
+        if not placed:
+            self.add_error(None, message)
+
+
+class CancelForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+
+    reason = forms.CharField(
+        max_length=200,
+        required=False,
+        label="Reason (optional)",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. customer called to cancel"}),
+    )

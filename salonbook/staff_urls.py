@@ -1,0 +1,25 @@
+"""The staff pages, mounted under /staff/."""
+
+from django.contrib.auth.views import LogoutView
+from django.urls import path
+
+from bookings import views as booking_views
+from monitoring import dashboard
+from salons import views as salon_views
+from slots import views as slot_views
+
+app_name = "staff"
+
+urlpatterns = [
+    path("", salon_views.home, name="home"),
+    path("login/", salon_views.StaffLoginView.as_view(), name="login"),
+    path("logout/", LogoutView.as_view(next_page="staff:login"), name="logout"),
+    path("salons/", salon_views.salon_list, name="salon_list"),
+    path("salons/<slug:slug>/", booking_views.agenda, name="agenda"),
+    path("salons/<slug:slug>/book/", booking_views.desk_booking, name="desk_booking"),
+    path("salons/<slug:slug>/block/", slot_views.block_time, name="block_time"),
+    path("salons/<slug:slug>/unblock/", slot_views.unblock, name="unblock"),
+    path("bookings/<str:reference>/", booking_views.booking_detail, name="booking"),
+    path("bookings/<str:reference>/<str:move>/", booking_views.booking_move, name="booking_move"),
+    path("metrics/", dashboard.metrics_view, name="metrics"),
+]

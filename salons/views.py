@@ -1,0 +1,102 @@
+"""Signing in to the staff pages, and who may see which salon.
+
+Staff are users with an active StaffMember; admins are superusers and may
+open any salon. Everyone else gets the login page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.views import LoginView, redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from salons.models import Salon
+from salons.selectors import staff_member_for_user, user_can_manage_salon
+
+NO_ACCESS = "This account cannot use the staff pages. Ask the salon owner to link it to a staff member."
+
+
+class StaffAuthenticationForm(AuthenticationForm):
+    """Django's login form that also turns away users who are not staff."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})
+        self.fields["password"].widget.attrs.update({"autocomplete": "current-password"})
+
+    def confirm_login_allowed(self, user) -> None:
+        super().confirm_login_allowed(user)
+        if not (user.is_superuser or staff_member_for_user(user) is not None):
+            raise forms.ValidationError(NO_ACCESS, code="not_staff")
+
+
+class StaffLoginView(LoginView):
+    template_name = "registration/login.html"
+    authentication_form = StaffAuthenticationForm
+
+
+def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Let in admins and active staff; send anyone else to the login page.
+
+    Sets ``request.staff_member`` (None for an admin who is not on a salon's staff).
+    """
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        user = request.user
+        if not user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        request.staff_member = staff_member_for_user(user)
+        if request.staff_member is None and not user.is_superuser:
+            messages.error(request, NO_ACCESS)
+            return redirect_to_login(request.get_full_path())
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Admins only: strangers go to the login page, staff get 403."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not request.user.is_superuser:
+            raise PermissionDenied("Only admins can see this page.")
+        request.staff_member = staff_member_for_user(request.user)
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def salon_for(request: HttpRequest, slug: str) -> Salon:
+    """The salon ``slug`` if the user may manage it; 404 if unknown, 403 if not theirs."""
+    salon = get_object_or_404(Salon, slug=slug)
+    if not user_can_manage_salon(request.user, salon):
+        raise PermissionDenied("You do not work at this salon.")
+    return salon
+
+
+@staff_required
+def home(request: HttpRequest) -> HttpResponse:
+    """Staff land on their salon's agenda; admins pick a salon."""
+    if request.staff_member is not None:
+        return redirect("staff:agenda", slug=request.staff_member.salon.slug)
+    return redirect("staff:salon_list")
+
+
+@staff_required
+def salon_list(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_superuser:
+        return redirect("staff:agenda", slug=request.staff_member.salon.slug)
+    salons = Salon.objects.order_by("name")
+    return render(request, "staff/salon_list.html", {"nav": "salons", "salons": salons})
