@@ -7,7 +7,7 @@ metrics page shows)::
      "version": "0.1.0",
      "checks": {
         "database":      {"status": "up" | "down", "critical": True,  "latency_ms": 1.2},
-        "cache":         {"status": "up" | "down", "critical": False, "latency_ms": 0.4},
+        "cache":         {"status": "up" | "down" | "not_configured", "critical": False, "latency_ms": 0.4},
         "celery_broker": {"status": "up" | "down" | "disabled", "critical": False, "latency_ms": 2.0},
         "metrics_store": {"status": "up" | "down" | "disabled", "critical": False, "store": "redis" | "local"}}}
 
@@ -16,6 +16,8 @@ never a host name or a message from the driver. The database is critical:
 without it nothing works (``unhealthy``, HTTP 503). The rest are not: the app
 serves from the database without Redis and queues nothing without a broker,
 so those make it ``degraded`` (HTTP 200), and a load balancer keeps routing.
+Without Redis configured at all (the embedded development setup) the cache is
+local to each process and the status is ``degraded`` too.
 
 Cost: one ``SELECT 1``, one cache set and get, one broker connection, all at
 once and with short timeouts; the metrics store reports its last state
@@ -28,6 +30,8 @@ import asyncio
 from typing import Any
 
 from django.conf import settings
+from django.core.cache import caches
+from django_redis.cache import RedisCache
 from health_check.base import HealthCheck, HealthCheckResult
 from health_check.checks import Cache, Database
 
@@ -35,6 +39,7 @@ from monitoring.checks import CeleryBroker
 from monitoring.metrics import get_store
 
 HEALTHY, DEGRADED, UNHEALTHY = "healthy", "degraded", "unhealthy"
+NOT_CONFIGURED = "not_configured"
 
 
 def _checks() -> dict[str, tuple[HealthCheck, bool]]:
@@ -76,10 +81,14 @@ def health() -> dict[str, Any]:
         report["celery_broker"] = {"status": "disabled", "critical": False}
     report["metrics_store"] = {"critical": False, **get_store().status()}
     report["metrics_store"].pop("unsent_series", None)
+    if not isinstance(caches["default"], RedisCache):
+        # Development without Redis works, but nothing is shared between
+        # processes: say so rather than claim full health.
+        report["cache"]["status"] = NOT_CONFIGURED
 
     if any(entry["status"] == "down" and entry["critical"] for entry in report.values()):
         status = UNHEALTHY
-    elif any(entry["status"] == "down" for entry in report.values()):
+    elif any(entry["status"] in ("down", NOT_CONFIGURED) for entry in report.values()):
         status = DEGRADED
     else:
         status = HEALTHY

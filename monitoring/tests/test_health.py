@@ -76,13 +76,21 @@ def test_all_up_is_200_healthy_with_each_check_and_the_version(client, on_redis,
 
 
 @pytest.mark.django_db
-def test_embedded_defaults_are_healthy_without_redis_or_broker(client, settings):
+def test_embedded_defaults_are_degraded_without_redis_or_broker(client, settings):
+    settings.CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl"},
+    }
     settings.CELERY_BROKER_URL = None
     settings.METRICS_REDIS_URL = None
 
-    body = client.get("/api/health").json()
+    response = client.get("/api/health")
+    body = response.json()
 
-    assert body["status"] == "healthy"
+    # Everything works, but nothing is shared between processes.
+    assert response.status_code == 200
+    assert body["status"] == "degraded"
+    assert body["checks"]["cache"]["status"] == "not_configured"
     assert body["checks"]["celery_broker"]["status"] == "disabled"
     assert body["checks"]["metrics_store"] == {"critical": False, "status": "disabled", "store": "local"}
 
@@ -177,7 +185,7 @@ def test_database_unreachable_is_503_unhealthy_while_liveness_stays_200():
     assert outcome["status"] == 503
     assert outcome["body"]["status"] == "unhealthy"
     assert outcome["body"]["checks"]["database"]["status"] == "down"
-    assert outcome["body"]["checks"]["cache"]["status"] == "up"
+    assert outcome["body"]["checks"]["cache"]["status"] == "not_configured"
     assert outcome["live"] == 200
     assert "6389" not in json.dumps(outcome["body"])
 
