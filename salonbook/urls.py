@@ -6,4 +6,10 @@ urlpatterns = [
     path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
     path("staff/", include("salonbook.staff_urls")),
+    path("api/", include("salonbook.api.urls")),
 ]
+
+# Under /api/ a route that does not exist, or an error outside a view, still
+# answers in the API's error envelope; elsewhere Django's pages.
+handler404 = "salonbook.api.exceptions.not_found"
+handler500 = "salonbook.api.exceptions.server_error"

@@ -1,0 +1,1 @@
+"""The REST API's shared parts: error envelope, base views, access rules, paging, schema."""

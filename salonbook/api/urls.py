@@ -1,0 +1,52 @@
+"""Every API route, under /api/ (health and metrics are mounted by monitoring)."""
+
+from django.urls import path, register_converter
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from bookings import api as bookings_api
+from salonbook.api.auth import AuthTokenView
+from salons import api as salons_api
+from slots import api as slots_api
+
+
+class IdConverter:
+    """A database id: digits that fit a 64-bit integer, so no lookup overflows."""
+
+    regex = "[0-9]{1,18}"
+
+    def to_python(self, value: str) -> int:
+        return int(value)
+
+    def to_url(self, value: int) -> str:
+        return str(value)
+
+
+register_converter(IdConverter, "id")
+
+urlpatterns = [
+    path("auth/token/", AuthTokenView.as_view(), name="api-token"),
+    path("salons/", salons_api.SalonListView.as_view(), name="api-salons"),
+    path("salons/<slug:slug>/", salons_api.SalonDetailView.as_view(), name="api-salon"),
+    path("salons/<slug:slug>/services/", salons_api.SalonServicesView.as_view(), name="api-salon-services"),
+    path("salons/<slug:slug>/staff/", salons_api.SalonStaffView.as_view(), name="api-salon-staff"),
+    path("salons/<slug:slug>/availability/", slots_api.AvailabilityView.as_view(), name="api-availability"),
+    path("salons/<slug:slug>/bookings/", bookings_api.AgendaView.as_view(), name="api-agenda"),
+    path("bookings/", bookings_api.BookingCreateView.as_view(), name="api-bookings"),
+    path("bookings/<slug:reference>/", bookings_api.BookingDetailView.as_view(), name="api-booking"),
+    path("bookings/<slug:reference>/cancel/", bookings_api.BookingCancelView.as_view(), name="api-booking-cancel"),
+    path(
+        "bookings/<slug:reference>/reschedule/",
+        bookings_api.BookingRescheduleView.as_view(),
+        name="api-booking-reschedule",
+    ),
+    path("bookings/<slug:reference>/confirm/", bookings_api.BookingConfirmView.as_view(), name="api-booking-confirm"),
+    path(
+        "bookings/<slug:reference>/complete/", bookings_api.BookingCompleteView.as_view(), name="api-booking-complete"
+    ),
+    path("bookings/<slug:reference>/no-show/", bookings_api.BookingNoShowView.as_view(), name="api-booking-no-show"),
+    path("slots/<id:pk>/block/", slots_api.SlotBlockView.as_view(), name="api-slot-block"),
+    path("slots/<id:pk>/unblock/", slots_api.SlotUnblockView.as_view(), name="api-slot-unblock"),
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+]

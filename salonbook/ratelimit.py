@@ -1,0 +1,145 @@
+"""Per-client request limits for the API, counted with django-ratelimit.
+
+Two scopes: ``api`` (``RATE_LIMIT_API``, every API request) and ``bookings``
+(``RATE_LIMIT_BOOKINGS``, booking creation on top of ``api``). A client is the
+user when the request is authenticated, else its IP address; the
+``X-Forwarded-For`` header is believed only when ``TRUSTED_PROXY`` says a proxy
+we run sets it.
+
+The counters live in the ``ratelimit`` cache alias, whose errors are raised,
+not swallowed: django-ratelimit would read a swallowed error as "no count" and
+block every request (it fails closed). When the store cannot be reached, the
+``RATE_LIMIT_FAIL_OPEN`` setting decides: let the request through (the
+default, so a Redis outage never takes the salon offline), logged and counted
+through ``rate_limit_failed_open``; or refuse it with 503.
+
+Counting is exact under concurrency: django-ratelimit creates the window's
+counter with an atomic add (SET NX) and otherwise increments it atomically
+(INCRBY), so every request gets its own number and no two share one.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from typing import Any
+
+from django.conf import settings
+from django_ratelimit.core import get_usage
+from django_ratelimit.exceptions import Ratelimited
+from django_redis.exceptions import ConnectionInterrupted
+from redis.exceptions import RedisError
+
+from salonbook.errors import DomainError
+from salonbook.events import rate_limit_failed_open, rate_limited, send_now
+
+logger = logging.getLogger("salonbook.ratelimit")
+
+SCOPES = {"api": "RATE_LIMIT_API", "bookings": "RATE_LIMIT_BOOKINGS"}
+
+# What a broken counter store raises through the "ratelimit" alias.
+STORE_ERRORS = (RedisError, ConnectionInterrupted, OSError)
+
+
+class RateLimitExceeded(Ratelimited):
+    """Over a limit. Still django-ratelimit's ``Ratelimited`` (a ``PermissionDenied``),
+    so the API's exception handler must map it to 429 before any 403."""
+
+    def __init__(self, *, scope: str, retry_after: int) -> None:
+        super().__init__(f"Rate limit '{scope}' exceeded.")
+        self.scope = scope
+        self.retry_after = retry_after
+
+
+class RateLimitUnavailable(DomainError):
+    """The counters cannot be read and the limits are set to fail closed."""
+
+    code = "rate_limit_unavailable"
+    status = 503
+    default_message = "The service is briefly unavailable; please try again shortly."
+
+
+def client_ip(request: Any) -> str:
+    """The client's address: the proxy's last hop when we sit behind a trusted one.
+
+    The last ``X-Forwarded-For`` entry is the one our own proxy appended; any
+    earlier ones come from the client and can be forged.
+    """
+    if getattr(settings, "TRUSTED_PROXY", False):
+        forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+        hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
+        if hops:
+            return hops[-1]
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def client_key(group: str, request: Any) -> str:
+    """django-ratelimit key: the user when authenticated, else the IP address."""
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated:
+        return f"user:{user.pk}"
+    return f"ip:{client_ip(request)}"
+
+
+def _rate(scope: str) -> str:
+    return getattr(settings, SCOPES[scope])
+
+
+class _Throttled:
+    """Logs a store outage at most every ``interval`` seconds per process: the
+    metrics count every let-through request, the log need not repeat them."""
+
+    def __init__(self, interval: float = 30.0) -> None:
+        self.interval = interval
+        self._last = 0.0
+        self._suppressed = 0
+        self._lock = threading.Lock()
+
+    def warn(self, message: str, **extra: Any) -> None:
+        with self._lock:
+            now = time.monotonic()
+            if now - self._last < self.interval:
+                self._suppressed += 1
+                return
+            suppressed, self._suppressed, self._last = self._suppressed, 0, now
+        logger.warning(message, extra={**extra, "suppressed_since_last": suppressed})
+
+
+_outage_log = _Throttled()
+
+
+def _store_failed(scope: str, error: Exception | None) -> None:
+    if not getattr(settings, "RATE_LIMIT_FAIL_OPEN", True):
+        logger.error("rate-limit store unavailable; refusing request", extra={"scope": scope})
+        raise RateLimitUnavailable(details={"scope": scope})
+    _outage_log.warn(
+        "rate-limit store unavailable; letting requests through unlimited",
+        scope=scope,
+        error=type(error).__name__ if error else "no value returned",
+    )
+    send_now(rate_limit_failed_open, sender=__name__, scope=scope)
+
+
+def enforce(request: Any, *, scope: str) -> None:
+    """Count ``request`` against ``scope``'s limit; raise ``RateLimitExceeded`` over it.
+
+    Call once the request is authenticated, so a token user counts as that
+    user and not as an anonymous address.
+    """
+    if not getattr(settings, "RATELIMIT_ENABLE", True):
+        return
+    try:
+        usage = get_usage(request, group=scope, key=client_key, rate=_rate(scope), increment=True)
+    except STORE_ERRORS as error:
+        _store_failed(scope, error)
+        return
+    if usage is None:
+        return
+    if usage["limit"] == 0 and usage["time_left"] == -1:
+        # django-ratelimit's answer when the store gave back nothing.
+        _store_failed(scope, None)
+        return
+    if usage["should_limit"]:
+        send_now(rate_limited, sender=__name__, scope=scope)
+        raise RateLimitExceeded(scope=scope, retry_after=max(1, int(usage["time_left"])))

@@ -1,0 +1,274 @@
+"""Rate limits: per client, exact under concurrency, 429 in the envelope, and
+an explicit, counted choice when the counter store is down."""
+
+import logging
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from django.db import connections
+from django.test import Client, RequestFactory
+from django_ratelimit.core import get_usage
+from rest_framework.test import APIClient
+
+from salonbook import ratelimit
+from salonbook.events import rate_limit_failed_open, rate_limited
+from salonbook.tests.helpers import client_for, error_of
+
+pytestmark = pytest.mark.django_db
+
+
+def _redis_cache(url: str, *, ignore_errors: bool = False, prefix: str = "sb-rl") -> dict:
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": prefix,
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": 0.25,
+            "SOCKET_TIMEOUT": 0.25,
+            "IGNORE_EXCEPTIONS": ignore_errors,
+        },
+    }
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture
+def events():
+    """The rate-limit events sent during the test, as (signal name, scope)."""
+    seen: list[tuple[str, str]] = []
+
+    def on_limited(sender, *, scope, **kwargs):
+        seen.append(("rate_limited", scope))
+
+    def on_failed_open(sender, *, scope, **kwargs):
+        seen.append(("rate_limit_failed_open", scope))
+
+    rate_limited.connect(on_limited, weak=False)
+    rate_limit_failed_open.connect(on_failed_open, weak=False)
+    yield seen
+    rate_limited.disconnect(on_limited)
+    rate_limit_failed_open.disconnect(on_failed_open)
+
+
+@pytest.fixture
+def fresh_outage_log(monkeypatch):
+    monkeypatch.setattr(ratelimit, "_outage_log", ratelimit._Throttled())
+
+
+@pytest.fixture
+def redis_counters(settings, redis_url):
+    """The rate-limit alias on the test Redis (the content cache as configured)."""
+    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(redis_url)}
+    return redis_url
+
+
+def test_the_default_limits_are_100_a_minute_and_10_bookings_a_minute(settings):
+    assert settings.RATE_LIMIT_API == "100/m"
+    assert settings.RATE_LIMIT_BOOKINGS == "10/m"
+
+
+def test_over_the_api_limit_answers_429_in_the_envelope_with_retry_after(settings, salon, events):
+    settings.RATE_LIMIT_API = "3/m"
+    client = APIClient()
+    assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 200]
+    response = client.get(f"/api/salons/{salon.slug}/")
+    error = error_of(response, 429, "rate_limited")
+    retry_after = int(response["Retry-After"])
+    assert 1 <= retry_after <= 60
+    assert error["details"] == {"retry_after": retry_after, "scope": "api"}
+    assert events == [("rate_limited", "api")]
+
+
+def test_booking_creation_has_its_own_lower_limit(settings, salon, events):
+    settings.RATE_LIMIT_BOOKINGS = "2/m"
+    client = APIClient()
+    assert [client.post("/api/bookings/", {}, format="json").status_code for _ in range(2)] == [400, 400]
+    error = error_of(client.post("/api/bookings/", {}, format="json"), 429, "rate_limited")
+    assert error["details"]["scope"] == "bookings"
+    assert client.get("/api/salons/").status_code == 200  # reads are not booking attempts
+    assert events == [("rate_limited", "bookings")]
+
+
+def test_clients_are_counted_apart_by_address(settings, db):
+    settings.RATE_LIMIT_API = "2/m"
+    one, two = Client(REMOTE_ADDR="10.0.0.1"), Client(REMOTE_ADDR="10.0.0.2")
+    assert [one.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 429]
+    assert two.get("/api/salons/").status_code == 200
+
+
+def test_a_token_user_is_counted_as_the_user_not_the_address(settings, staff_of_salon):
+    settings.RATE_LIMIT_API = "2/m"
+    first = client_for(staff_of_salon, token=True)
+    assert first.get("/api/salons/", REMOTE_ADDR="10.0.0.1").status_code == 200
+    assert first.get("/api/salons/", REMOTE_ADDR="10.0.0.2").status_code == 200
+    # Same user from a third address: over; an anonymous client there is not.
+    assert first.get("/api/salons/", REMOTE_ADDR="10.0.0.3").status_code == 429
+    assert APIClient().get("/api/salons/", REMOTE_ADDR="10.0.0.3").status_code == 200
+
+
+def test_the_forwarded_header_is_ignored_unless_the_proxy_is_trusted(settings, db):
+    settings.RATE_LIMIT_API = "2/m"
+    settings.TRUSTED_PROXY = False
+    spoofing = Client(REMOTE_ADDR="10.0.0.9")
+    statuses = [spoofing.get("/api/salons/", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}").status_code for n in range(3)]
+    assert statuses == [200, 200, 429]
+
+
+def test_behind_a_trusted_proxy_the_last_forwarded_hop_is_the_client(settings, db):
+    settings.RATE_LIMIT_API = "2/m"
+    settings.TRUSTED_PROXY = True
+    proxy = Client(REMOTE_ADDR="10.0.0.254")
+    # A client forging earlier hops is still one client: the proxy appends the real address.
+    forged = [proxy.get("/api/salons/", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}, 203.0.113.5").status_code for n in range(3)]
+    assert forged == [200, 200, 429]
+    assert proxy.get("/api/salons/", HTTP_X_FORWARDED_FOR="203.0.113.6").status_code == 200
+
+
+def test_health_checks_are_never_limited(settings, db):
+    settings.RATE_LIMIT_API = "1/m"
+    client = APIClient()
+    client.get("/api/salons/")
+    assert client.get("/api/salons/").status_code == 429
+    for _ in range(5):
+        assert client.get("/api/health/live").status_code == 200
+        assert client.get("/api/health").status_code != 429
+
+
+# --- Real Redis ---------------------------------------------------------------------------
+
+
+def _client_with_time_left(seconds: int) -> str:
+    """An address whose current one-minute window has ``seconds`` or more left,
+    so a burst is not split across two windows (django-ratelimit jitters window
+    ends per client)."""
+    factory = RequestFactory()
+    for n in range(1, 250):
+        address = f"10.77.{n // 200}.{n % 200 + 1}"
+        request = factory.get("/api/salons/", REMOTE_ADDR=address)
+        request.user = None
+        usage = get_usage(request, group="api", key=ratelimit.client_key, rate="100/m")
+        if usage["time_left"] >= seconds:
+            return address
+    raise AssertionError("no address with enough of its window left")
+
+
+@pytest.mark.redis
+@pytest.mark.django_db(transaction=True)
+def test_150_concurrent_requests_from_one_client_give_exactly_100_successes(settings, redis_url, events):
+    # 150 threads in one process need 150 connections at once (redis-py pools
+    # default to 100; a pool that runs out raises, which fails open, counted
+    # below) and share one interpreter lock, so a reply can wait longer than
+    # the production quarter second. Production workers run far fewer threads.
+    # (django-redis keeps one pool per URL for the process: a URL of its own
+    # gets a pool of its own.)
+    counters = _redis_cache(f"{redis_url}?max_connections=200")
+    counters["OPTIONS"].update(SOCKET_TIMEOUT=5, SOCKET_CONNECT_TIMEOUT=5)
+    settings.CACHES = {**settings.CACHES, "ratelimit": counters}
+    settings.RATE_LIMIT_API = "100/m"
+    address = _client_with_time_left(30)
+    barrier = threading.Barrier(150)
+
+    def one_request(_):
+        try:
+            barrier.wait(timeout=30)
+            return Client(REMOTE_ADDR=address).get("/api/salons/").status_code
+        finally:
+            connections.close_all()
+
+    with ThreadPoolExecutor(max_workers=150) as pool:
+        statuses = list(pool.map(one_request, range(150)))
+    assert events.count(("rate_limit_failed_open", "api")) == 0
+    assert statuses.count(200) == 100, statuses
+    assert statuses.count(429) == 50
+    assert events.count(("rate_limited", "api")) == 50
+
+
+@pytest.mark.redis
+def test_limits_hold_when_the_content_cache_is_down(settings, redis_url, db):
+    """Swallowing the content cache's errors must not switch limiting off."""
+    settings.CACHES = {
+        "default": _redis_cache(f"redis://127.0.0.1:{_closed_port()}/0", ignore_errors=True, prefix="sb"),
+        "ratelimit": _redis_cache(redis_url),
+    }
+    settings.RATE_LIMIT_API = "2/m"
+    client = APIClient()
+    assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 429]
+
+
+def test_redis_down_fails_open_logged_and_counted(settings, db, events, caplog, fresh_outage_log):
+    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(f"redis://127.0.0.1:{_closed_port()}/0")}
+    settings.RATE_LIMIT_API = "1/m"
+    settings.RATE_LIMIT_FAIL_OPEN = True
+    client = APIClient()
+    with caplog.at_level(logging.WARNING, logger="salonbook.ratelimit"):
+        statuses = [client.get("/api/salons/").status_code for _ in range(3)]
+    assert statuses == [200, 200, 200]
+    assert events == [("rate_limit_failed_open", "api")] * 3
+    outage_logs = [r for r in caplog.records if r.name == "salonbook.ratelimit"]
+    assert len(outage_logs) == 1  # one line per outage, not one per request
+    assert "unavailable" in outage_logs[0].getMessage()
+
+
+def test_redis_down_with_fail_closed_chosen_answers_503(settings, db, events):
+    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(f"redis://127.0.0.1:{_closed_port()}/0")}
+    settings.RATE_LIMIT_FAIL_OPEN = False
+    error_of(APIClient().get("/api/salons/"), 503, "rate_limit_unavailable")
+    assert events == []
+
+
+def test_a_store_that_swallows_errors_does_not_block_everyone(settings, db, events):
+    """django-ratelimit fails closed when the cache answers nothing; we fail open, counted."""
+    dead = _redis_cache(f"redis://127.0.0.1:{_closed_port()}/0", ignore_errors=True)
+    settings.CACHES = {**settings.CACHES, "ratelimit": dead}
+    assert APIClient().get("/api/salons/").status_code == 200
+    assert events == [("rate_limit_failed_open", "api")]
+
+
+@pytest.mark.redis
+@pytest.mark.slow
+def test_limiting_survives_redis_stopping_and_resumes_when_it_is_back(settings, db, events, tmp_path, redis_url):
+    if shutil.which("redis-server") is None:
+        pytest.skip("needs redis-server to start a private Redis")
+    port = _closed_port()
+
+    def start():
+        process = subprocess.Popen(
+            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+             "--dir", str(tmp_path)],
+            stdout=subprocess.DEVNULL,
+        )
+        for _ in range(50):
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+                return process
+            except OSError:
+                time.sleep(0.1)
+        process.kill()
+        raise AssertionError("private Redis did not start")
+
+    server = start()
+    try:
+        settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(f"redis://127.0.0.1:{port}/0")}
+        settings.RATE_LIMIT_API = "2/m"
+        client = APIClient()
+        assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 429]
+
+        server.terminate()
+        server.wait(timeout=10)
+        assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 200]
+        assert events.count(("rate_limit_failed_open", "api")) == 3
+
+        server = start()  # empty: a new window of counting
+        assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 429]
+    finally:
+        server.terminate()
+        server.wait(timeout=10)

@@ -1,0 +1,227 @@
+"""Free start times (anonymous, cached) and staff blocking of slots."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from rest_framework import serializers
+from rest_framework.exceptions import ValidationError
+from rest_framework.response import Response
+
+from salonbook.api.base import ApiView
+from salonbook.api.permissions import IsStaffOrAdmin, can_manage_salon
+from salonbook.api.schema import errors
+from salons.api import business_info
+from salons.models import Service
+from slots.cache import cached_availability
+from slots.models import Slot
+from slots.selectors import availability_for_day
+from slots.services import slot_block, slot_unblock
+
+MAX_ID = 2**63 - 1
+# Dates beyond this from today are refused, not searched: no salon books that far.
+MAX_DAYS_AWAY = 3660
+
+
+def local_iso(value: dt.datetime, tz) -> str:
+    """An instant as ISO 8601 in the salon's zone, with its offset."""
+    return timezone.localtime(value, tz).isoformat()
+
+
+# --- Availability ------------------------------------------------------------------------
+
+
+class AvailabilityQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="Salon-local day, YYYY-MM-DD")
+    service = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Service id")
+    staff = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="Only this staff member's times"
+    )
+
+    def validate_date(self, value: dt.date) -> dt.date:
+        if abs((value - dt.date.today()).days) > MAX_DAYS_AWAY:
+            raise serializers.ValidationError("Choose a date within ten years of today.")
+        return value
+
+
+class FreeStartSerializer(serializers.Serializer):
+    start = serializers.DateTimeField(help_text="ISO 8601 with the salon's offset")
+    end = serializers.DateTimeField(help_text="End of the service itself")
+    staff = serializers.IntegerField(help_text="Staff member id")
+
+
+class AvailabilitySerializer(serializers.Serializer):
+    date = serializers.DateField()
+    timezone = serializers.CharField()
+    service = serializers.IntegerField()
+    staff = serializers.IntegerField(allow_null=True)
+    slots = FreeStartSerializer(many=True)
+
+
+def _build_free_starts(*, salon_id: int, service_id: int, day: dt.date, staff_member_id: int | None) -> list[dict]:
+    service = Service.objects.select_related("salon").get(pk=service_id, salon_id=salon_id)
+    tz = service.salon.tz
+    return [
+        {"start": local_iso(free.start, tz), "end": local_iso(free.end, tz), "staff": free.staff_member_id}
+        for free in availability_for_day(salon=service.salon, day=day, service=service, staff_member_id=staff_member_id)
+    ]
+
+
+def _check_against_info(info: dict[str, Any], *, service_id: int, staff_id: int | None) -> None:
+    if not any(s["id"] == service_id for s in info["services"]):
+        raise ValidationError({"service": ["This salon does not offer that service."]})
+    if staff_id is not None:
+        member = next((m for m in info["staff"] if m["id"] == staff_id), None)
+        if member is None:
+            raise ValidationError({"staff": ["This staff member does not work at this salon."]})
+        if service_id not in member["services"]:
+            raise ValidationError({"staff": ["This staff member does not do that service."]})
+
+
+class AvailabilityView(ApiView):
+    @extend_schema(
+        operation_id="salons_availability",
+        summary="Free start times for a service on one day",
+        description=(
+            "Every start listed can be booked right now with POST /api/bookings/ (same staff id and start); "
+            "a start not listed is refused. Times are in the salon's time zone, with offset."
+        ),
+        tags=["availability"],
+        parameters=[AvailabilityQuerySerializer],
+        responses={200: AvailabilitySerializer, **errors(400, 404)},
+        examples=[
+            OpenApiExample(
+                "Two free starts",
+                response_only=True,
+                value={
+                    "date": "2030-05-01",
+                    "timezone": "Europe/London",
+                    "service": 3,
+                    "staff": None,
+                    "slots": [
+                        {"start": "2030-05-01T09:00:00+01:00", "end": "2030-05-01T09:30:00+01:00", "staff": 7},
+                        {"start": "2030-05-01T09:15:00+01:00", "end": "2030-05-01T09:45:00+01:00", "staff": 7},
+                    ],
+                },
+            )
+        ],
+    )
+    def get(self, request, slug: str):
+        info = business_info(slug)
+        query = AvailabilityQuerySerializer(data=request.query_params)
+        query.is_valid(raise_exception=True)
+        day, service_id = query.validated_data["date"], query.validated_data["service"]
+        staff_id = query.validated_data.get("staff")
+        _check_against_info(info, service_id=service_id, staff_id=staff_id)
+        slots = cached_availability(
+            salon_id=info["id"],
+            day=day,
+            service_id=service_id,
+            staff_member_id=staff_id,
+            build=lambda: _build_free_starts(
+                salon_id=info["id"], service_id=service_id, day=day, staff_member_id=staff_id
+            ),
+        )
+        return Response(
+            {"date": day.isoformat(), "timezone": info["timezone"], "service": service_id, "staff": staff_id, "slots": slots}
+        )
+
+
+# --- Blocking ------------------------------------------------------------------------------
+
+
+class SlotBlockSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=120, required=False, allow_blank=True, default="")
+
+
+class SlotSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    staff = serializers.IntegerField(source="staff_member_id")
+    start = serializers.SerializerMethodField()
+    end = serializers.SerializerMethodField()
+    status = serializers.ChoiceField(choices=Slot.Status.choices)
+    block_reason = serializers.CharField()
+
+    def get_start(self, slot: Slot) -> dt.datetime:
+        return local_iso(slot.start, slot.salon.tz)
+
+    def get_end(self, slot: Slot) -> dt.datetime:
+        return local_iso(slot.end, slot.salon.tz)
+
+
+def _slot_for_staff(request, pk: int) -> Slot:
+    """The slot, if the user works at its salon; otherwise 404, as if it did not exist."""
+    slot = get_object_or_404(Slot.objects.select_related("salon"), pk=pk)
+    if not can_manage_salon(request, slot.salon_id):
+        raise Http404
+    return slot
+
+
+class _SlotMoveView(ApiView):
+    permission_classes = [IsStaffOrAdmin]
+    with_body = False
+
+    def move(self, slot: Slot, data: dict) -> Slot:
+        raise NotImplementedError
+
+    def post(self, request, pk: int):
+        slot = _slot_for_staff(request, pk)
+        data: dict = {}
+        if self.with_body:
+            body = SlotBlockSerializer(data=request.data if request.data else {})
+            body.is_valid(raise_exception=True)
+            data = body.validated_data
+        return Response(SlotSerializer(self.move(slot, data)).data)
+
+
+_SLOT_EXAMPLE = {
+    "id": 42,
+    "staff": 7,
+    "start": "2030-05-01T13:00:00+01:00",
+    "end": "2030-05-01T13:15:00+01:00",
+    "status": "blocked",
+    "block_reason": "Lunch",
+}
+
+
+class SlotBlockView(_SlotMoveView):
+    with_body = True
+
+    @extend_schema(
+        operation_id="slots_block",
+        summary="Block a free slot (staff)",
+        description="Blocking a blocked slot changes nothing. A booked slot answers 409.",
+        tags=["staff"],
+        request=SlotBlockSerializer,
+        responses={200: SlotSerializer, **errors(400, 401, 403, 404, 409)},
+        examples=[
+            OpenApiExample("Lunch", value={"reason": "Lunch"}, request_only=True),
+            OpenApiExample("Blocked", value=_SLOT_EXAMPLE, response_only=True),
+        ],
+    )
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def move(self, slot: Slot, data: dict) -> Slot:
+        return slot_block(slot=slot, reason=data.get("reason", ""))
+
+
+class SlotUnblockView(_SlotMoveView):
+    @extend_schema(
+        operation_id="slots_unblock",
+        summary="Make a blocked slot bookable again (staff)",
+        tags=["staff"],
+        request=None,
+        responses={200: SlotSerializer, **errors(401, 403, 404, 409)},
+        examples=[OpenApiExample("Free again", value={**_SLOT_EXAMPLE, "status": "available", "block_reason": ""}, response_only=True)],
+    )
+    def post(self, request, pk: int):
+        return super().post(request, pk)
+
+    def move(self, slot: Slot, data: dict) -> Slot:
+        return slot_unblock(slot=slot)
