@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 import pytest
+from axe_playwright_python.sync_playwright import Axe
 from django.conf import settings
 from playwright.sync_api import expect
 from django.core.management import call_command
@@ -133,6 +134,7 @@ def _log_in(browser, live_server, username: str, viewport: dict):
     page.on("pageerror", lambda error: errors.append(str(error)))
     page.goto(f"{live_server.url}/staff/")
     assert "/staff/login/" in page.url
+    _accessible(page)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
@@ -143,6 +145,12 @@ def _log_in(browser, live_server, username: str, viewport: dict):
 
 def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def _accessible(page) -> None:
+    """axe-core finds nothing on the page as it is now (WCAG 2 AA and best practice)."""
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
 
 
 def test_front_desk_day(browser, live_server, demo):
@@ -163,12 +171,14 @@ def test_front_desk_day(browser, live_server, demo):
     for name in ("Olivia Reed", "Jack Wilson", "Amara Okoye", "Sam Carter"):
         expect(grid.get_by_text(name).first).to_be_visible()
     expect(page.get_by_role("heading", name="Waiting for confirmation")).to_be_visible()
+    _accessible(page)
 
     # Confirm the pending booking from its page.
     page.get_by_role("link", name=re.compile("Sam Carter")).first.click()
     page.get_by_role("button", name="Confirm booking").click()
     expect(page.get_by_role("status").filter(has_text="booking confirmed")).to_be_visible()
     expect(page.locator(".badge").first).to_have_text("Confirmed")
+    _accessible(page)
     assert Booking.objects.get(pk=demo["bookings"]["Sam Carter"].pk).status == Booking.Status.CONFIRMED
 
     # Cancel another, with a reason.
@@ -184,13 +194,14 @@ def test_front_desk_day(browser, live_server, demo):
     page.goto(f"{live_server.url}/staff/salons/{salon.slug}/book/?date={day.isoformat()}")
     page.get_by_label("Service").select_option(label="Blow Dry (30 min)")
     page.get_by_label("Staff member").select_option(label="Alice Martin")
-    expect(page.locator("#free-times h3")).to_have_text(["Alice Martin"])
+    expect(page.locator("#free-times h2")).to_have_text(["Alice Martin"])
     first_free = page.locator("#free-times .time-pill").first
     chosen = first_free.inner_text().strip()
     first_free.click()
     page.get_by_label("Customer name").fill("Priya Shah")
     page.get_by_label("Mobile number").fill("07911 123499")
     _shot(page, "desk-booking-desktop")
+    _accessible(page)
     page.get_by_role("button", name="Book", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Booked Priya Shah")).to_be_visible()
     desk = Booking.objects.get(customer_name="Priya Shah")
@@ -202,6 +213,7 @@ def test_front_desk_day(browser, live_server, demo):
     hour = next(h for h in range(12, 19) if _free_hour(salon, "Ben Okafor", day, h))
     page.goto(f"{live_server.url}/staff/salons/{salon.slug}/?date={day.isoformat()}")
     page.get_by_role("link", name="Block time for Ben Okafor").click()
+    _accessible(page)
     page.get_by_label("From").fill(f"{hour:02d}:00")
     page.get_by_label("Until").fill(f"{hour + 1:02d}:00")
     page.get_by_label("Reason (optional)").fill("Lunch")
@@ -215,6 +227,7 @@ def test_front_desk_day(browser, live_server, demo):
     _shot(page, "agenda-phone")
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= PHONE["width"], "the agenda page must not scroll sideways on a phone"
+    _accessible(page)
     page.goto(f"{live_server.url}/staff/bookings/{desk.reference}/")
     _shot(page, "booking-phone")
     assert page.js_errors == []
@@ -233,6 +246,7 @@ def test_admin_metrics_view(browser, live_server, demo):
         drawn = page.evaluate(f"() => !!(window.Chart && Chart.getChart('{canvas}'))")
         assert drawn, f"{canvas} was not drawn"
     _shot(page, "metrics-desktop")
+    _accessible(page)
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(300)  # charts resize to the new width
     _shot(page, "metrics-phone")

@@ -14,6 +14,13 @@
   Chart.defaults.font.family = getComputedStyle(document.body).fontFamily;
   Chart.defaults.color = "#374151";
 
+  // Long routes keep their informative end on a phone: "…/<slug:slug>/book/".
+  function shortRoute(value) {
+    var label = this.getLabelForValue(value);
+    var room = window.innerWidth < 640 ? 24 : 48;
+    return label.length > room ? "…" + label.slice(label.length - room + 1) : label;
+  }
+
   function draw(id, config) {
     var canvas = document.getElementById(id);
     if (canvas) new Chart(canvas, config);
@@ -46,7 +53,7 @@
       },
       options: {
         indexAxis: "y",
-        scales: { x: { beginAtZero: true, title: { display: true, text: "ms" } }, y: { ticks: { autoSkip: false, font: { size: 11 } } } },
+        scales: { x: { beginAtZero: true, title: { display: true, text: "ms" } }, y: { ticks: { autoSkip: false, font: { size: 11 }, callback: shortRoute } } },
         plugins: { legend: { position: "bottom" } }
       }
     });
