@@ -14,7 +14,7 @@ from salonbook.api.base import ApiView
 from salonbook.api.pagination import Pagination, paginate
 from salonbook.api.schema import errors
 from salons.cache import cached_business_info
-from salons.models import Salon, Service, StaffMember
+from salons.models import Salon, Service
 
 # --- Output shapes (also the schema) ----------------------------------------------------
 

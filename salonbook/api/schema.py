@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse, inline_serializer
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, OpenApiResponse
 from rest_framework import serializers
 
 
@@ -129,8 +129,6 @@ BOOKING_TOKEN_HEADER = OpenApiParameter(
     description="The booking's manage_token, given when it was created. Customers need it; staff do not.",
 )
 
-PAGE_PARAMETERS: list[OpenApiParameter] = []  # DRF's paginator documents page and page_size itself
-
 # Errors any endpoint can answer with, whatever it does.
 _EVERYWHERE = (406, 429, 500)
 _WITH_BODY = (400, 415)
@@ -176,11 +174,3 @@ def add_common_errors(result: dict[str, Any], generator, request, public) -> dic
                 }
     return result
 
-
-__all__ = [
-    "BOOKING_TOKEN_HEADER",
-    "ErrorEnvelopeSerializer",
-    "add_common_errors",
-    "errors",
-    "inline_serializer",
-]

@@ -1,7 +1,5 @@
 """The OpenAPI schema, the offline docs, and a schemathesis run against the schema."""
 
-import datetime as dt
-
 import pytest
 import schemathesis
 from django.core.signals import request_finished, request_started
