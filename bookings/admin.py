@@ -1,6 +1,7 @@
 from django.contrib import admin, messages
 
 from bookings.models import Booking, BookingStatusChange, IdempotencyKey, Reminder
+from bookings.reminders.services import reminder_retry_now
 from bookings.services import (
     Actor,
     booking_cancel,
@@ -101,8 +102,25 @@ class BookingAdmin(admin.ModelAdmin):
         return False
 
 
+@admin.action(description="Retry now")
+def retry_reminders_now(modeladmin, request, queryset):
+    """Send failed (or waiting) reminders again now, through the reminders service."""
+    selected = list(queryset)
+    retried = sum(reminder_retry_now(reminder=reminder) for reminder in selected)
+    skipped = len(selected) - retried
+    if retried:
+        modeladmin.message_user(request, f"{retried} reminder(s) will be sent now.", messages.SUCCESS)
+    if skipped:
+        modeladmin.message_user(
+            request,
+            f"{skipped} reminder(s) left alone: already sent, cancelled, in flight, or the appointment has started.",
+            messages.WARNING,
+        )
+
+
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
+    actions = [retry_reminders_now]
     list_display = ("booking", "kind", "due_at", "status", "attempts", "sent_at", "last_error")
     list_filter = ("status", "kind", ("due_at", admin.DateFieldListFilter))
     search_fields = ("booking__reference",)

@@ -149,6 +149,7 @@ class Reminder(models.Model):
 
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", "Scheduled"
+        QUEUED = "queued", "Queued"
         SENDING = "sending", "Sending"
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
@@ -172,8 +173,19 @@ class Reminder(models.Model):
 
     class Meta:
         ordering = ["due_at"]
-        constraints = [models.UniqueConstraint(fields=["booking", "kind"], name="reminder_once_per_kind")]
-        indexes = [models.Index(fields=["status", "due_at"], name="reminder_status_due")]
+        constraints = [
+            # One live reminder per kind; a reschedule cancels the live ones and
+            # schedules new ones for the new time, keeping the old rows as history.
+            models.UniqueConstraint(
+                fields=["booking", "kind"],
+                condition=models.Q(status__in=["scheduled", "queued", "sending"]),
+                name="reminder_live_once_per_kind",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "due_at"], name="reminder_status_due"),
+            models.Index(fields=["status", "next_attempt_at"], name="reminder_status_next"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} reminder for {self.booking_id} ({self.status})"

@@ -217,7 +217,13 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 # tasks use no countdown or ETA and finish within REMINDER_SEND_TIME_LIMIT, so
 # 15 minutes never redelivers a task that is still waiting or running; a
 # redelivered duplicate is harmless anyway (claim tokens).
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900, minimum=1)}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900, minimum=1),
+    # How often a worker looks for messages a dead worker left unacknowledged
+    # (kombu's default is about every 100 s).
+    "unacked_restore_interval": env_int("CELERY_UNACKED_RESTORE_SECONDS", 10, minimum=1),
+    "unacked_restore_throttle": 1 if env_str("CELERY_UNACKED_RESTORE_SECONDS") else 10,
+}
 
 # --- WhatsApp --------------------------------------------------------------------
 
@@ -237,6 +243,11 @@ WHATSAPP_READ_TIMEOUT = env_float("WHATSAPP_READ_TIMEOUT", 10.0, minimum=0.1)
 # unknown (worker killed mid-send) is sent again; otherwise it is marked failed
 # for a person to check, because a duplicate is worse than a missing reminder.
 WHATSAPP_IDEMPOTENT = env_bool("WHATSAPP_IDEMPOTENT", False)
+# An approved message template (name, language) for customers outside a
+# 24-hour chat window; none: free text. Body parameters: name, service, salon,
+# local start, manage link.
+WHATSAPP_TEMPLATE = env_str("WHATSAPP_TEMPLATE")
+WHATSAPP_TEMPLATE_LANGUAGE = env_str("WHATSAPP_TEMPLATE_LANGUAGE", "en_GB")
 # Circuit breaker around the provider, shared by every worker through Redis.
 WHATSAPP_BREAKER_FAIL_MAX = env_int("WHATSAPP_BREAKER_FAIL_MAX", 5, minimum=1)
 WHATSAPP_BREAKER_RESET_SECONDS = env_float("WHATSAPP_BREAKER_RESET_SECONDS", 60.0, minimum=1.0)

@@ -27,9 +27,13 @@ def local_start_text(booking: Booking) -> str:
     return dateformat.format(local, "l j F, H:i")
 
 
-def reminder_text(booking: Booking, *, kind: str = "") -> str:
-    """The reminder message for ``booking`` (plain text, no HTML escaping)."""
-    context = {
+# The order of the body parameters of an approved WhatsApp template
+# ({{1}}..{{5}}), for providers that only take templates outside a chat.
+TEMPLATE_PARAMETERS = ("customer_name", "service_name", "salon_name", "when", "manage_url")
+
+
+def reminder_context(booking: Booking, *, kind: str = "") -> dict[str, str]:
+    return {
         "customer_name": booking.customer_name,
         "salon_name": booking.salon.name,
         "service_name": booking.service.name,
@@ -38,4 +42,13 @@ def reminder_text(booking: Booking, *, kind: str = "") -> str:
         "manage_url": manage_url(booking),
         "kind": kind,
     }
-    return render_to_string("reminders/reminder.txt", context).strip()
+
+
+def reminder_text(booking: Booking, *, kind: str = "") -> str:
+    """The reminder message for ``booking`` (plain text, no HTML escaping)."""
+    return render_to_string("reminders/reminder.txt", reminder_context(booking, kind=kind)).strip()
+
+
+def reminder_parameters(booking: Booking, *, kind: str = "") -> tuple[str, ...]:
+    context = reminder_context(booking, kind=kind)
+    return tuple(context[name] for name in TEMPLATE_PARAMETERS)

@@ -1,0 +1,34 @@
+"""Celery tasks for reminders. They take ids (JSON), call a service, and are
+safe to run twice: the services claim rows by compare-and-set."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.conf import settings
+
+from bookings.reminders.services import reminder_deliver, reminders_dispatch_due
+
+
+@shared_task(name="reminders.dispatch_due", ignore_result=True)
+def dispatch_due_reminders() -> dict[str, int]:
+    """Claim due reminders and queue a send for each (beat, every minute)."""
+    result = reminders_dispatch_due()
+    return {"claimed": len(result.claimed), "expired": result.expired, "recovered": result.recovered}
+
+
+@shared_task(
+    name="reminders.send",
+    ignore_result=True,
+    # Acknowledged only when done: a worker killed mid-task leaves the message
+    # to be delivered again, and the claim token makes the second run harmless.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # Kill a send that hangs, well inside the lease after which the dispatcher
+    # treats the reminder as abandoned. No soft limit: an exception raised in
+    # the middle of the HTTP call would leave its outcome unknown anyway, and
+    # the connect and read timeouts already bound a healthy call.
+    time_limit=settings.REMINDER_SEND_TIME_LIMIT,
+)
+def send_reminder(reminder_id: int, claim_token: str) -> str:
+    """Send one claimed reminder through the provider."""
+    return reminder_deliver(reminder_id=reminder_id, claim_token=claim_token)

@@ -1,0 +1,47 @@
+import pytest
+from django.urls import reverse
+
+from bookings.models import Reminder
+from bookings.tests.factories import make_booking, next_local
+from bookings.tests.fake_provider import eager_tasks  # noqa: F401  (fixture)
+
+pytestmark = pytest.mark.django_db
+
+S = Reminder.Status
+
+
+@pytest.fixture
+def reminders(service, staff_member, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=3))
+    return {r.kind: r for r in booking.reminders.all()}
+
+
+def retry_now(admin_client, *reminders):
+    return admin_client.post(
+        reverse("admin:bookings_reminder_changelist"),
+        {"action": "retry_reminders_now", "_selected_action": [r.pk for r in reminders]},
+        follow=True,
+    )
+
+
+def test_admin_retry_now_sends_a_failed_reminder(admin_client, reminders, eager_tasks, django_capture_on_commit_callbacks):
+    failed, sent = reminders["24h"], reminders["2h"]
+    Reminder.objects.filter(pk=failed.pk).update(status=S.FAILED, attempts=6, last_error="HTTP 500")
+    Reminder.objects.filter(pk=sent.pk).update(status=S.SENT)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = retry_now(admin_client, failed, sent)
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert "1 reminder(s) will be sent now." in text and "1 reminder(s) left alone" in text
+    failed.refresh_from_db()
+    assert failed.status == S.SENT and failed.attempts == 1  # console backend
+    sent.refresh_from_db()
+    assert sent.status == S.SENT
+
+
+def test_admin_list_shows_attempts_and_errors(admin_client, reminders):
+    Reminder.objects.filter(pk=reminders["24h"].pk).update(status=S.FAILED, attempts=3, last_error="read timeout")
+    response = admin_client.get(reverse("admin:bookings_reminder_changelist"))
+    assert response.status_code == 200
+    assert "read timeout" in response.content.decode()
