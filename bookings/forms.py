@@ -108,3 +108,25 @@ class CancelForm(forms.Form):
         label="Reason (optional)",
         widget=forms.TextInput(attrs={"placeholder": "e.g. customer called to cancel"}),
     )
+
+
+class RescheduleForm(forms.Form):
+    """Move a booking: another day, time or staff member for the same service."""
+
+    staff = forms.ModelChoiceField(
+        queryset=StaffMember.objects.none(), required=False, empty_label="Anyone free", label="Staff member"
+    )
+    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    start = forms.CharField(required=False, label="New time")
+
+    def __init__(self, *args: Any, salon: Salon, service: Service, moving: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
+        super().__init__(*args, **kwargs)
+        self.fields["staff"].queryset = StaffMember.objects.filter(
+            salon=salon, is_active=True, services=service
+        ).order_by("name")
+        if moving:
+            self.fields["start"].required = True
+            self.fields["start"].error_messages["required"] = "Choose one of the free times."
+
+    clean_start = DeskBookingForm.clean_start

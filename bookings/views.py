@@ -20,7 +20,7 @@ from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from bookings.forms import AgendaQueryForm, CancelForm, DeskBookingForm
+from bookings.forms import AgendaQueryForm, CancelForm, DeskBookingForm, RescheduleForm
 from bookings.models import Booking
 from bookings.selectors import AgendaDay, agenda_for_day
 from bookings.services import (
@@ -31,6 +31,7 @@ from bookings.services import (
     booking_confirm,
     booking_create,
     booking_mark_no_show,
+    booking_reschedule,
 )
 from bookings.whatsapp import click_to_chat_url
 from salonbook.errors import DomainError, SlotUnavailable
@@ -449,6 +450,7 @@ def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "reminders": booking.reminders.all(),
         "buttons": buttons,
         "can_cancel": "cancel" in moves,
+        "can_reschedule": booking.is_active and booking.start > timezone.now(),
         "cancel_form": CancelForm(),
         "whatsapp_url": click_to_chat_url(booking),
         "agenda_url": reverse("staff:agenda", kwargs={"slug": salon.slug}) + f"?date={local_day.isoformat()}",
@@ -480,3 +482,72 @@ def booking_move(request: HttpRequest, reference: str, move: str) -> HttpRespons
     if next_url and url_has_allowed_host_and_scheme(next_url, {request.get_host()}, request.is_secure()):
         return redirect(next_url)
     return redirect("staff:booking", reference=booking.reference)
+
+
+@staff_required
+def booking_reschedule_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """Move a booking to another free time, from the same availability the API uses."""
+    booking = _booking_for(request, reference)
+    salon = booking.salon
+    moving = request.method == "POST" and request.POST.get("action") == "move"
+    if request.method == "POST":
+        form = RescheduleForm(request.POST, salon=salon, service=booking.service, moving=moving)
+        form.is_valid()
+    else:
+        local_day = timezone.localtime(booking.start, salon.tz).date()
+        form = RescheduleForm(initial={"date": local_day}, salon=salon, service=booking.service)
+    staff = {m.pk: m for m in form.fields["staff"].queryset}
+
+    if moving and form.is_valid():
+        staff_id, start = form.cleaned_data["start"]
+        chosen_staff = form.cleaned_data.get("staff")
+        member = staff.get(staff_id)
+        if member is None or (chosen_staff is not None and chosen_staff.pk != staff_id):
+            form.add_error("start", "Choose one of the free times shown.")
+        else:
+            try:
+                booking_reschedule(booking=booking, start=start, staff_member=member, actor=Actor.staff(request.user))
+            except SlotUnavailable:
+                form.add_error(
+                    "start",
+                    f"{_hhmm(start, salon)} with {member.name} has just been taken by another booking. "
+                    "Choose another free time.",
+                )
+            except DomainError as error:
+                if error.details and any(key in form.fields for key in error.details):
+                    for key, problems in error.details.items():
+                        if key in form.fields:
+                            for problem in problems if isinstance(problems, list | tuple) else [problems]:
+                                form.add_error(key, str(problem))
+                else:
+                    messages.error(request, error.message)
+                    return redirect("staff:booking", reference=booking.reference)
+            else:
+                messages.success(
+                    request,
+                    f"Moved {booking.customer_name} to "
+                    f"{dateformat.format(timezone.localtime(start, salon.tz), 'l j F, H:i')} with {member.name}.",
+                )
+                return redirect("staff:booking", reference=booking.reference)
+
+    if form.is_bound:
+        data = getattr(form, "cleaned_data", {})
+        day, staff_member, chosen = data.get("date"), data.get("staff"), form.data.get("start", "")
+    else:
+        day, staff_member, chosen = form.initial.get("date"), None, ""
+    free: list[FreeStart] = []
+    if day is not None:
+        free = availability_for_day(
+            salon=salon, day=day, service=booking.service, staff_member_id=staff_member.pk if staff_member else None
+        )
+    context = {
+        "nav": "agenda",
+        "salon": salon,
+        "booking": booking,
+        "local_start": timezone.localtime(booking.start, salon.tz),
+        "form": form,
+        "day": day,
+        "day_title": _day_title(day) if day else "",
+        "times": _group_times(free, staff, salon, chosen),
+    }
+    return render(request, "staff/reschedule.html", context)

@@ -20,6 +20,7 @@ urlpatterns = [
     path("salons/<slug:slug>/block/", slot_views.block_time, name="block_time"),
     path("salons/<slug:slug>/unblock/", slot_views.unblock, name="unblock"),
     path("bookings/<str:reference>/", booking_views.booking_detail, name="booking"),
+    path("bookings/<str:reference>/reschedule/", booking_views.booking_reschedule_view, name="booking_reschedule"),
     path("bookings/<str:reference>/<str:move>/", booking_views.booking_move, name="booking_move"),
     path("metrics/", dashboard.metrics_view, name="metrics"),
 ]

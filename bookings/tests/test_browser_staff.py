@@ -190,6 +190,20 @@ def test_front_desk_day(browser, live_server, demo):
     assert Booking.objects.get(pk=demo["bookings"]["Lena Novak"].pk).status == Booking.Status.CANCELLED
     assert page.get_by_role("button", name="Cancel booking").count() == 0
 
+    # Move another to the first free time of the day.
+    olivia = demo["bookings"]["Olivia Reed"]
+    page.goto(f"{live_server.url}/staff/bookings/{olivia.reference}/")
+    page.get_by_role("link", name="Move to another time").click()
+    _accessible(page)
+    new_time = page.locator("#free-times .time-pill").first
+    new_label = new_time.inner_text().strip()
+    new_time.click()
+    page.get_by_role("button", name="Move booking").click()
+    expect(page.get_by_role("status").filter(has_text="Moved Olivia Reed")).to_be_visible()
+    olivia.refresh_from_db()
+    assert timezone.localtime(olivia.start, salon.tz).strftime("%H:%M") == new_label
+    assert olivia.status == Booking.Status.CONFIRMED
+
     # Take a desk booking: service, then a free time, then the customer.
     page.goto(f"{live_server.url}/staff/salons/{salon.slug}/book/?date={day.isoformat()}")
     page.get_by_label("Service").select_option(label="Blow Dry (30 min)")

@@ -130,3 +130,24 @@ def test_agenda_page_reads_in_a_fixed_number_of_queries(
         response = client.get(url, params)
 
     assert response.content.decode().count('class="block booking') == 4 * 8
+
+
+def test_grid_merges_a_blocked_run_and_draws_the_now_line(salon, staff_member):
+    from bookings.views import build_grid
+    from slots.services import slots_block_range
+
+    day = tomorrow(salon)
+    slots_block_range(staff_member=staff_member, start=next_local(salon, at=dt.time(12)), end=next_local(salon, at=dt.time(13)), reason="Lunch")
+    slots_block_range(staff_member=staff_member, start=next_local(salon, at=dt.time(13)), end=next_local(salon, at=dt.time(13, 30)), reason="Errand")
+    now = next_local(salon, at=dt.time(10, 7))
+
+    grid = build_grid(salon=salon, day=day, agenda=agenda_for_day(salon=salon, day=day), now=now, slug=salon.slug)
+
+    blocked = [(b.label, b.time_label, len(b.slot_ids)) for b in grid.blocks if b.kind == "blocked"]
+    assert blocked == [("Lunch", "12:00–13:00", 4), ("Errand", "13:00–13:30", 2)]
+    assert grid.now_style and "margin-top" in grid.now_style
+    free_times = [cell.time_label for cell in grid.cells if cell.kind == "free"]
+    assert "10:00" not in free_times and "10:15" in free_times  # the past is not offered
+
+    other_day = build_grid(salon=salon, day=day, agenda=agenda_for_day(salon=salon, day=day), now=now - dt.timedelta(days=1), slug=salon.slug)
+    assert other_day.now_style == ""

@@ -168,3 +168,63 @@ def test_next_only_redirects_to_this_site(client, pending, staff_of_salon):
     client.force_login(staff_of_salon)
     assert move(client, pending, "confirm", next="/staff/").url == "/staff/"
     assert move(client, pending, "confirm", next="https://evil.example/").url.startswith("/staff/bookings/")
+
+
+def reschedule(client, booking, when, staff_member, **overrides):
+    from bookings.forms import DeskBookingForm
+
+    data = {
+        "action": "move",
+        "staff": staff_member.pk,
+        "date": when.astimezone(booking.salon.tz).date().isoformat(),
+        "start": DeskBookingForm.start_value(staff_member.pk, when),
+    }
+    data.update(overrides)
+    return client.post(reverse("staff:booking_reschedule", kwargs={"reference": booking.reference}), data)
+
+
+def test_move_to_another_free_time_keeps_the_status(client, confirmed, staff_member, staff_of_salon):
+    client.force_login(staff_of_salon)
+    assert reverse("staff:booking_reschedule", kwargs={"reference": confirmed.reference}) in page(client, confirmed).content.decode()
+    later = next_local(confirmed.salon, at=dt.time(17))
+
+    response = reschedule(client, confirmed, later, staff_member)
+
+    assert response.status_code == 302
+    confirmed.refresh_from_db()
+    assert (confirmed.start, confirmed.status) == (later, Booking.Status.CONFIRMED)
+    assert set(Slot.objects.filter(hold__booking=confirmed).values_list("start", flat=True)) == {
+        later, later + dt.timedelta(minutes=15)
+    }
+    assert "Moved Ana Silva to" in client.get(response.url).content.decode()
+
+
+def test_move_page_offers_the_free_times_and_says_when_one_was_taken(client, confirmed, service, staff_member, staff_of_salon):
+    client.force_login(staff_of_salon)
+    url = reverse("staff:booking_reschedule", kwargs={"reference": confirmed.reference})
+    assert 'name="start"' in client.get(url).content.decode()
+    taken = next_local(confirmed.salon, at=dt.time(18))
+    make_booking(service=service, staff_member=staff_member, start=taken, name="Someone Else")
+
+    response = reschedule(client, confirmed, taken, staff_member)
+
+    assert response.status_code == 200
+    assert "has just been taken" in response.content.decode()
+    confirmed.refresh_from_db()
+    assert confirmed.start == next_local(confirmed.salon, at=dt.time(15))
+
+
+def test_moving_a_cancelled_booking_is_refused_with_a_message(client, confirmed, staff_member, staff_of_salon):
+    client.force_login(staff_of_salon)
+    move(client, confirmed, "cancel")
+    assert "Move to another time" not in page(client, confirmed).content.decode()
+
+    response = reschedule(client, confirmed, next_local(confirmed.salon, at=dt.time(17)), staff_member)
+
+    assert response.status_code == 302
+    assert "cannot be moved" in client.get(response.url).content.decode()
+
+
+def test_staff_of_another_salon_cannot_move_the_booking(client, confirmed, staff_member, staff_of_other_salon):
+    client.force_login(staff_of_other_salon)
+    assert reschedule(client, confirmed, next_local(confirmed.salon, at=dt.time(17)), staff_member).status_code == 404
