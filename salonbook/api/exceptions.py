@@ -11,6 +11,7 @@ import logging
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.db import InterfaceError, OperationalError
 from django.http import Http404, JsonResponse
 from django.views import defaults
 from django_ratelimit.exceptions import Ratelimited
@@ -23,6 +24,9 @@ from salonbook.errors import DomainError
 logger = logging.getLogger("salonbook.api")
 
 DEFAULT_RETRY_AFTER = 60
+# Seconds a client should wait after the database was unreachable: a restart
+# or fail-over takes a few seconds, not minutes.
+DATABASE_RETRY_AFTER = 5
 
 # DRF's exception classes -> (code, message) when DRF's own wording is not ours.
 _DRF_CODES: dict[type[exceptions.APIException], tuple[str, str | None]] = {
@@ -70,6 +74,25 @@ def _rate_limited(exc: Ratelimited) -> Response:
     return response
 
 
+def _database_unavailable(exc: Exception, context: dict[str, Any]) -> Response:
+    """The database is down or restarting: 503, and nothing was changed."""
+    view = context.get("view")
+    logger.warning(
+        "database unavailable",
+        extra={"view": type(view).__name__ if view else None, "error": type(exc).__name__},
+    )
+    response = Response(
+        envelope(
+            "service_unavailable",
+            "The service is briefly unavailable; nothing was changed. Please try again in a few seconds.",
+            {"retry_after": DATABASE_RETRY_AFTER},
+        ),
+        status=status.HTTP_503_SERVICE_UNAVAILABLE,
+    )
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response
+
+
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     """DRF's ``EXCEPTION_HANDLER``: every error, in the envelope."""
     set_rollback()
@@ -78,6 +101,8 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
     # Ratelimited is a PermissionDenied: it must be matched first.
     if isinstance(exc, Ratelimited):
         return _rate_limited(exc)
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        return _database_unavailable(exc, context)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -1,0 +1,53 @@
+"""With the database unreachable the API answers 503 in the envelope, fast,
+with no trace: what a phone sees while PostgreSQL restarts."""
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+_PROBE = """
+import json, time
+import django
+django.setup()
+from django.test import Client
+client = Client()
+answers = {}
+for name, method, path, body in [
+    ("salons", "get", "/api/salons/", None),
+    ("booking", "post", "/api/bookings/", {"salon": "demo", "service": 1, "staff": 1,
+        "start": "2030-01-01T10:00:00+00:00", "customer_name": "Ana", "customer_phone": "+447911123456"}),
+]:
+    started = time.monotonic()
+    if body is None:
+        response = client.get(path)
+    else:
+        response = client.post(path, json.dumps(body), content_type="application/json")
+    answers[name] = {"status": response.status_code, "body": response.content.decode(),
+                     "retry_after": response.get("Retry-After"), "seconds": time.monotonic() - started}
+print(json.dumps(answers))
+"""
+
+
+def test_api_answers_503_in_the_envelope_while_the_database_is_down():
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
+    env.update(
+        DJANGO_SETTINGS_MODULE="salonbook.settings",
+        DATABASE_URL="postgres://root@127.0.0.1:6388/salonbook",  # nothing listens there
+        DB_CONNECT_TIMEOUT="1",
+        LOG_LEVEL="ERROR",
+        PYTHONPATH=str(ROOT),
+    )
+    result = subprocess.run([sys.executable, "-c", _PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    for name, answer in answers.items():
+        assert answer["status"] == 503, name
+        body = json.loads(answer["body"])
+        assert body["error"]["code"] == "service_unavailable"
+        assert answer["retry_after"] == "5"
+        assert "Traceback" not in answer["body"] and "6388" not in answer["body"]
+        assert answer["seconds"] < 5
