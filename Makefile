@@ -9,7 +9,7 @@ PASSWORD ?= salonbook-demo
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install install-dev run test test-sqlite test-postgres check-deploy clean
+.PHONY: install install-dev run test test-sqlite test-postgres bench-smoke check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ test-postgres: install-dev
 	else \
 		echo "Skipping the PostgreSQL + Redis run: PostgreSQL not reachable at $(TEST_DATABASE_URL)"; \
 	fi
+
+# The quick part of the load and fault runs (the full ones: benchmarks/README.md).
+bench-smoke: install-dev
+	$(BIN)/python -m benchmarks.race --clients 50 --rounds 3
+	$(BIN)/python -m benchmarks.faults redis --outage 10
+	$(BIN)/python -m benchmarks.faults postgres
 
 check-deploy: install
 	DEBUG=false SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))") \
