@@ -168,6 +168,11 @@ else:
         "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "ratelimit"},
     }
 
+# Off: every read goes to the database (benchmarks measure the uncached path;
+# also a switch to rule the cache out when something looks stale).
+if not env_bool("CONTENT_CACHE", True):
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
+
 # --- Rate limiting -------------------------------------------------------------
 
 RATELIMIT_USE_CACHE = "ratelimit"
