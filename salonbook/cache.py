@@ -164,7 +164,7 @@ def cached(
 
     stamp = tuple(found.get(name) for name in names)
     entry = found.get(key)
-    if entry is not None and None not in stamp and entry[0] == stamp:
+    if isinstance(entry, tuple) and len(entry) == 2 and None not in stamp and entry[0] == stamp:
         _count(kind, hit=True)
         return entry[1]
     _count(kind, hit=False)

@@ -10,6 +10,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import sys
 import time
 
 import pytest
@@ -231,3 +232,38 @@ def test_hung_redis_that_kept_its_data_never_serves_what_changed_meanwhile(
         cached_again = reader()
     assert taken not in recovered and recovered == cached_again == reader.build()
     assert reader.hits[-2:] == [False, True]
+
+
+def test_redis_timeouts_are_a_quarter_second_at_most():
+    options = redis_caches("redis://127.0.0.1:6379/0")["default"]["OPTIONS"]
+    assert 0 < options["SOCKET_CONNECT_TIMEOUT"] <= 0.25
+    assert 0 < options["SOCKET_TIMEOUT"] <= 0.25
+    assert options["IGNORE_EXCEPTIONS"] is True
+
+
+def test_a_longer_redis_timeout_is_refused_at_start_up():
+    from pathlib import Path
+
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**{k: v for k, v in os.environ.items() if k != "DEBUG"}, "REDIS_TIMEOUT": "1"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode != 0
+    assert "REDIS_TIMEOUT must be above 0 and at most 0.25 seconds" in result.stderr
+
+
+def test_an_entry_in_an_unknown_shape_is_rebuilt_not_served():
+    """An entry another release wrote in another shape is a miss, not a 500."""
+    from salonbook.cache import cached
+
+    def read(value):
+        return cached(kind="availability", key="av:test", versions=["av:v:test"], ttl=60, build=lambda: value)
+
+    assert read(["first"]) == ["first"]
+    caches["default"].set("av:test", "an older format", 60)
+    assert read(["rebuilt"]) == ["rebuilt"]
+    assert read(["not again"]) == ["rebuilt"]
