@@ -11,31 +11,9 @@ from pathlib import Path
 import pytest
 
 from monitoring.health import health
+from salonbook.settings import redis_caches
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def redis_caches(url: str) -> dict:
-    """The production cache layout (see settings) on the Redis at ``url``."""
-    options = {
-        "CLIENT_CLASS": "django_redis.client.DefaultClient",
-        "SOCKET_CONNECT_TIMEOUT": 0.25,
-        "SOCKET_TIMEOUT": 0.25,
-    }
-    return {
-        "default": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "sb",
-            "OPTIONS": {**options, "IGNORE_EXCEPTIONS": True},
-        },
-        "ratelimit": {
-            "BACKEND": "django_redis.cache.RedisCache",
-            "LOCATION": url,
-            "KEY_PREFIX": "sb-rl",
-            "OPTIONS": {**options, "IGNORE_EXCEPTIONS": False},
-        },
-    }
 
 
 @pytest.fixture
