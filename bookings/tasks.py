@@ -1,11 +1,12 @@
-"""Celery tasks for reminders. They take ids (JSON), call a service, and are
-safe to run twice: the services claim rows by compare-and-set."""
+"""Celery tasks of the bookings app. They take ids (JSON), call a service, and
+are safe to run twice: the services claim rows by compare-and-set."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
 
+from bookings.idempotency import idempotency_keys_purge
 from bookings.reminders.services import reminder_deliver, reminders_dispatch_due
 
 
@@ -32,3 +33,9 @@ def dispatch_due_reminders() -> dict[str, int]:
 def send_reminder(reminder_id: int, claim_token: str) -> str:
     """Send one claimed reminder through the provider."""
     return reminder_deliver(reminder_id=reminder_id, claim_token=claim_token)
+
+
+@shared_task(name="bookings.purge_idempotency_keys", ignore_result=True)
+def purge_idempotency_keys() -> int:
+    """Forget booking requests' Idempotency-Keys once their 24 hours are over (run by beat)."""
+    return idempotency_keys_purge()

@@ -206,6 +206,8 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
     # Hourly, so the rolling window never lags a day behind.
     "generate-slots": {"task": "slots.generate", "schedule": 3600.0},
+    # Keys are honoured for 24 hours; an hourly sweep keeps the table small.
+    "purge-idempotency-keys": {"task": "bookings.purge_idempotency_keys", "schedule": 3600.0},
 }
 # Reminders: the database holds the schedule, beat only wakes the dispatcher.
 REMINDER_DISPATCH_SECONDS = env_float("REMINDER_DISPATCH_SECONDS", 60.0, minimum=0.5)
