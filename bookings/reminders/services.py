@@ -424,13 +424,17 @@ def reminder_deliver(*, reminder_id: int, claim_token: str, now: dt.datetime | N
         _wait_for_breaker(reminder_id, token, gate.reopens_at)
         return "waiting"
 
-    message = OutgoingMessage(
-        to=booking.customer_phone,
-        text=reminder_text(booking, kind=reminder.kind),
-        idempotency_key=str(reminder.idempotency_key),
-        parameters=reminder_parameters(booking, kind=reminder.kind),
-    )
     attempts = reminder.attempts + 1
+    try:
+        message = OutgoingMessage(
+            to=booking.customer_phone,
+            text=reminder_text(booking, kind=reminder.kind),
+            idempotency_key=str(reminder.idempotency_key),
+            parameters=reminder_parameters(booking, kind=reminder.kind),
+        )
+    except Exception as exc:  # a template or data bug: nothing was sent
+        logger.exception("reminder %s: could not render the message", reminder_id)
+        return _retry_later(reminder_id, token, attempts, exc, f"message not rendered: {type(exc).__name__}")
     provider = get_provider()
     try:
         message_id = breaker.call(provider.send, message)
@@ -441,19 +445,21 @@ def reminder_deliver(*, reminder_id: int, claim_token: str, now: dt.datetime | N
     except PermanentError as exc:
         _fail(reminder_id, status=S.SENDING, token=token, error=str(exc), attempts=attempts)
         return "failed"
-    except ProviderError as exc:
-        if exc.ambiguous and not provider.idempotent:
+    except Exception as exc:
+        if isinstance(exc, ProviderError):
+            error, ambiguous = str(exc), exc.ambiguous
+        else:  # a bug in the middle of a send: whether it left is unknown
+            logger.exception("reminder %s: unexpected error while sending", reminder_id)
+            error, ambiguous = f"unexpected error {type(exc).__name__}", True
+        if ambiguous and not provider.idempotent:
             # It may have arrived, and a repeat could not be recognised: a
             # person decides (admin "retry now") rather than risk a duplicate.
             _fail(
                 reminder_id, status=S.SENDING, token=token, attempts=attempts,
-                error=f"outcome unknown: {exc}; not sent again to avoid a duplicate",
+                error=f"outcome unknown: {error}; not sent again to avoid a duplicate",
             )
             return "failed"
-        return _retry_later(reminder_id, token, attempts, exc, str(exc))
-    except Exception as exc:  # a bug on our side (a template, the data): retried, then failed
-        logger.exception("reminder %s: unexpected error while sending", reminder_id)
-        return _retry_later(reminder_id, token, attempts, exc, f"unexpected error {type(exc).__name__}")
+        return _retry_later(reminder_id, token, attempts, exc, error)
 
     sent_at = timezone.now()
     marked = _owned(reminder_id, S.SENDING, token).update(
