@@ -59,7 +59,7 @@ test-postgres: install-dev
 # The quick part of the load and fault runs (the full ones: benchmarks/README.md).
 bench-smoke: install-dev
 	$(BIN)/python -m benchmarks.race --clients 50 --rounds 3
-	$(BIN)/python -m benchmarks.faults redis --outage 10
+	$(BIN)/python -m benchmarks.faults redis --outage 10 --connections 4 --pace 25
 	$(BIN)/python -m benchmarks.faults postgres
 
 check-deploy: install

@@ -150,7 +150,7 @@ def _paths(base: str) -> list[str]:
 # --- Redis ------------------------------------------------------------------------
 
 
-def redis_outage(outage: int = 30) -> bool:
+def redis_outage(outage: int = 30, connections: int = 8, pace_ms: int = 10) -> bool:
     """Redis down for ``outage`` seconds under load: >= 99% answered, none over
     a second, and the cache hit ratio back within one availability TTL."""
     database_url = recreate_database("salonbook_faults")
@@ -166,7 +166,11 @@ def redis_outage(outage: int = 30) -> bool:
             before, after = 10, 30
             total = before + outage + after
             command = wrk_command(
-                app.url, seconds=total, connections=8, script="rotate_paths.lua", script_args=[*paths, "pace=10"]
+                app.url,
+                seconds=total,
+                connections=connections,
+                script="rotate_paths.lua",
+                script_args=[*paths, f"pace={pace_ms}"],
             )
             load = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
             samples: list[tuple[float, tuple[int, int] | None]] = []
@@ -337,9 +341,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description="Fault runs under load.")
     parser.add_argument("fault", choices=["redis", "postgres", "worker", "all"])
     parser.add_argument("--outage", type=int, default=30, help="seconds Redis stays down")
+    parser.add_argument("--connections", type=int, default=8, help="wrk connections for the Redis outage load")
+    parser.add_argument("--pace", type=int, default=10, help="milliseconds between a connection's requests")
     args = parser.parse_args()
     runs = {
-        "redis": lambda: redis_outage(args.outage),
+        "redis": lambda: redis_outage(args.outage, args.connections, args.pace),
         "postgres": postgres_restart,
         "worker": worker_kill,
     }
