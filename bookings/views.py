@@ -18,7 +18,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from bookings.forms import AgendaQueryForm, CancelForm, DeskBookingForm, RescheduleForm
 from bookings.models import Booking
@@ -551,3 +551,13 @@ def booking_reschedule_view(request: HttpRequest, reference: str) -> HttpRespons
         "times": _group_times(free, staff, salon, chosen),
     }
     return render(request, "staff/reschedule.html", context)
+
+
+@require_GET
+def manage_booking(request: HttpRequest, reference: str) -> HttpResponse:
+    """The customer's page behind the link in confirmations and reminders.
+
+    The server never sees the manage token: it is in the link's fragment and
+    the page sends it to the API itself, so this view only serves the shell.
+    """
+    return render(request, "manage/booking.html", {"reference": reference})

@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from bookings.views import manage_booking
+
 urlpatterns = [
     # Health, metrics and the admins' health page: before "api/" and "admin/".
     path("", include("monitoring.urls")),
     path("admin/", admin.site.urls),
     path("staff/", include("salonbook.staff_urls")),
     path("api/", include("salonbook.api.urls")),
+    # The customer's own page, linked from confirmations and reminders.
+    path("manage/<slug:reference>/", manage_booking, name="manage-booking"),
 ]
 
 # Under /api/ a route that does not exist, or an error outside a view, still

@@ -1,0 +1,44 @@
+"""The customer's booking page, opened from a reminder's link, in Chromium."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import expect
+
+from bookings.models import Booking
+from bookings.reminders.messages import manage_url
+from bookings.tests.factories import make_booking, next_local
+from bookings.tests.test_browser_staff import ARTIFACTS, PHONE, browser  # noqa: F401  (the fixture)
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+
+def test_customer_opens_the_reminder_link_sees_the_booking_and_cancels_it(browser, live_server, service, staff_member, settings):  # noqa: F811
+    settings.PUBLIC_BASE_URL = live_server.url
+    booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=3))
+    page = browser.new_page(viewport=PHONE)
+    page.goto(manage_url(booking))
+
+    expect(page.locator('[data-field="service"]')).to_have_text(service.name)
+    expect(page.locator('[data-field="staff"]')).to_have_text(staff_member.name)
+    expect(page.locator('[data-field="status"]')).to_have_text("confirmed")
+    # The secret left the address bar as soon as the page read it.
+    assert "token" not in page.url
+    page.screenshot(path=str(ARTIFACTS / "manage-phone.png"), full_page=True)
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Cancel this booking").click()
+    expect(page.locator("#manage-status")).to_contain_text("Your booking is cancelled.")
+    expect(page.locator('[data-field="status"]')).to_have_text("cancelled")
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CANCELLED
+    page.close()
+
+
+def test_a_link_with_a_wrong_token_shows_nothing_of_the_booking(browser, live_server, service, staff_member):  # noqa: F811
+    booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=3))
+    page = browser.new_page(viewport=PHONE)
+    page.goto(f"{live_server.url}/manage/{booking.reference}/#token=not-the-token")
+    expect(page.locator("#manage-status")).to_contain_text("could not find this booking")
+    expect(page.locator("#manage-details")).to_be_hidden()
+    assert booking.customer_name not in page.content()
+    page.close()
