@@ -1,7 +1,10 @@
 """Counters and latency histograms shared by every process through Redis.
 
-Each request adds its numbers in ONE pipelined round trip; events add theirs
-the same way. While Redis is down (or not configured) the numbers stay in this
+Each request adds its numbers in ONE pipelined round trip: while the monitoring
+middleware handles a request (``batched()``), events sent during it (cache
+hits, rate limits, bookings) are kept in the request's buffer and written in
+the same pipeline as the request's own counters. Outside a request (Celery
+tasks, management commands) each event is written in its own round trip. While Redis is down (or not configured) the numbers stay in this
 process and are written to Redis on the first round trip after it returns, so
 an outage loses no counts; ``snapshot()`` then shows the last numbers read
 from Redis plus this process's unwritten ones, with ``"store": "local"``.
@@ -42,6 +45,9 @@ import math
 import threading
 import time
 from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any
 
 import redis
@@ -273,6 +279,52 @@ def reset_store() -> None:
 # --- recording ---------------------------------------------------------------------
 
 
+class _Batch:
+    """What one request added, written to the store when it ends."""
+
+    __slots__ = ("counts", "gauges", "requests")
+
+    def __init__(self) -> None:
+        self.counts: Counter[str] = Counter()
+        self.gauges: dict[str, str] = {}
+        self.requests = 0
+
+
+_batch: ContextVar[_Batch | None] = ContextVar("salonbook_metrics_batch", default=None)
+
+
+@contextmanager
+def batched() -> Iterator[None]:
+    """Keep every count added inside the block and write them at its end, in
+    one round trip (the monitoring middleware wraps each request in this).
+    Nested blocks join the outer one."""
+    if _batch.get() is not None:
+        yield
+        return
+    batch = _Batch()
+    token = _batch.set(batch)
+    try:
+        yield
+    finally:
+        _batch.reset(token)
+        if batch.counts or batch.gauges or batch.requests:
+            try:
+                get_store().add(batch.counts, batch.gauges, requests=batch.requests)
+            except Exception:  # counting must never cost a customer their response
+                logger.exception("could not record request metrics")
+
+
+def _add(increments: dict[str, float], gauges: dict[str, str] | None = None, *, requests: int = 0) -> None:
+    batch = _batch.get()
+    if batch is None:
+        get_store().add(increments, gauges, requests=requests)
+        return
+    batch.counts.update(increments)
+    if gauges:
+        batch.gauges.update(gauges)
+    batch.requests += requests
+
+
 def route_key(method: str, route: str) -> str:
     return f"{method} {route}"
 
@@ -281,7 +333,7 @@ def record_request(*, method: str, route: str, status: int, seconds: float) -> N
     """Count one finished request and its latency."""
     method = method if method in HTTP_METHODS else "OTHER"
     labels = f"{method}{SEP}{route}"
-    get_store().add(
+    _add(
         {
             f"req{SEP}{labels}{SEP}{status}": 1,
             f"lat{SEP}{labels}{SEP}{_bucket_index(seconds)}": 1,
@@ -293,11 +345,11 @@ def record_request(*, method: str, route: str, status: int, seconds: float) -> N
 
 def record_event(kind: str, label: str, amount: int = 1) -> None:
     """Count one domain or operational event, e.g. ``("booking", "created")``."""
-    get_store().add({f"ev{SEP}{kind}{SEP}{label}": amount})
+    _add({f"ev{SEP}{kind}{SEP}{label}": amount})
 
 
 def set_breaker_state(old_state: str, new_state: str) -> None:
-    get_store().add({f"ev{SEP}breaker{SEP}{new_state}": 1}, {"breaker_state": new_state})
+    _add({f"ev{SEP}breaker{SEP}{new_state}": 1}, {"breaker_state": new_state})
 
 
 # --- reading -----------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""Per-client request limits for the API, counted with django-ratelimit.
+"""Per-client request limits for the API.
 
 Two scopes: ``api`` (``RATE_LIMIT_API``, every API request) and ``bookings``
 (``RATE_LIMIT_BOOKINGS``, booking creation on top of ``api``). A client is the
@@ -6,16 +6,29 @@ user when the request is authenticated, else its IP address; the
 ``X-Forwarded-For`` header is believed only when ``TRUSTED_PROXY`` says a proxy
 we run sets it.
 
-The counters live in the ``ratelimit`` cache alias, whose errors are raised,
-not swallowed: django-ratelimit would read a swallowed error as "no count" and
-block every request (it fails closed). When the store cannot be reached, the
-``RATE_LIMIT_FAIL_OPEN`` setting decides: let the request through (the
-default, so a Redis outage never takes the salon offline), logged and counted
-through ``rate_limit_failed_open``; or refuse it with 503.
+The counters live in the ``ratelimit`` cache alias (``RATELIMIT_USE_CACHE``),
+in django-ratelimit's fixed windows and keys (its per-client window jitter,
+its ``RATELIMIT_*`` settings), counted two ways:
 
-Counting is exact under concurrency: django-ratelimit creates the window's
-counter with an atomic add (SET NX) and otherwise increments it atomically
-(INCRBY), so every request gets its own number and no two share one.
+- On Redis (django-redis), by one small Lua script: INCR each scope's window
+  counter, EXPIRE it when the INCR created it, stop at the first scope over
+  its limit. One round trip per request, whatever the number of scopes.
+  django-ratelimit's own ``get_usage`` needs two (``cache.add``, then
+  ``cache.incr``) per scope, and the performance budget in DESIGN.md allows a
+  cached read one or two round trips to Redis in all, the content cache and
+  the metrics included.
+- On any other cache (local memory when no ``REDIS_URL`` is set: one
+  development process), by django-ratelimit's ``get_usage``.
+
+Both are exact under concurrency: INCR (and django-ratelimit's add + incr) is
+atomic, so every request gets its own number and no two share one.
+
+Errors of the counter store are seen, never swallowed: django-ratelimit would
+read a swallowed error as "no count" and block every request (it fails
+closed). When the store cannot be reached, the ``RATE_LIMIT_FAIL_OPEN``
+setting decides: let the request through (the default, so a Redis outage
+never takes the salon offline), logged and counted through
+``rate_limit_failed_open``; or refuse it with 503.
 """
 
 from __future__ import annotations
@@ -23,11 +36,14 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from typing import Any
 
 from django.conf import settings
-from django_ratelimit.core import get_usage
+from django.core.cache import caches
+from django_ratelimit.core import _get_window, _make_cache_key, _split_rate, get_usage
 from django_ratelimit.exceptions import Ratelimited
+from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 from redis.exceptions import RedisError
 
@@ -121,14 +137,89 @@ def _store_failed(scope: str, error: Exception | None) -> None:
     send_now(rate_limit_failed_open, sender=__name__, scope=scope)
 
 
-def enforce(request: Any, *, scope: str) -> None:
-    """Count ``request`` against ``scope``'s limit; raise ``RateLimitExceeded`` over it.
+# KEYS: one window counter per scope; ARGV: limit, seconds to keep, per key.
+# Counts scope after scope and stops at the first one over its limit, as
+# checking them one by one would.
+_COUNT_SCRIPT = """
+local counts = {}
+for i, key in ipairs(KEYS) do
+    local count = redis.call('INCR', key)
+    if count == 1 then
+        redis.call('EXPIRE', key, ARGV[2 * i])
+    end
+    counts[i] = count
+    if count > tonumber(ARGV[2 * i - 1]) then
+        break
+    end
+end
+return counts
+"""
+# As django-ratelimit: a counter outlives its window by a few seconds.
+EXPIRATION_FUDGE = 5
+
+_script: Any = None  # the registered script (its SHA); run on each call's own client
+
+
+def _counted_scopes(request: Any) -> set[str]:
+    counted = getattr(request, "_rate_limit_counted", None)
+    if counted is None:
+        counted = set()
+        request._rate_limit_counted = counted
+    return counted
+
+
+def enforce(request: Any, *, scope: str | Sequence[str]) -> None:
+    """Count ``request`` against ``scope``'s limit (or each of several scopes,
+    in one round trip); raise ``RateLimitExceeded`` over one.
 
     Call once the request is authenticated, so a token user counts as that
-    user and not as an anonymous address.
+    user and not as an anonymous address. A scope already counted for this
+    request is not counted again.
     """
     if not getattr(settings, "RATELIMIT_ENABLE", True):
         return
+    counted = _counted_scopes(request)
+    scopes = [s for s in ([scope] if isinstance(scope, str) else scope) if s not in counted]
+    if not scopes:
+        return
+    counted.update(scopes)
+    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+    if isinstance(cache, RedisCache):
+        _enforce_on_redis(request, cache, scopes)
+    else:
+        for name in scopes:
+            _enforce_with_django_ratelimit(request, name)
+
+
+def _enforce_on_redis(request: Any, cache: RedisCache, scopes: list[str]) -> None:
+    now = int(time.time())
+    keys, args, windows = [], [], []
+    for name in scopes:
+        rate = _rate(name)
+        limit, period = _split_rate(rate)
+        value = client_key(name, request)
+        window = _get_window(value, period)
+        keys.append(cache.make_key(_make_cache_key(name, window, rate, value, None)))
+        args += [limit, period + EXPIRATION_FUDGE]
+        windows.append((name, limit, window))
+    try:
+        client = cache.client.get_client(write=True)
+        global _script
+        if _script is None:
+            _script = client.register_script(_COUNT_SCRIPT)
+        # EVALSHA; the first call on a Redis that lacks the script loads it.
+        counts = _script(keys=keys, args=args, client=client)
+    except STORE_ERRORS as error:
+        for name in scopes:
+            _store_failed(name, error)
+        return
+    for (name, limit, window), count in zip(windows, counts):
+        if int(count) > limit:
+            send_now(rate_limited, sender=__name__, scope=name)
+            raise RateLimitExceeded(scope=name, retry_after=max(1, window - now))
+
+
+def _enforce_with_django_ratelimit(request: Any, scope: str) -> None:
     try:
         usage = get_usage(request, group=scope, key=client_key, rate=_rate(scope), increment=True)
     except STORE_ERRORS as error:

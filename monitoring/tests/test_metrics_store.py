@@ -58,6 +58,63 @@ def test_a_request_costs_one_round_trip(settings, redis_metrics, monkeypatch):
     assert len(sent) == 1
 
 
+@pytest.fixture
+def sent_packets(monkeypatch):
+    """Every command (or pipeline) written to any Redis from here on."""
+    sent: list[bytes] = []
+    original = Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command if isinstance(command, bytes) else b"".join(command))
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counting)
+    return sent
+
+
+def test_events_during_a_request_go_in_the_requests_one_round_trip(settings, redis_metrics, sent_packets):
+    metrics.record_request(method="GET", route="/warm", status=200, seconds=0.01)  # connects
+    sent_packets.clear()
+
+    with metrics.batched():
+        metrics.record_event("cache_hit", "business_info")
+        metrics.record_event("cache_hit", "availability")
+        metrics.record_event("rate_limited", "api")
+        metrics.record_request(method="GET", route="/api/salons/<slug>/availability/", status=200, seconds=0.01)
+        assert sent_packets == []  # nothing written before the request ends
+
+    assert len(sent_packets) == 1
+    other_process = MetricsStore(redis_metrics, prefix=settings.METRICS_KEY_PREFIX)
+    counters = other_process.read()[0]
+    assert counters[f"ev{metrics.SEP}cache_hit{metrics.SEP}availability"] == 1
+    assert counters[f"ev{metrics.SEP}cache_hit{metrics.SEP}business_info"] == 1
+    assert counters[f"ev{metrics.SEP}rate_limited{metrics.SEP}api"] == 1
+    assert counters[f"req{metrics.SEP}GET{metrics.SEP}/api/salons/<slug>/availability/{metrics.SEP}200"] == 1
+
+
+def test_events_outside_a_request_are_written_at_once(settings, redis_metrics, sent_packets):
+    """Celery tasks and commands have no request to wait for: each event is written as it comes."""
+    metrics.record_event("reminder", "sent")  # connects
+    sent_packets.clear()
+
+    metrics.record_event("reminder", "sent")
+    metrics.record_event("booking", "created")
+
+    assert len(sent_packets) == 2
+    counters = MetricsStore(redis_metrics, prefix=settings.METRICS_KEY_PREFIX).read()[0]
+    assert counters[f"ev{metrics.SEP}reminder{metrics.SEP}sent"] == 2
+
+
+def test_a_request_failing_inside_the_batch_is_still_counted(redis_metrics):
+    with pytest.raises(RuntimeError):
+        with metrics.batched():
+            metrics.record_event("cache_miss", "availability")
+            raise RuntimeError("view blew up")
+
+    counters = metrics.get_store().read()[0]
+    assert counters[f"ev{metrics.SEP}cache_miss{metrics.SEP}availability"] == 1
+
+
 def test_redis_outage_keeps_counting_in_process_and_writes_back_after(spare_redis):
     store = MetricsStore(spare_redis.url, prefix="sb:test", retry_after=0.2)
     _request(store)

@@ -13,12 +13,16 @@ class ApiView(APIView):
     """A JSON-only API view counted against the per-client ``api`` limit.
 
     Set ``rate_limit_scope = None`` for views that must never be limited
-    (health checks).
+    (health checks). ``rate_limit_scopes_by_method`` names further scopes a
+    method counts against (``{"POST": ("bookings",)}``): they are counted with
+    ``api`` in the same round trip to the counter store, and a later
+    ``enforce()`` of the same scope in the view counts nothing again.
     """
 
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
     rate_limit_scope: str | None = "api"
+    rate_limit_scopes_by_method: dict[str, tuple[str, ...]] = {}
 
     def perform_authentication(self, request) -> None:
         # The limit is counted right after authentication, so a token user is
@@ -28,4 +32,5 @@ class ApiView(APIView):
             super().perform_authentication(request)
         finally:
             if self.rate_limit_scope:
-                enforce(request, scope=self.rate_limit_scope)
+                extra = self.rate_limit_scopes_by_method.get(request.method or "", ())
+                enforce(request, scope=(self.rate_limit_scope, *extra))

@@ -272,3 +272,85 @@ def test_limiting_survives_redis_stopping_and_resumes_when_it_is_back(settings, 
     finally:
         server.terminate()
         server.wait(timeout=10)
+
+
+# --- One round trip on Redis -----------------------------------------------------------
+
+
+def _anonymous_request(address: str):
+    from django.contrib.auth.models import AnonymousUser
+
+    request = RequestFactory().post("/api/bookings/", REMOTE_ADDR=address)
+    request.user = AnonymousUser()
+    return request
+
+
+@pytest.fixture
+def sent_packets(monkeypatch):
+    from redis.connection import Connection
+
+    sent: list[bytes] = []
+    original = Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command if isinstance(command, bytes) else b"".join(command))
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counting)
+    return sent
+
+
+@pytest.mark.redis
+def test_on_redis_both_scopes_are_counted_in_one_round_trip(settings, redis_counters, sent_packets, events):
+    settings.RATE_LIMIT_API = "100/m"
+    settings.RATE_LIMIT_BOOKINGS = "2/m"
+    ratelimit.enforce(_anonymous_request("10.1.0.1"), scope=("api", "bookings"))  # connects, loads the script
+    sent_packets.clear()
+
+    ratelimit.enforce(_anonymous_request("10.1.0.1"), scope=("api", "bookings"))
+    assert len(sent_packets) == 1
+
+    with pytest.raises(ratelimit.RateLimitExceeded) as over:
+        ratelimit.enforce(_anonymous_request("10.1.0.1"), scope=("api", "bookings"))
+    assert over.value.scope == "bookings"
+    assert 1 <= over.value.retry_after <= 60
+    assert events == [("rate_limited", "bookings")]
+
+
+@pytest.mark.redis
+def test_a_scope_counted_with_the_request_is_not_counted_again(settings, redis_counters):
+    settings.RATE_LIMIT_BOOKINGS = "1/m"
+    request = _anonymous_request("10.1.0.2")
+    ratelimit.enforce(request, scope=("api", "bookings"))
+    ratelimit.enforce(request, scope="bookings")  # the view's own check: already counted
+
+    usage = get_usage(request, group="bookings", key=ratelimit.client_key, rate="1/m")
+    assert usage["count"] == 1
+
+
+@pytest.mark.redis
+def test_over_the_first_scope_the_next_is_not_counted(settings, redis_counters):
+    settings.RATE_LIMIT_API = "1/m"
+    settings.RATE_LIMIT_BOOKINGS = "5/m"
+    ratelimit.enforce(_anonymous_request("10.1.0.3"), scope=("api", "bookings"))
+    with pytest.raises(ratelimit.RateLimitExceeded) as over:
+        ratelimit.enforce(_anonymous_request("10.1.0.3"), scope=("api", "bookings"))
+    assert over.value.scope == "api"
+
+    usage = get_usage(_anonymous_request("10.1.0.3"), group="bookings", key=ratelimit.client_key, rate="5/m")
+    assert usage["count"] == 1
+
+
+@pytest.mark.redis
+def test_redis_counters_are_django_ratelimits_windows_and_keys(settings, redis_counters):
+    """The script counts in the keys and windows django-ratelimit reads, and they expire."""
+    settings.RATE_LIMIT_API = "100/m"
+    for _ in range(3):
+        ratelimit.enforce(_anonymous_request("10.1.0.4"), scope="api")
+
+    usage = get_usage(_anonymous_request("10.1.0.4"), group="api", key=ratelimit.client_key, rate="100/m")
+    assert usage["count"] == 3
+    import redis as redis_py
+
+    keys = redis_py.Redis.from_url(redis_counters).keys("sb-rl:*")
+    assert keys and all(0 < redis_py.Redis.from_url(redis_counters).ttl(k) <= 65 for k in keys)
