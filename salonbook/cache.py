@@ -13,6 +13,15 @@ commits while it builds, the change's invalidation moves a version on and the
 reader's entry is born stale-stamped: the next read rebuilds. Deleting would
 let that reader put stale data back after the delete.
 
+Several entries one request needs (the availability view's business info and
+free starts) can be read in that same single ``MGET``: ``prefetch()`` reads
+each entry with the epoch and its versions up front, and a ``cached()`` call
+for one of those keys inside the block uses what was read, once, as if it had
+read it itself. The freshness rule is unchanged (the stamp is read with the
+entry, before any build); a prefetched key that is not asked for costs
+nothing but the bytes, and a key asked for that was not prefetched is read as
+usual.
+
 Redis missing or down: every read is answered by ``build()`` from the
 database. django-redis swallows errors on the "default" alias
 (``IGNORE_EXCEPTIONS``), which would hide the one thing we need to know, so
@@ -40,7 +49,9 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import redis
@@ -134,6 +145,53 @@ def _count(kind: str, hit: bool) -> None:
     send_now(cache_accessed, sender=None, kind=kind, hit=hit)
 
 
+# key -> what the prefetch read for it (the entry and its stamp's keys).
+_prefetched: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("salonbook_cache_prefetched", default=None)
+
+
+@contextmanager
+def prefetch(entries: Sequence[tuple[str, Sequence[str]]]) -> Iterator[None]:
+    """Read every ``(key, versions)`` entry, the epoch and the versions in one
+    ``MGET``, for the ``cached()`` calls inside the block.
+
+    Each prefetched entry answers one ``cached()`` call for its key with the
+    same versions; a cache that fails or is skipped reads nothing here and
+    leaves ``cached()`` to do as it does without a prefetch.
+    """
+    found: dict[str, Any] = {}
+    store = _store() if entries else None
+    if store is not None:
+        names = list(dict.fromkeys([EPOCH_KEY, *(name for key, versions in entries for name in (*versions, key))]))
+        try:
+            _settle(store)
+            found = store.get_many(names)
+        except CACHE_ERRORS as error:
+            _failed(error, "read")
+            store = None
+    table = None
+    if store is not None:
+        table = {}
+        for key, versions in entries:
+            wanted = (EPOCH_KEY, *versions, key)
+            table[key] = {"names": wanted, "found": {name: found.get(name) for name in wanted}}
+    token = _prefetched.set(table)
+    try:
+        yield
+    finally:
+        _prefetched.reset(token)
+
+
+def _take_prefetched(key: str, names: list[str]) -> dict[str, Any] | None:
+    table = _prefetched.get()
+    if not table:
+        return None
+    read = table.get(key)
+    if read is None or read["names"] != (*names, key):
+        return None
+    del table[key]  # once: a second call for the key reads again
+    return read["found"]
+
+
 def cached(
     *,
     kind: str,
@@ -154,13 +212,15 @@ def cached(
         _count(kind, hit=False)
         return build()
     names = [EPOCH_KEY, *versions]
-    try:
-        _settle(store)
-        found = store.get_many([*names, key])
-    except CACHE_ERRORS as error:
-        _failed(error, "read")
-        _count(kind, hit=False)
-        return build()
+    found = _take_prefetched(key, names)
+    if found is None:
+        try:
+            _settle(store)
+            found = store.get_many([*names, key])
+        except CACHE_ERRORS as error:
+            _failed(error, "read")
+            _count(kind, hit=False)
+            return build()
 
     stamp = tuple(found.get(name) for name in names)
     entry = found.get(key)
@@ -205,6 +265,9 @@ def invalidate(version_keys: Sequence[str]) -> None:
     """
     if not version_keys:
         return
+    table = _prefetched.get()
+    if table:
+        table.clear()  # read before this change: cached() must read again
     store = _store()
     if store is None:
         with _health.lock:

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from salonbook.api.base import ApiView
 from salonbook.api.pagination import Pagination, paginate
 from salonbook.api.schema import errors
-from salons.cache import cached_business_info
+from salons.cache import BUSINESS_INFO_VERSION, cached_business_info
 from salons.models import Salon, Service
 
 # --- Output shapes (also the schema) ----------------------------------------------------
@@ -97,6 +97,12 @@ def _build_business_info(slug: str) -> dict[str, Any] | None:
             for m in staff
         ],
     }
+
+
+def business_info_cache_entry(slug: str) -> tuple[str, list[str]]:
+    """The cache key and versions ``business_info(slug)`` reads (as salons.cache
+    builds them), for ``salonbook.cache.prefetch``."""
+    return f"bi:{slug}:info", [BUSINESS_INFO_VERSION]
 
 
 def business_info(slug: str) -> dict[str, Any]:

@@ -14,11 +14,12 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from salonbook.api.base import ApiView
+from salonbook.cache import prefetch
 from salonbook.api.permissions import IsStaffOrAdmin, can_manage_salon
 from salonbook.api.schema import errors
-from salons.api import business_info
+from salons.api import business_info, business_info_cache_entry
 from salons.models import Service
-from slots.cache import cached_availability
+from slots.cache import _day_version, _salon_version, cached_availability
 from slots.models import Slot
 from slots.selectors import availability_for_day
 from slots.services import slot_block, slot_unblock
@@ -83,6 +84,44 @@ def _check_against_info(info: dict[str, Any], *, service_id: int, staff_id: int 
             raise ValidationError({"staff": ["This staff member does not do that service."]})
 
 
+# Salon ids by slug, as this process last saw them in business info: they name
+# the availability entry to read in the same MGET as the business info. A
+# wrong guess (a slug renamed) only costs a second read, never a wrong answer.
+_salon_ids: dict[str, int] = {}
+_SALON_IDS_MAX = 10_000
+
+
+def _availability_cache_entry(
+    *, salon_id: int, day: dt.date, service_id: int, staff_id: int | None
+) -> tuple[str, list[str]]:
+    """The cache key and versions ``cached_availability`` reads (as slots.cache builds them)."""
+    staff = staff_id if staff_id is not None else "any"
+    return (
+        f"av:{salon_id}:{day.isoformat()}:{service_id}:{staff}",
+        [_salon_version(salon_id), _day_version(salon_id, day)],
+    )
+
+
+def _cache_entries(slug: str, query: AvailabilityQuerySerializer, valid: bool) -> list[tuple[str, list[str]]]:
+    entries = [business_info_cache_entry(slug)]
+    salon_id = _salon_ids.get(slug)
+    if valid and salon_id is not None:
+        data = query.validated_data
+        entries.append(
+            _availability_cache_entry(
+                salon_id=salon_id, day=data["date"], service_id=data["service"], staff_id=data.get("staff")
+            )
+        )
+    return entries
+
+
+def _remember_salon_id(slug: str, salon_id: int) -> None:
+    if _salon_ids.get(slug) != salon_id:
+        if len(_salon_ids) >= _SALON_IDS_MAX:
+            _salon_ids.clear()
+        _salon_ids[slug] = salon_id
+
+
 class AvailabilityView(ApiView):
     @extend_schema(
         operation_id="salons_availability",
@@ -112,21 +151,27 @@ class AvailabilityView(ApiView):
         ],
     )
     def get(self, request, slug: str):
-        info = business_info(slug)
         query = AvailabilityQuerySerializer(data=request.query_params)
-        query.is_valid(raise_exception=True)
-        day, service_id = query.validated_data["date"], query.validated_data["service"]
-        staff_id = query.validated_data.get("staff")
-        _check_against_info(info, service_id=service_id, staff_id=staff_id)
-        slots = cached_availability(
-            salon_id=info["id"],
-            day=day,
-            service_id=service_id,
-            staff_member_id=staff_id,
-            build=lambda: _build_free_starts(
-                salon_id=info["id"], service_id=service_id, day=day, staff_member_id=staff_id
-            ),
-        )
+        valid = query.is_valid()
+        # Business info and (when this process knows the salon's id) the day's
+        # free starts come from the cache in one round trip.
+        with prefetch(_cache_entries(slug, query, valid)):
+            info = business_info(slug)  # an unknown salon is a 404 before a bad query is a 400
+            _remember_salon_id(slug, info["id"])
+            if not valid:
+                raise ValidationError(query.errors)
+            day, service_id = query.validated_data["date"], query.validated_data["service"]
+            staff_id = query.validated_data.get("staff")
+            _check_against_info(info, service_id=service_id, staff_id=staff_id)
+            slots = cached_availability(
+                salon_id=info["id"],
+                day=day,
+                service_id=service_id,
+                staff_member_id=staff_id,
+                build=lambda: _build_free_starts(
+                    salon_id=info["id"], service_id=service_id, day=day, staff_member_id=staff_id
+                ),
+            )
         return Response(
             {"date": day.isoformat(), "timezone": info["timezone"], "service": service_id, "staff": staff_id, "slots": slots}
         )

@@ -57,4 +57,58 @@ def test_cached_availability_read_is_three_round_trips_and_no_sql(
         "rate limit" if b"EVALSHA" in packet else "metrics" if b"HINCRBY" in packet else "cache" if b"MGET" in packet else packet.decode(errors="replace")[:40]
         for packet in sent_packets
     )
-    assert kinds == ["cache", "cache", "metrics", "rate limit"]
+    assert kinds == ["cache", "metrics", "rate limit"]
+
+
+def _mgets(packets: list[bytes]) -> int:
+    return sum(1 for packet in packets if b"MGET" in packet)
+
+
+def test_a_wrong_salon_id_guess_costs_a_read_not_a_wrong_answer(
+    all_on_redis, service, staff_member, sent_packets, monkeypatch
+):
+    from slots import api as slots_api
+
+    client = APIClient()
+    day = timezone.localdate(timezone=service.salon.tz) + dt.timedelta(days=1)
+    url = f"/api/salons/{service.salon.slug}/availability/?date={day.isoformat()}&service={service.pk}"
+    expected = client.get(url).json()
+    monkeypatch.setitem(slots_api._salon_ids, service.salon.slug, service.salon.pk + 1000)
+    sent_packets.clear()
+
+    assert client.get(url).json() == expected
+    assert _mgets(sent_packets) == 2  # the guessed entry, then the right one
+    assert slots_api._salon_ids[service.salon.slug] == service.salon.pk  # and it learnt
+
+
+def test_an_invalidation_inside_a_prefetch_makes_the_next_read_go_to_redis(all_on_redis):
+    from salonbook.cache import cached, invalidate, prefetch
+
+    builds = []
+
+    def build():
+        builds.append(1)
+        return len(builds)
+
+    def read():
+        return cached(kind="test", key="t:entry", versions=["t:v"], ttl=60, build=build)
+
+    assert read() == 1
+    with prefetch([("t:entry", ["t:v"])]):
+        invalidate(["t:v"])
+        assert read() == 2  # not the entry prefetched before the change
+
+
+def test_a_prefetched_entry_answers_one_read(all_on_redis, sent_packets):
+    from salonbook.cache import cached, prefetch
+
+    def read():
+        return cached(kind="test", key="t:once", versions=["t:v"], ttl=60, build=lambda: "built")
+
+    read()
+    sent_packets.clear()
+    with prefetch([("t:once", ["t:v"]), ("t:unused", ["t:v"])]):
+        assert read() == "built"
+        assert _mgets(sent_packets) == 1
+        assert read() == "built"
+        assert _mgets(sent_packets) == 2  # the second read reads again
