@@ -218,12 +218,13 @@ def wrk(
 def parse_wrk(label: str, output: str) -> LoadResult:
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     requests = int(re.search(r"(\d+) requests in", output).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", output).group(1))
-    p99 = _ms(re.search(r"99%\s+(\S+)", output).group(1))
+    # Anchored: "+/- Stdev" percentages of the Req/Sec line must not match.
+    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
+    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     errors = int(non_2xx.group(1)) if non_2xx else 0
     if socket_errors:
         errors += sum(int(g) for g in socket_errors.groups())
-    max_ms = _ms(re.search(r"Latency\s+\S+\s+\S+\s+(\S+)", output).group(1))
+    max_ms = _ms(re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", output, re.M).group(1))
     return LoadResult(label, rps, p50, p99, requests, errors, max_ms)
