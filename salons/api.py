@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from salonbook.api.base import ApiView
 from salonbook.api.pagination import Pagination, paginate
 from salonbook.api.schema import errors
-from salons.cache import BUSINESS_INFO_VERSION, cached_business_info
+from salons.cache import business_info_entry, cached_business_info
 from salons.models import Salon, Service
 
 # --- Output shapes (also the schema) ----------------------------------------------------
@@ -100,9 +100,8 @@ def _build_business_info(slug: str) -> dict[str, Any] | None:
 
 
 def business_info_cache_entry(slug: str) -> tuple[str, list[str]]:
-    """The cache key and versions ``business_info(slug)`` reads (as salons.cache
-    builds them), for ``salonbook.cache.prefetch``."""
-    return f"bi:{slug}:info", [BUSINESS_INFO_VERSION]
+    """The cache entry ``business_info(slug)`` reads, for ``salonbook.cache.prefetch``."""
+    return business_info_entry(slug=slug, part="info")
 
 
 def business_info(slug: str) -> dict[str, Any]:

@@ -22,16 +22,17 @@ BUSINESS_INFO_TTL = 60 * 60
 BUSINESS_INFO_VERSION = "bi:v"
 
 
+def business_info_entry(*, slug: str, part: str) -> tuple[str, list[str]]:
+    """The cache key and version keys of one part of a salon's info
+    (also what ``salonbook.cache.prefetch`` is given)."""
+    return f"bi:{slug}:{part}", [BUSINESS_INFO_VERSION]
+
+
 def cached_business_info(*, slug: str, part: str, build: Callable[[], T]) -> T:
     """The JSON-ready ``part`` ("salon", "services", "staff", ...) of the salon
     ``slug``'s info, from the cache or from ``build()``."""
-    return cached(
-        kind="business_info",
-        key=f"bi:{slug}:{part}",
-        versions=[BUSINESS_INFO_VERSION],
-        ttl=BUSINESS_INFO_TTL,
-        build=build,
-    )
+    key, versions = business_info_entry(slug=slug, part=part)
+    return cached(kind="business_info", key=key, versions=versions, ttl=BUSINESS_INFO_TTL, build=build)
 
 
 def business_info_invalidate() -> None:

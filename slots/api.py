@@ -19,7 +19,7 @@ from salonbook.api.permissions import IsStaffOrAdmin, can_manage_salon
 from salonbook.api.schema import errors
 from salons.api import business_info, business_info_cache_entry
 from salons.models import Service
-from slots.cache import _day_version, _salon_version, cached_availability
+from slots.cache import availability_entry, cached_availability
 from slots.models import Slot
 from slots.selectors import availability_for_day
 from slots.services import slot_block, slot_unblock
@@ -91,25 +91,14 @@ _salon_ids: dict[str, int] = {}
 _SALON_IDS_MAX = 10_000
 
 
-def _availability_cache_entry(
-    *, salon_id: int, day: dt.date, service_id: int, staff_id: int | None
-) -> tuple[str, list[str]]:
-    """The cache key and versions ``cached_availability`` reads (as slots.cache builds them)."""
-    staff = staff_id if staff_id is not None else "any"
-    return (
-        f"av:{salon_id}:{day.isoformat()}:{service_id}:{staff}",
-        [_salon_version(salon_id), _day_version(salon_id, day)],
-    )
-
-
 def _cache_entries(slug: str, query: AvailabilityQuerySerializer, valid: bool) -> list[tuple[str, list[str]]]:
     entries = [business_info_cache_entry(slug)]
     salon_id = _salon_ids.get(slug)
     if valid and salon_id is not None:
         data = query.validated_data
         entries.append(
-            _availability_cache_entry(
-                salon_id=salon_id, day=data["date"], service_id=data["service"], staff_id=data.get("staff")
+            availability_entry(
+                salon_id=salon_id, day=data["date"], service_id=data["service"], staff_member_id=data.get("staff")
             )
         )
     return entries

@@ -34,18 +34,26 @@ def _day_version(salon_id: int, day: dt.date) -> str:
     return f"av:v:{salon_id}:{day.isoformat()}"
 
 
+def availability_entry(
+    *, salon_id: int, day: dt.date, service_id: int, staff_member_id: int | None
+) -> tuple[str, list[str]]:
+    """The cache key and version keys of one day's free starts
+    (also what ``salonbook.cache.prefetch`` is given)."""
+    staff = staff_member_id if staff_member_id is not None else "any"
+    return (
+        f"av:{salon_id}:{day.isoformat()}:{service_id}:{staff}",
+        [_salon_version(salon_id), _day_version(salon_id, day)],
+    )
+
+
 def cached_availability(
     *, salon_id: int, day: dt.date, service_id: int, staff_member_id: int | None, build: Callable[[], T]
 ) -> T:
     """The JSON-ready free starts for one salon-local day, from the cache or ``build()``."""
-    staff = staff_member_id if staff_member_id is not None else "any"
-    return cached(
-        kind="availability",
-        key=f"av:{salon_id}:{day.isoformat()}:{service_id}:{staff}",
-        versions=[_salon_version(salon_id), _day_version(salon_id, day)],
-        ttl=availability_ttl,
-        build=build,
+    key, versions = availability_entry(
+        salon_id=salon_id, day=day, service_id=service_id, staff_member_id=staff_member_id
     )
+    return cached(kind="availability", key=key, versions=versions, ttl=availability_ttl, build=build)
 
 
 def availability_ttl(value: Any, *, now: dt.datetime | None = None) -> int:
