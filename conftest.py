@@ -26,12 +26,23 @@ def _missing(what: str) -> None:
     pytest.skip(f"needs {what}")
 
 
+def pytest_collection_modifyitems(config, items):
+    """The suite runs once on SQLite and once on PostgreSQL (`make test`, which
+    refuses to leave out the second pass in CI). Tests of PostgreSQL-only
+    guards belong to that pass: the SQLite pass deselects them rather than
+    skipping them, so a skip always means something is missing."""
+    if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://")):
+        return
+    postgres_tests = [item for item in items if "postgres_only" in getattr(item, "fixturenames", ())]
+    if postgres_tests:
+        config.hook.pytest_deselected(items=postgres_tests)
+        items[:] = [item for item in items if item not in postgres_tests]
+
+
 @pytest.fixture
 def postgres_only(db):
-    # The suite runs once on SQLite and once on PostgreSQL; these tests belong
-    # to the second run, which `make test` refuses to skip in CI.
     if connection.vendor != "postgresql":
-        pytest.skip("needs PostgreSQL: runs in the PostgreSQL pass (DATABASE_URL=postgres://...)")
+        _missing("PostgreSQL (DATABASE_URL=postgres://...)")
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ import subprocess
 import time
 
 import pytest
+from conftest import _missing
 from rest_framework.test import APIClient
 
 from monitoring import metrics
@@ -85,12 +86,10 @@ class RedisServer:
 @pytest.fixture
 def spare_redis():
     if shutil.which("redis-server") is None:
-        if os.environ.get("REQUIRE_SERVICES") == "1":
-            pytest.fail("redis-server is required here (REQUIRE_SERVICES=1)")
-        pytest.skip("needs redis-server")
+        _missing("redis-server")
     port = next((p for p in range(6386, 6391) if _free(p)), None)
     if port is None:
-        pytest.skip("no spare Redis port free")
+        _missing("a free spare Redis port (6386-6390)")
     server = RedisServer(port)
     server.start()
     yield server
@@ -102,5 +101,5 @@ def dead_redis_url() -> str:
     """A Redis URL where nothing listens: Redis is down."""
     port = next((p for p in range(6386, 6391) if _free(p)), None)
     if port is None:
-        pytest.skip("no spare Redis port free")
+        _missing("a free spare Redis port (6386-6390)")
     return f"redis://127.0.0.1:{port}/0"

@@ -10,6 +10,7 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from conftest import _missing
 from django.db import connections
 from django.test import Client, RequestFactory
 from django_ratelimit.core import get_usage
@@ -237,7 +238,7 @@ def test_a_store_that_swallows_errors_does_not_block_everyone(settings, db, even
 @pytest.mark.slow
 def test_limiting_survives_redis_stopping_and_resumes_when_it_is_back(settings, db, events, tmp_path, redis_url):
     if shutil.which("redis-server") is None:
-        pytest.skip("needs redis-server to start a private Redis")
+        _missing("redis-server, to start a private Redis")
     port = _closed_port()
 
     def start():

@@ -15,6 +15,7 @@ import time
 
 import pytest
 import redis
+from conftest import _missing
 from django.core.cache import caches
 from django.utils import timezone
 
@@ -29,12 +30,6 @@ pytestmark = pytest.mark.django_db
 
 SPARE_PORTS = range(6391, 6396)
 RETRY_AFTER = 0.2
-
-
-def _missing(what: str) -> None:
-    if os.environ.get("REQUIRE_SERVICES") == "1":
-        pytest.fail(f"{what} is required here (REQUIRE_SERVICES=1) but not available")
-    pytest.skip(f"needs {what}")
 
 
 def _free_port() -> int:
