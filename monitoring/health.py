@@ -79,7 +79,7 @@ def health() -> dict[str, Any]:
     if "celery_broker" not in report:
         # No broker configured: tasks run inside the request (development).
         report["celery_broker"] = {"status": "disabled", "critical": False}
-    report["metrics_store"] = {"critical": False, **get_store().status()}
+    report["metrics_store"] = {"critical": False, **get_store().probe()}
     report["metrics_store"].pop("unsent_series", None)
     if not isinstance(caches["default"], RedisCache):
         # Development without Redis works, but nothing is shared between

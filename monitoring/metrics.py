@@ -1,13 +1,21 @@
 """Counters and latency histograms shared by every process through Redis.
 
-Each request adds its numbers in ONE pipelined round trip: while the monitoring
-middleware handles a request (``batched()``), events sent during it (cache
-hits, rate limits, bookings) are kept in the request's buffer and written in
-the same pipeline as the request's own counters. Outside a request (Celery
-tasks, management commands) each event is written in its own round trip. While Redis is down (or not configured) the numbers stay in this
-process and are written to Redis on the first round trip after it returns, so
-an outage loses no counts; ``snapshot()`` then shows the last numbers read
-from Redis plus this process's unwritten ones, with ``"store": "local"``.
+A request costs no round trip to Redis at all: the monitoring middleware
+handles each request inside ``batched()``, which adds the request's counters
+and the events sent during it (cache hits, rate limits, bookings) to this
+process's unwritten counts, and a background thread writes those to Redis in
+one pipelined round trip every ``METRICS_FLUSH_SECONDS`` (one second by
+default; 0 writes at the end of each request). So other processes see a
+request's numbers within that interval, and this process at once: ``read()``
+adds its unwritten counts to what it reads. Outside a request (Celery tasks,
+management commands) each event is written in its own round trip, since such
+a process may exit right after it; at a normal exit the unwritten counts are
+written too (only a killed process loses its last interval).
+
+While Redis is down (or not configured) the numbers stay in this process and
+are written on the first round trip after it returns, so an outage loses no
+counts; ``snapshot()`` then shows the last numbers read from Redis plus this
+process's unwritten ones, with ``"store": "local"``.
 
 Read API (stable, used by the admins' metrics page and ``/api/metrics``):
 ``snapshot() -> dict`` with these keys::
@@ -39,9 +47,11 @@ ids and slugs do not multiply the series.
 
 from __future__ import annotations
 
+import atexit
 import datetime as dt
 import logging
 import math
+import os
 import threading
 import time
 from collections import Counter
@@ -93,9 +103,11 @@ class MetricsStore:
         prefix: str = "sb:metrics",
         timeout: float = 0.25,
         retry_after: float = RETRY_AFTER_SECONDS,
+        flush_interval: float = 0.0,
     ) -> None:
         self.prefix = prefix
         self.retry_after = retry_after
+        self.flush_interval = flush_interval
         self._client = (
             redis.Redis.from_url(
                 url,
@@ -110,11 +122,13 @@ class MetricsStore:
         self._lock = threading.Lock()
         self._pending: Counter[str] = Counter()  # added here, not yet in Redis
         self._pending_gauges: dict[str, str] = {}
+        self._pending_minutes: Counter[int] = Counter()  # requests per minute, not yet in Redis
         self._retry_at = 0.0
         self._redis_down = False
         self._last_read: tuple[dict[str, float], dict[str, str]] = ({}, {})
         self._minutes: Counter[int] = Counter()  # this process's requests per minute
-        self._expiry_set_for = -1
+        self._flusher_pid = 0  # the process whose background thread writes deferred counts
+        self._closed = threading.Event()
 
     # --- state -------------------------------------------------------------------
 
@@ -138,8 +152,16 @@ class MetricsStore:
 
     # --- writing -----------------------------------------------------------------
 
-    def add(self, increments: dict[str, float], gauges: dict[str, str] | None = None, *, requests: int = 0) -> None:
-        """Add ``increments`` (and set ``gauges``), in one round trip at most."""
+    def add(
+        self,
+        increments: dict[str, float],
+        gauges: dict[str, str] | None = None,
+        *,
+        requests: int = 0,
+        defer: bool = False,
+    ) -> None:
+        """Add ``increments`` (and set ``gauges``). Written to Redis at once, in
+        one round trip, or with ``defer`` by the next background flush."""
         with self._lock:
             self._pending.update(increments)
             if gauges:
@@ -147,22 +169,54 @@ class MetricsStore:
             if requests:
                 minute = int(time.time() // 60)
                 self._minutes[minute] += requests
+                self._pending_minutes[minute] += requests
                 if len(self._minutes) > 3:
                     for old in [m for m in self._minutes if m < minute - 1]:
                         del self._minutes[old]
+        if self._client is None:
+            return
+        if defer and self.flush_interval > 0:
+            self._ensure_flusher()
+        else:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write every count this process holds to Redis, in one round trip
+        (nothing while a failed round trip's retry time has not come)."""
+        with self._lock:
             if self._client is None or time.monotonic() < self._retry_at:
+                return
+            if not (self._pending or self._pending_gauges or self._pending_minutes):
                 return
             counts, self._pending = self._pending, Counter()
             gauge_values, self._pending_gauges = self._pending_gauges, {}
-        self._flush(counts, gauge_values, requests=requests)
+            minutes, self._pending_minutes = self._pending_minutes, Counter()
+        self._write(counts, gauge_values, minutes)
 
-    def _flush(
-        self,
-        counts: Counter[str],
-        gauge_values: dict[str, str],
-        *,
-        requests: int,
-    ) -> None:
+    def close(self) -> None:
+        """Write what is left and stop the background flush."""
+        self._closed.set()
+        self.flush()
+
+    def _ensure_flusher(self) -> None:
+        # One thread per process; a forked child (a gunicorn worker of a
+        # preloaded app) starts its own, as threads do not survive a fork.
+        if self._flusher_pid == os.getpid():
+            return
+        with self._lock:
+            if self._flusher_pid == os.getpid():
+                return
+            self._flusher_pid = os.getpid()
+        threading.Thread(target=self._flush_every_interval, name="metrics-flush", daemon=True).start()
+
+    def _flush_every_interval(self) -> None:
+        while not self._closed.wait(self.flush_interval):
+            try:
+                self.flush()
+            except Exception:  # the thread must outlive any one failure
+                logger.exception("could not write metrics")
+
+    def _write(self, counts: Counter[str], gauge_values: dict[str, str], minutes: Counter[int]) -> None:
         assert self._client is not None
         pipe = self._client.pipeline(transaction=False)
         for field, amount in counts.items():
@@ -172,29 +226,48 @@ class MetricsStore:
                 pipe.hincrby(self.prefix, field, int(amount))
         if gauge_values:
             pipe.hset(f"{self.prefix}:gauges", mapping=gauge_values)
-        if requests:
-            # Requests per minute, for the rate; counts from an outage are not
-            # rates any more, so only this request goes in.
-            minute = int(time.time() // 60)
+        for minute, requests in minutes.items():
             key = f"{self.prefix}:minute:{minute}"
             pipe.hincrby(key, "requests", requests)
-            if minute != self._expiry_set_for:
-                # Once a minute per process is enough to make the key expire.
-                pipe.expire(key, MINUTE_KEY_TTL)
-                self._expiry_set_for = minute
+            pipe.expire(key, MINUTE_KEY_TTL)
         try:
             pipe.execute()
         except redis.RedisError as exc:
             with self._lock:
+                # Counts are kept for later; per-minute requests are not: held
+                # back through an outage they would no longer be a rate.
                 self._pending.update(counts)
                 for name, value in gauge_values.items():
                     self._pending_gauges.setdefault(name, value)
-                self._retry_at = time.monotonic() + self.retry_after
-                self._expiry_set_for = -1
-                was_down, self._redis_down = self._redis_down, True
-            if not was_down:
-                logger.warning("metrics store unreachable, keeping counts in this process", extra={"error": type(exc).__name__})
+            self._went_down(exc)
             return
+        self._came_back()
+
+    def probe(self) -> dict[str, Any]:
+        """Write the unwritten counts now, or ping Redis when there are none,
+        and say how the store is doing (the health check)."""
+        if self._client is not None and time.monotonic() >= self._retry_at:
+            with self._lock:
+                pending = bool(self._pending or self._pending_gauges or self._pending_minutes)
+            if pending:
+                self.flush()
+            else:
+                try:
+                    self._client.ping()
+                except redis.RedisError as exc:
+                    self._went_down(exc)
+                else:
+                    self._came_back()
+        return self.status()
+
+    def _went_down(self, exc: Exception) -> None:
+        with self._lock:
+            self._retry_at = time.monotonic() + self.retry_after
+            was_down, self._redis_down = self._redis_down, True
+        if not was_down:
+            logger.warning("metrics store unreachable, keeping counts in this process", extra={"error": type(exc).__name__})
+
+    def _came_back(self) -> None:
         if self._redis_down:
             self._redis_down = False
             logger.info("metrics store reachable again, unsent counts written")
@@ -237,6 +310,7 @@ class MetricsStore:
         with self._lock:
             self._pending.clear()
             self._pending_gauges.clear()
+            self._pending_minutes.clear()
             self._last_read = ({}, {})
             self._minutes.clear()
             self._retry_at = 0.0
@@ -265,15 +339,25 @@ def get_store() -> MetricsStore:
                     prefix=getattr(settings, "METRICS_KEY_PREFIX", "sb:metrics"),
                     timeout=getattr(settings, "REDIS_TIMEOUT", 0.25),
                     retry_after=getattr(settings, "METRICS_RETRY_AFTER_SECONDS", RETRY_AFTER_SECONDS),
+                    flush_interval=getattr(settings, "METRICS_FLUSH_SECONDS", 0.0),
                 )
     return _store
 
 
 def reset_store() -> None:
-    """Drop the process's store so the next use reads the settings again."""
+    """Drop the process's store (its unwritten counts written first) so the
+    next use reads the settings again."""
     global _store
     with _store_lock:
-        _store = None
+        store, _store = _store, None
+    if store is not None:
+        store.close()
+
+
+@atexit.register
+def _flush_at_exit() -> None:
+    if _store is not None:
+        _store.close()
 
 
 # --- recording ---------------------------------------------------------------------
@@ -295,9 +379,9 @@ _batch: ContextVar[_Batch | None] = ContextVar("salonbook_metrics_batch", defaul
 
 @contextmanager
 def batched() -> Iterator[None]:
-    """Keep every count added inside the block and write them at its end, in
-    one round trip (the monitoring middleware wraps each request in this).
-    Nested blocks join the outer one."""
+    """Keep every count added inside the block and hand them to the store at
+    its end, for its next background flush (the monitoring middleware wraps
+    each request in this). Nested blocks join the outer one."""
     if _batch.get() is not None:
         yield
         return
@@ -309,7 +393,7 @@ def batched() -> Iterator[None]:
         _batch.reset(token)
         if batch.counts or batch.gauges or batch.requests:
             try:
-                get_store().add(batch.counts, batch.gauges, requests=batch.requests)
+                get_store().add(batch.counts, batch.gauges, requests=batch.requests, defer=True)
             except Exception:  # counting must never cost a customer their response
                 logger.exception("could not record request metrics")
 

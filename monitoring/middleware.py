@@ -9,12 +9,11 @@ import logging
 import re
 import time
 from collections.abc import Callable
-from contextlib import ExitStack
+from contextvars import ContextVar
 from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
-from django.db import connections
 from django.http import HttpRequest, HttpResponse
 
 from monitoring import metrics
@@ -41,7 +40,7 @@ def route_of(request: HttpRequest) -> str:
 
 
 class _QueryTimer:
-    """A database execute wrapper that adds up query time and count."""
+    """Adds up the current request's query time and count."""
 
     __slots__ = ("seconds", "count")
 
@@ -49,13 +48,27 @@ class _QueryTimer:
         self.seconds = 0.0
         self.count = 0
 
-    def __call__(self, execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
-        start = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds += time.perf_counter() - start
-            self.count += 1
+
+_current_timer: ContextVar[_QueryTimer | None] = ContextVar("salonbook_query_timer", default=None)
+
+
+def _timed_execute(execute: Callable, sql: str, params: Any, many: bool, context: dict) -> Any:
+    timer = _current_timer.get()
+    if timer is None:  # a query outside a request (a task, a command)
+        return execute(sql, params, many, context)
+    start = time.perf_counter()
+    try:
+        return execute(sql, params, many, context)
+    finally:
+        timer.seconds += time.perf_counter() - start
+        timer.count += 1
+
+
+def install_query_timer(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """``connection_created`` receiver: time every query on the connection for
+    the request it serves. Installed once per connection, not per request."""
+    if _timed_execute not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_timed_execute)
 
 
 class RequestMonitoringMiddleware:
@@ -72,13 +85,14 @@ class RequestMonitoringMiddleware:
         # after the middleware returns, and those lines need the id too.
         set_request_id(request_id)
         timer = _QueryTimer()
-        # Everything counted while handling the request goes to Redis in one
-        # round trip, with the request's own numbers, when the block ends.
+        timer_token = _current_timer.set(timer)
+        # Everything counted while handling the request is handed to the
+        # metrics store in one go, with the request's own numbers.
         with metrics.batched():
-            with ExitStack() as stack:
-                for alias in connections:
-                    stack.enter_context(connections[alias].execute_wrapper(timer))
+            try:
                 response = self.get_response(request)
+            finally:
+                _current_timer.reset(timer_token)
             elapsed = time.perf_counter() - start
             route = route_of(request)
             response["X-Request-ID"] = request_id

@@ -20,7 +20,9 @@ for one of those keys inside the block uses what was read, once, as if it had
 read it itself. The freshness rule is unchanged (the stamp is read with the
 entry, before any build); a prefetched key that is not asked for costs
 nothing but the bytes, and a key asked for that was not prefetched is read as
-usual.
+usual. The API goes one step further: ``PrefetchRead`` hands the ``MGET`` to
+the rate limiter, which sends it in the same pipeline as the request's
+counter, so a cached read costs one round trip to Redis in all.
 
 Redis missing or down: every read is answered by ``build()`` from the
 database. django-redis swallows errors on the "default" alias
@@ -148,9 +150,22 @@ def _count(kind: str, hit: bool) -> None:
 # key -> what the prefetch read for it (the entry and its stamp's keys).
 _prefetched: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("salonbook_cache_prefetched", default=None)
 
+Entries = Sequence[tuple[str, Sequence[str]]]
+
 
 @contextmanager
-def prefetch(entries: Sequence[tuple[str, Sequence[str]]]) -> Iterator[None]:
+def prefetch_scope() -> Iterator[None]:
+    """Keep what prefetches inside the block read for the ``cached()`` calls
+    inside it (the API opens one per request)."""
+    token = _prefetched.set({})
+    try:
+        yield
+    finally:
+        _prefetched.reset(token)
+
+
+@contextmanager
+def prefetch(entries: Entries) -> Iterator[None]:
     """Read every ``(key, versions)`` entry, the epoch and the versions in one
     ``MGET``, for the ``cached()`` calls inside the block.
 
@@ -158,27 +173,72 @@ def prefetch(entries: Sequence[tuple[str, Sequence[str]]]) -> Iterator[None]:
     same versions; a cache that fails or is skipped reads nothing here and
     leaves ``cached()`` to do as it does without a prefetch.
     """
-    found: dict[str, Any] = {}
-    store = _store() if entries else None
-    if store is not None:
-        names = list(dict.fromkeys([EPOCH_KEY, *(name for key, versions in entries for name in (*versions, key))]))
-        try:
-            _settle(store)
-            found = store.get_many(names)
-        except CACHE_ERRORS as error:
-            _failed(error, "read")
-            store = None
-    table = None
-    if store is not None:
-        table = {}
-        for key, versions in entries:
-            wanted = (EPOCH_KEY, *versions, key)
-            table[key] = {"names": wanted, "found": {name: found.get(name) for name in wanted}}
-    token = _prefetched.set(table)
-    try:
+    with prefetch_scope():
+        prefetch_now(entries)
         yield
-    finally:
-        _prefetched.reset(token)
+
+
+def prefetch_now(entries: Entries) -> None:
+    """Read ``entries`` into the current ``prefetch_scope()`` in one ``MGET``."""
+    store = _store() if entries else None
+    if store is None:
+        return
+    names = _names(entries)
+    try:
+        _settle(store)
+        found = store.get_many(names)
+    except CACHE_ERRORS as error:
+        _failed(error, "read")
+        return
+    _keep(entries, found)
+
+
+class PrefetchRead:
+    """A prefetch whose ``MGET`` another module sends to Redis in its own
+    pipeline: ``redis_keys`` to read, then ``finish(values)`` with what the
+    ``MGET`` answered, or ``fail(error)``."""
+
+    def __init__(self, client: Any, entries: Entries) -> None:
+        self._client = client
+        self._entries = entries
+        self._names = _names(entries)
+        self.redis_keys = [client.make_key(name) for name in self._names]
+
+    @classmethod
+    def start(cls, entries: Entries, *, location: Any) -> PrefetchRead | None:
+        """A read of ``entries`` for a pipeline to the Redis at ``location``;
+        None when the cache is elsewhere, not Redis, skipped after a failure,
+        or has an epoch to write first (then ``prefetch_now`` reads it)."""
+        if not entries or _health.owes_epoch or time.monotonic() < _health.skip_until:
+            return None
+        cache = caches[CACHE_ALIAS]
+        if not isinstance(cache, RedisCache) or settings.CACHES[CACHE_ALIAS].get("LOCATION") != location:
+            return None
+        return cls(cache.client, entries)
+
+    def finish(self, values: Sequence[bytes | None]) -> None:
+        found = {
+            name: self._client.decode(value)
+            for name, value in zip(self._names, values)
+            if value is not None
+        }
+        _keep(self._entries, found)
+
+    def fail(self, error: BaseException) -> None:
+        _failed(error, "read")
+
+
+def _names(entries: Entries) -> list[str]:
+    return list(dict.fromkeys([EPOCH_KEY, *(name for key, versions in entries for name in (*versions, key))]))
+
+
+def _keep(entries: Entries, found: dict[str, Any]) -> None:
+    table = _prefetched.get()
+    if table is None:
+        return  # no scope to keep it in: cached() reads for itself
+    for key, versions in entries:
+        wanted = (EPOCH_KEY, *versions, key)
+        table[key] = {"names": wanted, "found": {name: found.get(name) for name in wanted}}
 
 
 def _take_prefetched(key: str, names: list[str]) -> dict[str, Any] | None:

@@ -12,11 +12,11 @@ its ``RATELIMIT_*`` settings), counted two ways:
 
 - On Redis (django-redis), by one small Lua script: INCR each scope's window
   counter, EXPIRE it when the INCR created it, stop at the first scope over
-  its limit. One round trip per request, whatever the number of scopes.
-  django-ratelimit's own ``get_usage`` needs two (``cache.add``, then
-  ``cache.incr``) per scope, and the performance budget in DESIGN.md allows a
-  cached read one or two round trips to Redis in all, the content cache and
-  the metrics included.
+  its limit. One round trip per request, whatever the number of scopes, and
+  the content cache's read for the request (``prefetch``) goes in the same
+  pipeline when the cache lives on the same Redis: a cached read costs one
+  round trip in all. django-ratelimit's own ``get_usage`` needs two
+  (``cache.add``, then ``cache.incr``) per scope.
 - On any other cache (local memory when no ``REDIS_URL`` is set: one
   development process), by django-ratelimit's ``get_usage``.
 
@@ -45,8 +45,9 @@ from django_ratelimit.core import _get_window, _make_cache_key, _split_rate, get
 from django_ratelimit.exceptions import Ratelimited
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
+from salonbook.cache import Entries, PrefetchRead, prefetch_now
 from salonbook.errors import DomainError
 from salonbook.events import rate_limit_failed_open, rate_limited, send_now
 
@@ -157,7 +158,7 @@ return counts
 # As django-ratelimit: a counter outlives its window by a few seconds.
 EXPIRATION_FUDGE = 5
 
-_script: Any = None  # the registered script (its SHA); run on each call's own client
+_script_sha: str | None = None  # the script's SHA1, for EVALSHA
 
 
 def _counted_scopes(request: Any) -> set[str]:
@@ -168,30 +169,41 @@ def _counted_scopes(request: Any) -> set[str]:
     return counted
 
 
-def enforce(request: Any, *, scope: str | Sequence[str]) -> None:
+def enforce(request: Any, *, scope: str | Sequence[str], prefetch: Entries = ()) -> None:
     """Count ``request`` against ``scope``'s limit (or each of several scopes,
     in one round trip); raise ``RateLimitExceeded`` over one.
+
+    ``prefetch`` names content-cache entries the request will read
+    (``salonbook.cache.prefetch``): they are read in the same round trip as
+    the count when both live on one Redis, else right after it, into the
+    current ``prefetch_scope()``.
 
     Call once the request is authenticated, so a token user counts as that
     user and not as an anonymous address. A scope already counted for this
     request is not counted again.
     """
-    if not getattr(settings, "RATELIMIT_ENABLE", True):
-        return
     counted = _counted_scopes(request)
     scopes = [s for s in ([scope] if isinstance(scope, str) else scope) if s not in counted]
-    if not scopes:
+    if not scopes or not getattr(settings, "RATELIMIT_ENABLE", True):
+        prefetch_now(prefetch)
         return
     counted.update(scopes)
-    cache = caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
-    if isinstance(cache, RedisCache):
-        _enforce_on_redis(request, cache, scopes)
-    else:
+    alias = getattr(settings, "RATELIMIT_USE_CACHE", "default")
+    cache = caches[alias]
+    if not isinstance(cache, RedisCache):
         for name in scopes:
             _enforce_with_django_ratelimit(request, name)
+        prefetch_now(prefetch)
+        return
+    read = PrefetchRead.start(prefetch, location=settings.CACHES[alias].get("LOCATION"))
+    try:
+        _enforce_on_redis(request, cache, scopes, read)
+    finally:
+        if read is None:
+            prefetch_now(prefetch)
 
 
-def _enforce_on_redis(request: Any, cache: RedisCache, scopes: list[str]) -> None:
+def _enforce_on_redis(request: Any, cache: RedisCache, scopes: list[str], read: PrefetchRead | None) -> None:
     now = int(time.time())
     keys, args, windows = [], [], []
     for name in scopes:
@@ -203,20 +215,44 @@ def _enforce_on_redis(request: Any, cache: RedisCache, scopes: list[str]) -> Non
         args += [limit, period + EXPIRATION_FUDGE]
         windows.append((name, limit, window))
     try:
-        client = cache.client.get_client(write=True)
-        global _script
-        if _script is None:
-            _script = client.register_script(_COUNT_SCRIPT)
-        # EVALSHA; the first call on a Redis that lacks the script loads it.
-        counts = _script(keys=keys, args=args, client=client)
+        counts, values = _count_and_read(cache.client.get_client(write=True), keys, args, read)
     except STORE_ERRORS as error:
+        if read is not None:
+            read.fail(error)
         for name in scopes:
             _store_failed(name, error)
         return
+    if read is not None:
+        read.finish(values)
     for (name, limit, window), count in zip(windows, counts):
         if int(count) > limit:
             send_now(rate_limited, sender=__name__, scope=name)
             raise RateLimitExceeded(scope=name, retry_after=max(1, window - now))
+
+
+def _count_and_read(
+    client: Any, keys: list[str], args: list[int], read: PrefetchRead | None
+) -> tuple[list[int], list[bytes | None]]:
+    """The counter script and the cache's MGET in one pipeline: one round trip."""
+    global _script_sha
+    if _script_sha is None:
+        _script_sha = client.register_script(_COUNT_SCRIPT).sha
+
+    def send() -> list[Any]:
+        pipe = client.pipeline(transaction=False)
+        pipe.evalsha(_script_sha, len(keys), *keys, *args)
+        if read is not None:
+            pipe.mget(read.redis_keys)
+        return pipe.execute(raise_on_error=False)
+
+    results = send()
+    if isinstance(results[0], NoScriptError):  # a Redis that restarted: load it once
+        client.script_load(_COUNT_SCRIPT)
+        results = send()
+    for result in results:
+        if isinstance(result, Exception):
+            raise result
+    return results[0], (results[1] if read is not None else [])
 
 
 def _enforce_with_django_ratelimit(request: Any, scope: str) -> None:

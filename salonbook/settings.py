@@ -408,6 +408,10 @@ SENTRY_DSN = env_str("SENTRY_DSN")
 # counts its own.
 METRICS_REDIS_URL = REDIS_URL
 METRICS_KEY_PREFIX = "sb:metrics"
+# A request's numbers are written to Redis by a background thread this often
+# (one round trip per process per interval, not one per request); 0 writes
+# them at the end of each request.
+METRICS_FLUSH_SECONDS = env_float("METRICS_FLUSH_SECONDS", 1.0, minimum=0.0)
 # Requests slower than this are logged as warnings.
 SLOW_REQUEST_MS = env_int("SLOW_REQUEST_MS", 1000, minimum=1)
 # One log line per request (method, route, status, timings); gunicorn's access

@@ -8,9 +8,8 @@ from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
-from rest_framework.response import Response
 
-from salonbook.api.base import ApiView
+from salonbook.api.base import ApiView, render_json, rendered_json_response
 from salonbook.api.pagination import Pagination, paginate
 from salonbook.api.schema import errors
 from salons.cache import business_info_entry, cached_business_info
@@ -104,12 +103,38 @@ def business_info_cache_entry(slug: str) -> tuple[str, list[str]]:
     return business_info_entry(slug=slug, part="info")
 
 
+NO_SUCH_SALON = "No salon with that name."
+
+
+def _cached_info_or_none(slug: str) -> dict[str, Any] | None:
+    return cached_business_info(slug=slug, part="info", build=lambda: _build_business_info(slug))
+
+
 def business_info(slug: str) -> dict[str, Any]:
     """A salon's business info, from the cache; 404 when no salon has ``slug``."""
-    info = cached_business_info(slug=slug, part="info", build=lambda: _build_business_info(slug))
+    info = _cached_info_or_none(slug)
     if info is None:
-        raise NotFound("No salon with that name.")
+        raise NotFound(NO_SUCH_SALON)
     return info
+
+
+def business_info_rendered_cache_entry(slug: str) -> tuple[str, list[str]]:
+    """The cache entry ``business_info_rendered(slug)`` reads."""
+    return business_info_entry(slug=slug, part="rendered")
+
+
+def business_info_rendered(slug: str) -> bytes:
+    """The salon's detail answer as JSON bytes, kept rendered in the cache
+    beside the data; 404 when no salon has ``slug``."""
+
+    def build() -> bytes | None:
+        info = _cached_info_or_none(slug)
+        return None if info is None else render_json(info)
+
+    body = cached_business_info(slug=slug, part="rendered", build=build)
+    if body is None:
+        raise NotFound(NO_SUCH_SALON)
+    return body
 
 
 # --- Views -------------------------------------------------------------------------------
@@ -143,6 +168,9 @@ class SalonListView(ApiView):
 
 
 class SalonDetailView(ApiView):
+    def cache_entries(self, request, slug: str) -> list[tuple[str, list[str]]]:
+        return [business_info_rendered_cache_entry(slug)]
+
     @extend_schema(
         operation_id="salons_retrieve",
         summary="A salon's business info: rules, services and staff",
@@ -151,11 +179,14 @@ class SalonDetailView(ApiView):
         examples=[OpenApiExample("Demo salon", value=_SALON_EXAMPLE, response_only=True)],
     )
     def get(self, request, slug: str):
-        return Response(business_info(slug))
+        return rendered_json_response(business_info_rendered(slug))
 
 
 class SalonServicesView(ApiView):
     pagination_class = Pagination
+
+    def cache_entries(self, request, slug: str) -> list[tuple[str, list[str]]]:
+        return [business_info_cache_entry(slug)]
 
     @extend_schema(
         operation_id="salons_services_list",
@@ -169,6 +200,9 @@ class SalonServicesView(ApiView):
 
 class SalonStaffView(ApiView):
     pagination_class = Pagination
+
+    def cache_entries(self, request, slug: str) -> list[tuple[str, list[str]]]:
+        return [business_info_cache_entry(slug)]
 
     @extend_schema(
         operation_id="salons_staff_list",

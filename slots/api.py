@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+from functools import lru_cache
 from typing import Any
 
-from django.http import Http404
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
@@ -13,8 +14,7 @@ from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
-from salonbook.api.base import ApiView
-from salonbook.cache import prefetch
+from salonbook.api.base import ApiView, render_json, rendered_json_response
 from salonbook.api.permissions import IsStaffOrAdmin, can_manage_salon
 from salonbook.api.schema import errors
 from salons.api import business_info, business_info_cache_entry
@@ -64,6 +64,17 @@ class AvailabilitySerializer(serializers.Serializer):
     slots = FreeStartSerializer(many=True)
 
 
+@lru_cache(maxsize=1024)
+def _checked_query(query_string: str, today: dt.date) -> AvailabilityQuerySerializer:
+    """The query, validated once per query string and day (``today`` keys the
+    memo because the dates allowed move with it). Validating costs more than
+    the rest of a cached read, and phones ask for the same few days again and
+    again. Callers only read the serialiser's results."""
+    query = AvailabilityQuerySerializer(data=QueryDict(query_string))
+    query.is_valid()
+    return query
+
+
 def _build_free_starts(*, salon_id: int, service_id: int, day: dt.date, staff_member_id: int | None) -> list[dict]:
     service = Service.objects.select_related("salon").get(pk=service_id, salon_id=salon_id)
     tz = service.salon.tz
@@ -91,10 +102,10 @@ _salon_ids: dict[str, int] = {}
 _SALON_IDS_MAX = 10_000
 
 
-def _cache_entries(slug: str, query: AvailabilityQuerySerializer, valid: bool) -> list[tuple[str, list[str]]]:
+def _cache_entries(slug: str, query: AvailabilityQuerySerializer) -> list[tuple[str, list[str]]]:
     entries = [business_info_cache_entry(slug)]
     salon_id = _salon_ids.get(slug)
-    if valid and salon_id is not None:
+    if query.is_valid() and salon_id is not None:
         data = query.validated_data
         entries.append(
             availability_entry(
@@ -112,6 +123,12 @@ def _remember_salon_id(slug: str, salon_id: int) -> None:
 
 
 class AvailabilityView(ApiView):
+    def cache_entries(self, request, slug: str) -> list[tuple[str, list[str]]]:
+        # Business info and (when this process knows the salon's id) the day's
+        # free starts: read with the rate-limit count, in one round trip.
+        self.query = _checked_query(request.META.get("QUERY_STRING", ""), dt.date.today())
+        return _cache_entries(slug, self.query)
+
     @extend_schema(
         operation_id="salons_availability",
         summary="Free start times for a service on one day",
@@ -140,30 +157,34 @@ class AvailabilityView(ApiView):
         ],
     )
     def get(self, request, slug: str):
-        query = AvailabilityQuerySerializer(data=request.query_params)
-        valid = query.is_valid()
-        # Business info and (when this process knows the salon's id) the day's
-        # free starts come from the cache in one round trip.
-        with prefetch(_cache_entries(slug, query, valid)):
-            info = business_info(slug)  # an unknown salon is a 404 before a bad query is a 400
-            _remember_salon_id(slug, info["id"])
-            if not valid:
-                raise ValidationError(query.errors)
-            day, service_id = query.validated_data["date"], query.validated_data["service"]
-            staff_id = query.validated_data.get("staff")
-            _check_against_info(info, service_id=service_id, staff_id=staff_id)
-            slots = cached_availability(
-                salon_id=info["id"],
-                day=day,
-                service_id=service_id,
-                staff_member_id=staff_id,
-                build=lambda: _build_free_starts(
-                    salon_id=info["id"], service_id=service_id, day=day, staff_member_id=staff_id
-                ),
-            )
-        return Response(
-            {"date": day.isoformat(), "timezone": info["timezone"], "service": service_id, "staff": staff_id, "slots": slots}
+        query = self.query
+        info = business_info(slug)  # an unknown salon is a 404 before a bad query is a 400
+        _remember_salon_id(slug, info["id"])
+        if not query.is_valid():
+            raise ValidationError(query.errors)
+        day, service_id = query.validated_data["date"], query.validated_data["service"]
+        staff_id = query.validated_data.get("staff")
+        _check_against_info(info, service_id=service_id, staff_id=staff_id)
+        body = cached_availability(
+            salon_id=info["id"],
+            day=day,
+            service_id=service_id,
+            staff_member_id=staff_id,
+            # The rendered answer is what is kept: a hit sends its bytes as
+            # they are, with no serialising or rendering again.
+            build=lambda: render_json(
+                {
+                    "date": day.isoformat(),
+                    "timezone": info["timezone"],
+                    "service": service_id,
+                    "staff": staff_id,
+                    "slots": _build_free_starts(
+                        salon_id=info["id"], service_id=service_id, day=day, staff_member_id=staff_id
+                    ),
+                }
+            ),
         )
+        return rendered_json_response(body)
 
 
 # --- Blocking ------------------------------------------------------------------------------

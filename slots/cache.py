@@ -9,6 +9,7 @@ touched, so a booking makes only those days stale.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
@@ -49,7 +50,8 @@ def availability_entry(
 def cached_availability(
     *, salon_id: int, day: dt.date, service_id: int, staff_member_id: int | None, build: Callable[[], T]
 ) -> T:
-    """The JSON-ready free starts for one salon-local day, from the cache or ``build()``."""
+    """The free starts for one salon-local day, from the cache or ``build()``:
+    JSON-ready data, or the rendered JSON answer itself (the API keeps that)."""
     key, versions = availability_entry(
         salon_id=salon_id, day=day, service_id=service_id, staff_member_id=staff_member_id
     )
@@ -71,7 +73,10 @@ def availability_ttl(value: Any, *, now: dt.datetime | None = None) -> int:
 
 def _first_start(value: Any) -> dt.datetime | None:
     """The earliest ``start`` in availability data shaped like the API's
-    (``{"slots": [{"start": ...}, ...]}`` or the list itself)."""
+    (``{"slots": [{"start": ...}, ...]}``, the list itself, or its JSON)."""
+    if isinstance(value, bytes):
+        # Only when an entry is built: the parse costs little next to the build.
+        value = json.loads(value)
     items = value.get("slots") if isinstance(value, dict) else value
     if not isinstance(items, (list, tuple)):
         return None

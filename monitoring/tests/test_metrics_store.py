@@ -1,4 +1,4 @@
-"""The Redis store: shared by processes, one round trip a request, no counts lost in an outage."""
+"""The Redis store: shared by processes, no round trip on a request, no counts lost in an outage."""
 
 from __future__ import annotations
 
@@ -42,22 +42,6 @@ def test_two_processes_share_one_set_of_numbers(redis_url):
     assert web_1.read()[3] == "redis"
 
 
-def test_a_request_costs_one_round_trip(settings, redis_metrics, monkeypatch):
-    metrics.record_request(method="GET", route="/warm", status=200, seconds=0.01)  # connects
-    sent = []
-    original = Connection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(command)
-        return original(self, command, check_health)
-
-    monkeypatch.setattr(Connection, "send_packed_command", counting)
-
-    metrics.record_request(method="GET", route="/api/salons/<slug>/", status=200, seconds=0.01)
-
-    assert len(sent) == 1
-
-
 @pytest.fixture
 def sent_packets(monkeypatch):
     """Every command (or pipeline) written to any Redis from here on."""
@@ -72,24 +56,72 @@ def sent_packets(monkeypatch):
     return sent
 
 
-def test_events_during_a_request_go_in_the_requests_one_round_trip(settings, redis_metrics, sent_packets):
-    metrics.record_request(method="GET", route="/warm", status=200, seconds=0.01)  # connects
-    sent_packets.clear()
-
+def _a_request_with_events() -> None:
     with metrics.batched():
         metrics.record_event("cache_hit", "business_info")
         metrics.record_event("cache_hit", "availability")
         metrics.record_event("rate_limited", "api")
         metrics.record_request(method="GET", route="/api/salons/<slug>/availability/", status=200, seconds=0.01)
-        assert sent_packets == []  # nothing written before the request ends
+
+
+def _assert_the_request_with_events_is_in(counters: dict, times: int = 1) -> None:
+    assert counters[f"ev{metrics.SEP}cache_hit{metrics.SEP}availability"] == times
+    assert counters[f"ev{metrics.SEP}cache_hit{metrics.SEP}business_info"] == times
+    assert counters[f"ev{metrics.SEP}rate_limited{metrics.SEP}api"] == times
+    assert counters[f"req{metrics.SEP}GET{metrics.SEP}/api/salons/<slug>/availability/{metrics.SEP}200"] == times
+
+
+def test_a_request_costs_no_round_trip_and_one_flush_writes_many(settings, redis_metrics, sent_packets):
+    settings.METRICS_FLUSH_SECONDS = 60  # no background flush during the test
+    metrics.record_event("warm", "up")  # connects
+    sent_packets.clear()
+
+    _a_request_with_events()
+    _a_request_with_events()
+
+    assert sent_packets == []
+    # This process sees its own requests before they are written.
+    _assert_the_request_with_events_is_in(metrics.get_store().read()[0], times=2)
+    other_process = MetricsStore(redis_metrics, prefix=settings.METRICS_KEY_PREFIX)
+    assert f"ev{metrics.SEP}rate_limited{metrics.SEP}api" not in other_process.read()[0]
+    sent_packets.clear()
+
+    metrics.get_store().flush()
 
     assert len(sent_packets) == 1
+    _assert_the_request_with_events_is_in(other_process.read()[0], times=2)
+
+
+def test_the_background_flush_writes_a_request_within_the_interval(settings, redis_metrics):
+    settings.METRICS_FLUSH_SECONDS = 0.2
     other_process = MetricsStore(redis_metrics, prefix=settings.METRICS_KEY_PREFIX)
-    counters = other_process.read()[0]
-    assert counters[f"ev{metrics.SEP}cache_hit{metrics.SEP}availability"] == 1
-    assert counters[f"ev{metrics.SEP}cache_hit{metrics.SEP}business_info"] == 1
-    assert counters[f"ev{metrics.SEP}rate_limited{metrics.SEP}api"] == 1
-    assert counters[f"req{metrics.SEP}GET{metrics.SEP}/api/salons/<slug>/availability/{metrics.SEP}200"] == 1
+
+    _a_request_with_events()
+
+    deadline = time.monotonic() + 3
+    while f"ev{metrics.SEP}rate_limited{metrics.SEP}api" not in other_process.read()[0]:
+        assert time.monotonic() < deadline, "not written by the background flush"
+        time.sleep(0.05)
+    _assert_the_request_with_events_is_in(other_process.read()[0])
+    minute = int(time.time() // 60)
+    per_minute = redis.Redis.from_url(redis_metrics)
+    written = sum(int(per_minute.hget(f"{settings.METRICS_KEY_PREFIX}:minute:{m}", "requests") or 0) for m in (minute - 1, minute))
+    assert written == 1  # the request rate too
+
+
+def test_with_no_flush_interval_each_request_is_written_in_one_round_trip(settings, redis_metrics, sent_packets):
+    settings.METRICS_FLUSH_SECONDS = 0
+    metrics.record_event("warm", "up")  # connects
+    sent_packets.clear()
+
+    with metrics.batched():
+        metrics.record_event("cache_hit", "availability")
+        assert sent_packets == []  # nothing written before the request ends
+    _a_request_with_events()
+
+    assert len(sent_packets) == 2
+    other_process = MetricsStore(redis_metrics, prefix=settings.METRICS_KEY_PREFIX)
+    assert other_process.read()[0][f"ev{metrics.SEP}cache_hit{metrics.SEP}availability"] == 2
 
 
 def test_events_outside_a_request_are_written_at_once(settings, redis_metrics, sent_packets):
@@ -103,6 +135,16 @@ def test_events_outside_a_request_are_written_at_once(settings, redis_metrics, s
     assert len(sent_packets) == 2
     counters = MetricsStore(redis_metrics, prefix=settings.METRICS_KEY_PREFIX).read()[0]
     assert counters[f"ev{metrics.SEP}reminder{metrics.SEP}sent"] == 2
+
+
+def test_unwritten_counts_are_written_when_the_store_is_dropped(settings, redis_metrics):
+    """What a process exit does (atexit) and a settings change does."""
+    settings.METRICS_FLUSH_SECONDS = 60
+    _a_request_with_events()
+
+    metrics.reset_store()
+
+    _assert_the_request_with_events_is_in(MetricsStore(redis_metrics, prefix=settings.METRICS_KEY_PREFIX).read()[0])
 
 
 def test_a_request_failing_inside_the_batch_is_still_counted(redis_metrics):

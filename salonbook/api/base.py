@@ -2,11 +2,38 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+
+from django.http import HttpResponse
+from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
+from salonbook.cache import prefetch_now, prefetch_scope
 from salonbook.ratelimit import enforce
+
+
+class JsonNegotiation(DefaultContentNegotiation):
+    """DRF's content negotiation with a shortcut for the usual request: no
+    ``Accept`` header, ``*/*`` or ``application/json`` gets the JSON renderer
+    without the header being parsed. Anything else (``text/csv``: 406,
+    ``?format=``) goes through DRF's own rules, as before."""
+
+    PLAIN_ACCEPTS = frozenset({"", "*/*", "application/json"})
+
+    def select_renderer(self, request, renderers, format_suffix=None):
+        first = renderers[0]
+        if (
+            format_suffix is None
+            and first.media_type == "application/json"
+            and request.META.get("HTTP_ACCEPT", "") in self.PLAIN_ACCEPTS
+            # Not parsed: a query string that may hold ?format= takes DRF's way.
+            and f"{self.settings.URL_FORMAT_OVERRIDE}=" not in request.META.get("QUERY_STRING", "")
+        ):
+            return first, first.media_type
+        return super().select_renderer(request, renderers, format_suffix)
 
 
 class ApiView(APIView):
@@ -17,12 +44,25 @@ class ApiView(APIView):
     method counts against (``{"POST": ("bookings",)}``): they are counted with
     ``api`` in the same round trip to the counter store, and a later
     ``enforce()`` of the same scope in the view counts nothing again.
+
+    A read that answers from the content cache names its entries in
+    ``cache_entries()``: they are read in the same round trip to Redis as the
+    rate-limit count, and the view's ``cached()`` calls find them there.
     """
 
     renderer_classes = [JSONRenderer]
     parser_classes = [JSONParser]
+    content_negotiation_class = JsonNegotiation
     rate_limit_scope: str | None = "api"
     rate_limit_scopes_by_method: dict[str, tuple[str, ...]] = {}
+
+    def cache_entries(self, request, *args: Any, **kwargs: Any) -> Sequence[tuple[str, Sequence[str]]]:
+        """The content-cache entries a GET will read (``salonbook.cache.prefetch``)."""
+        return ()
+
+    def dispatch(self, request, *args: Any, **kwargs: Any):
+        with prefetch_scope():
+            return super().dispatch(request, *args, **kwargs)
 
     def perform_authentication(self, request) -> None:
         # The limit is counted right after authentication, so a token user is
@@ -31,6 +71,21 @@ class ApiView(APIView):
         try:
             super().perform_authentication(request)
         finally:
+            entries = self.cache_entries(request, *self.args, **self.kwargs) if request.method in ("GET", "HEAD") else ()
             if self.rate_limit_scope:
                 extra = self.rate_limit_scopes_by_method.get(request.method or "", ())
-                enforce(request, scope=(self.rate_limit_scope, *extra))
+                enforce(request, scope=(self.rate_limit_scope, *extra), prefetch=entries)
+            else:
+                prefetch_now(entries)
+
+
+def render_json(data: Any) -> bytes:
+    """``data`` as an API answer's body, byte for byte what ``Response(data)``
+    sends: for caching the rendered answer of a hot read."""
+    return JSONRenderer().render(data)
+
+
+def rendered_json_response(body: bytes) -> HttpResponse:
+    """A 200 answer whose body ``render_json`` made earlier (from the cache):
+    no serialiser or renderer runs again."""
+    return HttpResponse(body, content_type="application/json")
