@@ -9,7 +9,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import TokenAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BaseRenderer, JSONRenderer
@@ -20,6 +20,7 @@ from rest_framework.views import APIView
 from monitoring import prometheus
 from monitoring.health import health, http_status
 from monitoring.metrics import snapshot
+from salonbook.api.authentication import SessionCookieAuthentication
 
 
 @never_cache
@@ -77,7 +78,7 @@ class MetricsView(APIView):
     """Every counter, rate and latency percentile, for admins and Prometheus."""
 
     # Token first, so an anonymous caller gets 401 with WWW-Authenticate.
-    authentication_classes = [TokenAuthentication, SessionAuthentication]
+    authentication_classes = [TokenAuthentication, SessionCookieAuthentication]
     permission_classes = [IsAdmin]
     renderer_classes = [JSONRenderer, PrometheusRenderer]
     content_negotiation_class = FormatWinsNegotiation
