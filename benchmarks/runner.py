@@ -79,6 +79,7 @@ def main() -> None:
     day = (dt.datetime.now(zoneinfo.ZoneInfo("Europe/London")).date() + dt.timedelta(days=3)).isoformat()
     availability = f"/api/salons/{salon}/availability/?date={day}&service={summary['service_ids']['Cut']}"
     results: list[LoadResult] = []
+    floors: list[LoadResult] = []
 
     with gunicorn("app", "salonbook.wsgi", env) as app:
         body = _get(app.url + availability)
@@ -88,6 +89,12 @@ def main() -> None:
             _get(bare.url + "/bare")
             results.append(wrk("bare Django view", bare.url + "/bare", seconds=seconds, connections=connections))
             bare_result = results[-1]
+        # The floor under a cached read: the same stack doing none of the
+        # product's work, without and with the one Redis round trip.
+        with gunicorn("floor", "benchmarks.floor_app:application", {**env, "FLOOR_BODY_BYTES": str(body_bytes)}) as floor:
+            for label, route in (("floor: DRF + middleware", "static"), ("floor: + one Redis read", "redis")):
+                _get(floor.url + f"/floor/{route}")
+                floors.append(wrk(label, floor.url + f"/floor/{route}", seconds=seconds, connections=connections))
 
         _get(app.url + availability)  # warm the cache
         results.append(wrk("availability (cached)", app.url + availability, seconds=seconds, connections=connections))
@@ -133,14 +140,12 @@ def main() -> None:
 
     print()
     print(f"{'path':<38}{'req/s':>10}{'x bare':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
-    for result in results:
+    half = [r for r in (half_cached, half_create) if r]
+    for result in results + half + floors:
         print(
             f"{result.label:<38}{result.rps:>10.0f}{result.rps / bare_result.rps:>9.2f}"
             f"{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}{result.errors:>8}"
         )
-    half = [r for r in (half_cached, half_create) if r]
-    for result in half:
-        print(f"{result.label:<38}{result.rps:>10.0f}{result.rps / bare_result.rps:>9.2f}{result.p50_ms:>9.2f}{result.p99_ms:>9.2f}{result.errors:>8}")
 
     targets = [
         ("cached availability >= 0.5 x bare", cached.rps / bare_result.rps >= 0.5, f"{cached.rps / bare_result.rps:.2f}"),
@@ -154,7 +159,7 @@ def main() -> None:
     for name, ok, figure in targets:
         print(f"{'PASS' if ok else 'FAIL'}  {name}: {figure}")
     report = {
-        "results": [r.as_dict() for r in results + half],
+        "results": [r.as_dict() for r in results + half + floors],
         "targets": {name: {"ok": ok, "figure": figure} for name, ok, figure in targets},
         "workers": WORKERS,
         "seconds": seconds,
