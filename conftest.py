@@ -7,6 +7,11 @@ machine, and fail in CI, where ``REQUIRE_SERVICES=1`` says they must run.
 from __future__ import annotations
 
 import os
+import shutil
+import signal
+import socket
+import subprocess
+import time
 
 import pytest
 import redis
@@ -54,6 +59,71 @@ def redis_url() -> str:
     except redis.RedisError:
         _missing(f"Redis at {TEST_REDIS_URL}")
     return TEST_REDIS_URL
+
+
+def free_port() -> int:
+    """A local TCP port nothing listens on (the OS's pick)."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SpareRedis:
+    """A redis-server of the test's own on a free port: to stop, hang and start again."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.url = f"redis://127.0.0.1:{port}/0"
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
+        for _ in range(100):
+            try:
+                client.ping()
+                return
+            except redis.RedisError:
+                time.sleep(0.02)
+        pytest.fail(f"the spare redis-server did not start on port {self.port}")
+
+    def stop(self) -> None:
+        if self.process is not None:
+            self.process.send_signal(signal.SIGCONT)  # a hung server must be able to exit
+            self.process.terminate()
+            self.process.wait(timeout=10)
+            self.process = None
+
+    def hang(self) -> None:
+        """Still accepting connections, never answering: a network partition
+        or an overloaded server, with its data kept."""
+        assert self.process is not None
+        self.process.send_signal(signal.SIGSTOP)
+
+    def resume(self) -> None:
+        assert self.process is not None
+        self.process.send_signal(signal.SIGCONT)
+
+
+@pytest.fixture
+def spare_redis():
+    """A Redis of the test's own, started; stopped after the test."""
+    if shutil.which("redis-server") is None:
+        _missing("redis-server (to start and stop a Redis of the test's own)")
+    server = SpareRedis(free_port())
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def dead_redis_url() -> str:
+    """A Redis URL where nothing listens: Redis is down."""
+    return f"redis://127.0.0.1:{free_port()}/0"
 
 
 @pytest.fixture

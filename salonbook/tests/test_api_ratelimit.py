@@ -2,15 +2,10 @@
 an explicit, counted choice when the counter store is down."""
 
 import logging
-import shutil
-import socket
-import subprocess
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from conftest import _missing
 from django.db import connections
 from django.test import Client, RequestFactory
 from django_ratelimit.core import get_usage
@@ -34,12 +29,6 @@ def _redis_cache(url: str, *, ignore_errors: bool = False, prefix: str = "sb-rl"
             "IGNORE_EXCEPTIONS": ignore_errors,
         },
     }
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -194,10 +183,10 @@ def test_150_concurrent_requests_from_one_client_give_exactly_100_successes(sett
 
 
 @pytest.mark.redis
-def test_limits_hold_when_the_content_cache_is_down(settings, redis_url, db):
+def test_limits_hold_when_the_content_cache_is_down(settings, redis_url, db, dead_redis_url):
     """Swallowing the content cache's errors must not switch limiting off."""
     settings.CACHES = {
-        "default": _redis_cache(f"redis://127.0.0.1:{_closed_port()}/0", ignore_errors=True, prefix="sb"),
+        "default": _redis_cache(dead_redis_url, ignore_errors=True, prefix="sb"),
         "ratelimit": _redis_cache(redis_url),
     }
     settings.RATE_LIMIT_API = "2/m"
@@ -205,8 +194,8 @@ def test_limits_hold_when_the_content_cache_is_down(settings, redis_url, db):
     assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 429]
 
 
-def test_redis_down_fails_open_logged_and_counted(settings, db, events, caplog, fresh_outage_log):
-    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(f"redis://127.0.0.1:{_closed_port()}/0")}
+def test_redis_down_fails_open_logged_and_counted(settings, db, events, caplog, fresh_outage_log, dead_redis_url):
+    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(dead_redis_url)}
     settings.RATE_LIMIT_API = "1/m"
     settings.RATE_LIMIT_FAIL_OPEN = True
     client = APIClient()
@@ -219,16 +208,16 @@ def test_redis_down_fails_open_logged_and_counted(settings, db, events, caplog, 
     assert "unavailable" in outage_logs[0].getMessage()
 
 
-def test_redis_down_with_fail_closed_chosen_answers_503(settings, db, events):
-    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(f"redis://127.0.0.1:{_closed_port()}/0")}
+def test_redis_down_with_fail_closed_chosen_answers_503(settings, db, events, dead_redis_url):
+    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(dead_redis_url)}
     settings.RATE_LIMIT_FAIL_OPEN = False
     error_of(APIClient().get("/api/salons/"), 503, "rate_limit_unavailable")
     assert events == []
 
 
-def test_a_store_that_swallows_errors_does_not_block_everyone(settings, db, events):
+def test_a_store_that_swallows_errors_does_not_block_everyone(settings, db, events, dead_redis_url):
     """django-ratelimit fails closed when the cache answers nothing; we fail open, counted."""
-    dead = _redis_cache(f"redis://127.0.0.1:{_closed_port()}/0", ignore_errors=True)
+    dead = _redis_cache(dead_redis_url, ignore_errors=True)
     settings.CACHES = {**settings.CACHES, "ratelimit": dead}
     assert APIClient().get("/api/salons/").status_code == 200
     assert events == [("rate_limit_failed_open", "api")]
@@ -236,43 +225,18 @@ def test_a_store_that_swallows_errors_does_not_block_everyone(settings, db, even
 
 @pytest.mark.redis
 @pytest.mark.slow
-def test_limiting_survives_redis_stopping_and_resumes_when_it_is_back(settings, db, events, tmp_path, redis_url):
-    if shutil.which("redis-server") is None:
-        _missing("redis-server, to start a private Redis")
-    port = _closed_port()
+def test_limiting_survives_redis_stopping_and_resumes_when_it_is_back(settings, db, events, spare_redis):
+    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(spare_redis.url)}
+    settings.RATE_LIMIT_API = "2/m"
+    client = APIClient()
+    assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 429]
 
-    def start():
-        process = subprocess.Popen(
-            ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-             "--dir", str(tmp_path)],
-            stdout=subprocess.DEVNULL,
-        )
-        for _ in range(50):
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-                return process
-            except OSError:
-                time.sleep(0.1)
-        process.kill()
-        raise AssertionError("private Redis did not start")
+    spare_redis.stop()
+    assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 200]
+    assert events.count(("rate_limit_failed_open", "api")) == 3
 
-    server = start()
-    try:
-        settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(f"redis://127.0.0.1:{port}/0")}
-        settings.RATE_LIMIT_API = "2/m"
-        client = APIClient()
-        assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 429]
-
-        server.terminate()
-        server.wait(timeout=10)
-        assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 200]
-        assert events.count(("rate_limit_failed_open", "api")) == 3
-
-        server = start()  # empty: a new window of counting
-        assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 429]
-    finally:
-        server.terminate()
-        server.wait(timeout=10)
+    spare_redis.start()  # empty, and without the counting script: a new window of counting
+    assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 429]
 
 
 # --- One round trip on Redis -----------------------------------------------------------

@@ -4,7 +4,6 @@ no SQL query, a booking shows at once, and without Redis every request answers."
 from __future__ import annotations
 
 import datetime as dt
-import socket
 
 import pytest
 from django.utils import timezone
@@ -18,22 +17,14 @@ from salonbook.settings import redis_caches
 pytestmark = pytest.mark.django_db
 
 
-def _closed_port() -> int:
-    for port in range(6391, 6396):
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    pytest.fail("no closed port in 6391-6395")
-
-
 @pytest.fixture
 def redis_content_cache(redis_url, settings):
     settings.CACHES = {**settings.CACHES, "default": redis_caches(redis_url)["default"]}
 
 
 @pytest.fixture
-def dead_content_cache(settings):
-    settings.CACHES = {**settings.CACHES, "default": redis_caches(f"redis://127.0.0.1:{_closed_port()}/0")["default"]}
+def dead_content_cache(settings, dead_redis_url):
+    settings.CACHES = {**settings.CACHES, "default": redis_caches(dead_redis_url)["default"]}
 
 
 def availability_url(service, day: dt.date) -> str:

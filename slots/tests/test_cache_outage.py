@@ -6,16 +6,11 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import shutil
-import signal
-import socket
 import subprocess
 import sys
 import time
 
 import pytest
-import redis
-from conftest import _missing
 from django.core.cache import caches
 from django.utils import timezone
 
@@ -28,74 +23,22 @@ from slots.selectors import availability_for_day
 
 pytestmark = pytest.mark.django_db
 
-SPARE_PORTS = range(6391, 6396)
 RETRY_AFTER = 0.2
 
 
-def _free_port() -> int:
-    for port in SPARE_PORTS:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) != 0:
-                return port
-    pytest.fail(f"no free port in {SPARE_PORTS}")
-
-
-class SpareRedis:
-    """A redis-server of the test's own on a spare port, to stop, hang and restart."""
-
-    def __init__(self, port: int) -> None:
-        self.port = port
-        self.url = f"redis://127.0.0.1:{port}/0"
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        client = redis.Redis(port=self.port, socket_connect_timeout=0.2)
-        for _ in range(100):
-            try:
-                client.ping()
-                return
-            except redis.RedisError:
-                time.sleep(0.02)
-        pytest.fail("the spare redis-server did not start")
-
-    def stop(self) -> None:
-        if self.process is not None:
-            self.process.send_signal(signal.SIGCONT)
-            self.process.terminate()
-            self.process.wait(timeout=10)
-            self.process = None
-
-    def hang(self) -> None:
-        """Still accepting connections, never answering: a network partition
-        or an overloaded server, with its data kept."""
-        self.process.send_signal(signal.SIGSTOP)
-
-    def resume(self) -> None:
-        self.process.send_signal(signal.SIGCONT)
-
-
 @pytest.fixture
-def spare_redis(settings):
-    if shutil.which("redis-server") is None:
-        _missing("redis-server (to start and stop a Redis of the test's own)")
-    server = SpareRedis(_free_port())
-    server.start()
+def spare_redis(spare_redis, settings):
+    """The content cache on a Redis of the test's own."""
     settings.CACHE_RETRY_AFTER = RETRY_AFTER
-    settings.CACHES = {**settings.CACHES, "default": redis_caches(server.url)["default"]}
-    yield server
-    server.stop()
+    settings.CACHES = {**settings.CACHES, "default": redis_caches(spare_redis.url)["default"]}
+    return spare_redis
 
 
 @pytest.fixture
-def dead_port_cache(settings):
+def dead_port_cache(settings, dead_redis_url):
     """The app pointed at a port where nothing listens."""
     settings.CACHE_RETRY_AFTER = RETRY_AFTER
-    settings.CACHES = {**settings.CACHES, "default": redis_caches(f"redis://127.0.0.1:{_free_port()}/0")["default"]}
+    settings.CACHES = {**settings.CACHES, "default": redis_caches(dead_redis_url)["default"]}
     return caches["default"]
 
 
