@@ -2,14 +2,17 @@
 
 Builds the scaled salon in a fresh PostgreSQL database, serves the app (on
 PostgreSQL + Redis) and the baseline under gunicorn with the same settings,
-drives both with wrk, and prints requests per second and p50 / p99 for each
-hot path, each also as a ratio to the bare view measured in the same run.
-Then it checks the targets at half the measured maximum load.
+drives them with wrk, and prints requests per second and p50 / p99 for each
+hot path, each also as a ratio to the bare view measured in the same run:
+the paths the targets compare run in alternating rounds. Then it checks the
+targets at half the measured maximum load.
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
+import dataclasses
 import datetime as dt
 import json
 import urllib.request
@@ -60,6 +63,12 @@ def _prepare(env: dict[str, str]) -> dict:
     return summary
 
 
+def _median(runs: list[LoadResult]) -> LoadResult:
+    """The run with the median rate, its errors those of every run."""
+    middle = sorted(runs, key=lambda run: run.rps)[len(runs) // 2]
+    return dataclasses.replace(middle, errors=sum(run.errors for run in runs))
+
+
 def _paced(result: LoadResult, connections: int) -> int:
     """Milliseconds between requests per connection for half ``result``'s rate."""
     return max(1, round(connections * 1000 / (result.rps / 2)))
@@ -68,6 +77,10 @@ def _paced(result: LoadResult, connections: int) -> int:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10, help="length of each wrk run")
+    parser.add_argument("--rounds", type=int, default=3, help="turns of the compared paths")
+    parser.add_argument(
+        "--half-seconds", type=int, default=30, help="length of the half-load runs (their p99 needs samples)"
+    )
     parser.add_argument("--connections", type=int, default=16)
     args = parser.parse_args()
     seconds, connections = args.seconds, args.connections
@@ -78,48 +91,58 @@ def main() -> None:
     salon = summary["salon"]
     day = (dt.datetime.now(zoneinfo.ZoneInfo("Europe/London")).date() + dt.timedelta(days=3)).isoformat()
     availability = f"/api/salons/{salon}/availability/?date={day}&service={summary['service_ids']['Cut']}"
-    results: list[LoadResult] = []
-    floors: list[LoadResult] = []
-
-    with gunicorn("app", "salonbook.wsgi", env) as app:
-        body = _get(app.url + availability)
-        body_bytes = len(body)
+    with contextlib.ExitStack() as servers:
+        app = servers.enter_context(gunicorn("app", "salonbook.wsgi", env))
+        body_bytes = len(_get(app.url + availability))
         log(f"app on {app.url} ({WORKERS} workers); availability body {body_bytes} bytes")
-        with gunicorn("bare", "benchmarks.bare_app:application", {**env, "BARE_BODY_BYTES": str(body_bytes)}) as bare:
-            _get(bare.url + "/bare")
-            results.append(wrk("bare Django view", bare.url + "/bare", seconds=seconds, connections=connections))
-            bare_result = results[-1]
+        bare = servers.enter_context(
+            gunicorn("bare", "benchmarks.bare_app:application", {**env, "BARE_BODY_BYTES": str(body_bytes)})
+        )
+        uncached_app = servers.enter_context(gunicorn("app-uncached", "salonbook.wsgi", {**env, "CONTENT_CACHE": "false"}))
         # The floor under a cached read: the same stack doing none of the
         # product's work, without and with the one Redis round trip.
-        with gunicorn("floor", "benchmarks.floor_app:application", {**env, "FLOOR_BODY_BYTES": str(body_bytes)}) as floor:
-            for label, route in (("floor: DRF + middleware", "static"), ("floor: + one Redis read", "redis")):
-                _get(floor.url + f"/floor/{route}")
-                floors.append(wrk(label, floor.url + f"/floor/{route}", seconds=seconds, connections=connections))
-
-        _get(app.url + availability)  # warm the cache
-        results.append(wrk("availability (cached)", app.url + availability, seconds=seconds, connections=connections))
-        cached = results[-1]
-        _get(app.url + f"/api/salons/{salon}/")
-        results.append(wrk("business info (cached)", app.url + f"/api/salons/{salon}/", seconds=seconds, connections=connections))
-        info = results[-1]
-        results.append(wrk("health", app.url + "/api/health", seconds=seconds, connections=connections))
-        results.append(
-            wrk(
-                "booking create",
-                app.url + "/api/bookings/",
-                seconds=seconds,
-                connections=connections,
-                script="post_bodies.lua",
-                script_args=[summary["bodies_file"], "2"],
-            )
+        floor = servers.enter_context(
+            gunicorn("floor", "benchmarks.floor_app:application", {**env, "FLOOR_BODY_BYTES": str(body_bytes)})
         )
-        create = results[-1]
+        compared = [
+            ("bare Django view", bare.url + "/bare"),
+            ("availability (cached)", app.url + availability),
+            ("business info (cached)", app.url + f"/api/salons/{salon}/"),
+            ("availability (uncached)", uncached_app.url + availability),
+            ("floor: DRF + middleware", floor.url + "/floor/static"),
+            ("floor: + one Redis read", floor.url + "/floor/redis"),
+        ]
+        for _, url in compared:
+            _get(url)  # warm caches and connections
+        # The paths the targets compare run in turns, one round of each at a
+        # time, so a machine that speeds up or slows down during the run moves
+        # them alike; each figure is the round with the median rate.
+        rounds: dict[str, list[LoadResult]] = {label: [] for label, _ in compared}
+        for number in range(1, args.rounds + 1):
+            log(f"round {number} of {args.rounds}")
+            for label, url in compared:
+                rounds[label].append(wrk(label, url, seconds=seconds, connections=connections))
+        measured = {label: _median(runs) for label, runs in rounds.items()}
+        bare_result, cached, info, uncached = (
+            measured[label]
+            for label in ("bare Django view", "availability (cached)", "business info (cached)", "availability (uncached)")
+        )
+
+        health = wrk("health", app.url + "/api/health", seconds=seconds, connections=connections)
+        create = wrk(
+            "booking create",
+            app.url + "/api/bookings/",
+            seconds=seconds,
+            connections=connections,
+            script="post_bodies.lua",
+            script_args=[summary["bodies_file"], "2"],
+        )
 
         log("half of the measured maximum load")
         half_cached = wrk(
             "availability (cached) at half load",
             app.url + availability,
-            seconds=seconds,
+            seconds=args.half_seconds,
             connections=connections,
             script="paced_get.lua",
             script_args=[str(_paced(cached, connections))],
@@ -127,17 +150,14 @@ def main() -> None:
         half_create = wrk(
             "booking create at half load",
             app.url + "/api/bookings/",
-            seconds=seconds,
+            seconds=args.half_seconds,
             connections=connections,
             script="post_bodies.lua",
             script_args=[summary["bodies_file"] + ".half", "2", str(_paced(create, connections))],
         ) if _write_fresh_bodies(summary, skip=create.requests + 100) else None
 
-    with gunicorn("app-uncached", "salonbook.wsgi", {**env, "CONTENT_CACHE": "false"}) as uncached_app:
-        _get(uncached_app.url + availability)
-        results.append(wrk("availability (uncached)", uncached_app.url + availability, seconds=seconds, connections=connections))
-        uncached = results[-1]
-
+    floors = [measured["floor: DRF + middleware"], measured["floor: + one Redis read"]]
+    results = [bare_result, cached, info, health, create, uncached]
     print()
     print(f"{'path':<38}{'req/s':>10}{'x bare':>9}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}")
     half = [r for r in (half_cached, half_create) if r]
@@ -163,6 +183,8 @@ def main() -> None:
         "targets": {name: {"ok": ok, "figure": figure} for name, ok, figure in targets},
         "workers": WORKERS,
         "seconds": seconds,
+        "rounds": args.rounds,
+        "rates_by_round": {label: [round(run.rps, 1) for run in runs] for label, runs in rounds.items()},
         "connections": connections,
         "data": {k: summary[k] for k in ("staff", "slots", "bookings")},
     }
