@@ -9,7 +9,7 @@ from bookings.services import (
     booking_confirm,
     booking_mark_no_show,
 )
-from salonbook.errors import DomainError
+from salonbook.admin_actions import apply_to_each
 
 
 class HistoryInline(admin.TabularInline):
@@ -36,15 +36,15 @@ class ReminderInline(admin.TabularInline):
 
 def _move(modeladmin, request, queryset, service, done: str) -> None:
     """Run a booking service on each selected booking; refusals become messages."""
-    changed = 0
-    for booking in queryset:
-        try:
-            service(booking=booking, actor=Actor.staff(request.user))
-            changed += 1
-        except DomainError as error:
-            modeladmin.message_user(request, f"{booking.reference}: {error.message}", messages.WARNING)
-    if changed:
-        modeladmin.message_user(request, f"{changed} booking(s) {done}.", messages.SUCCESS)
+    apply_to_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda booking: service(booking=booking, actor=Actor.staff(request.user)),
+        noun="booking",
+        done=done,
+        name=lambda booking: booking.reference,
+    )
 
 
 @admin.action(description="Confirm selected bookings")

@@ -1,22 +1,20 @@
-from django.contrib import admin, messages
+from django.contrib import admin
 
-from salonbook.errors import DomainError
+from salonbook.admin_actions import apply_to_each
 from slots.models import Slot
 from slots.services import slot_block, slot_unblock
 
 
 def _apply(modeladmin, request, queryset, service, done: str) -> None:
-    changed, refused = 0, []
-    for slot in queryset:
-        try:
-            service(slot=slot)
-            changed += 1
-        except DomainError as error:
-            refused.append(f"{slot.start:%Y-%m-%d %H:%M} UTC: {error.message}")
-    if changed:
-        modeladmin.message_user(request, f"{changed} slot(s) {done}.", messages.SUCCESS)
-    for line in refused:
-        modeladmin.message_user(request, line, messages.WARNING)
+    apply_to_each(
+        modeladmin,
+        request,
+        queryset,
+        lambda slot: service(slot=slot),
+        noun="slot",
+        done=done,
+        name=lambda slot: f"{slot.start:%Y-%m-%d %H:%M} UTC",
+    )
 
 
 @admin.action(description="Block selected slots")
