@@ -34,16 +34,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
-from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 SLUG = "bench-cache"
-STAFF = 10
-DAYS = 30
-BOOKINGS = 400
-SERVICES = [("Cut", 30, 15), ("Colour", 90, 15), ("Trim", 15, 0), ("Blow Dry", 30, 0)]
 SPARE_PORTS = range(6391, 6396)
 BENCH_DB = "salonbook_bench_availability_cache"
 
@@ -111,65 +106,16 @@ def setup_django(database_url: str, redis_url: str) -> str:
 # --- The salon ---------------------------------------------------------------------
 
 
-def build_salon(*, bookings: int = BOOKINGS, slug: str = SLUG):
-    """The benchmark salon; the tests build it too, to check the ratio in CI."""
-    from django.db import transaction
-
-    from bookings.services import Actor, booking_create
-    from salonbook.errors import DomainError
-    from salons.models import Salon, Service, StaffMember, WorkingHours
+def build_salon(*, bookings: int | None = None, slug: str = SLUG):
+    """The benchmark salon (``benchmarks.scale_data``'s, under its own slug;
+    imported here, once Django is configured); the tests build it too, to
+    check the ratio in CI."""
+    from benchmarks import scale_data
     from slots.models import Slot
-    from slots.services import slots_generate
 
-    with transaction.atomic():
-        salon = Salon.objects.create(
-            name="Benchmark Salon",
-            slug=slug,
-            timezone="Europe/London",
-            whatsapp_phone="+447911123000",
-            booking_window_days=DAYS,
-            cancellation_cutoff_hours=2,
-        )
-        services = [
-            Service.objects.create(salon=salon, name=name, duration_minutes=m, buffer_minutes=b, price=Decimal("30"))
-            for name, m, b in SERVICES
-        ]
-        for n in range(STAFF):
-            member = StaffMember.objects.create(salon=salon, name=f"Stylist {n + 1}")
-            member.services.set(services)
-            for weekday in range(7):
-                WorkingHours.objects.create(
-                    staff_member=member,
-                    weekday=weekday,
-                    start_time=dt.time(8),
-                    end_time=dt.time(20),
-                    break_start=dt.time(13),
-                    break_end=dt.time(14),
-                )
-    slots_generate(salon=salon, days=DAYS)
-
-    rng = random.Random(7)
-    candidates = list(Slot.objects.filter(salon=salon).values_list("staff_member_id", "start"))
-    rng.shuffle(candidates)
-    staff = {m.pk: m for m in StaffMember.objects.filter(salon=salon)}
-    made = 0
-    for staff_id, start in candidates:
-        if made >= bookings:
-            break
-        try:
-            booking_create(
-                salon=salon,
-                service=rng.choice(services[:2] + services[3:]),
-                staff_member=staff[staff_id],
-                start=start,
-                customer_name=f"Customer {made}",
-                customer_phone=f"+4479111{made:05d}",
-                actor=Actor.system(),
-            )
-            made += 1
-        except DomainError:
-            continue
-    return salon, services, Slot.objects.filter(salon=salon).count(), made
+    salon, services, staff = scale_data.build(slug=slug)
+    made = scale_data.book_some(salon, services, staff, bookings=bookings or scale_data.BOOKINGS)
+    return salon, list(services.values()), Slot.objects.filter(salon=salon).count(), made
 
 
 def availability_build(salon_id: int, service_id: int, day: dt.date) -> Callable[[], list[dict]]:
@@ -376,6 +322,8 @@ def main() -> None:
     prefix = setup_django(database_url, args.redis)
     from django.db import connection
     from django.utils import timezone
+
+    from benchmarks.scale_data import DAYS, STAFF
 
     began = time.perf_counter()
     salon, services, slots, bookings = build_salon()

@@ -3,6 +3,8 @@
 Run inside the app's environment (``python -m benchmarks.scale_data OUT``):
 it writes to OUT one JSON body per line for ``POST /api/bookings/``, each for
 a different free start, so the booking benchmark never asks twice for one slot.
+``benchmarks.availability_cache`` builds its salon with ``build`` and
+``book_some`` too, after configuring Django its own way.
 """
 
 from __future__ import annotations
@@ -38,12 +40,13 @@ BOOKINGS = 400
 SERVICES = [("Cut", 30, 15), ("Colour", 90, 15), ("Trim", 15, 0), ("Blow Dry", 30, 0)]
 
 
-def build() -> tuple[Salon, dict[str, Service], list[StaffMember]]:
+def build(*, slug: str = SLUG) -> tuple[Salon, dict[str, Service], list[StaffMember]]:
+    """The salon, its services and staff, and their slots for ``DAYS`` days."""
     # Raw creation is fine here: a throwaway database, rebuilt on every run.
     with transaction.atomic():
         salon = Salon.objects.create(
             name="Benchmark Salon",
-            slug=SLUG,
+            slug=slug,
             timezone="Europe/London",
             whatsapp_phone="+447911123000",
             booking_window_days=DAYS,
@@ -72,14 +75,17 @@ def build() -> tuple[Salon, dict[str, Service], list[StaffMember]]:
     return salon, services, staff
 
 
-def book_some(salon: Salon, services: dict[str, Service], staff: list[StaffMember]) -> int:
+def book_some(
+    salon: Salon, services: dict[str, Service], staff: list[StaffMember], *, bookings: int = BOOKINGS
+) -> int:
+    """Book ``bookings`` random free starts through the booking service."""
     rng = random.Random(7)
     slots = list(Slot.objects.filter(salon=salon, status="available").values_list("staff_member_id", "start"))
     rng.shuffle(slots)
     by_id = {m.pk: m for m in staff}
     made = 0
     for staff_id, start in slots:
-        if made >= BOOKINGS:
+        if made >= bookings:
             break
         service = rng.choice([services["Cut"], services["Colour"], services["Blow Dry"]])
         try:
