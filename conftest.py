@@ -16,6 +16,7 @@ import time
 import pytest
 import redis
 from django.db import connection
+from redis.connection import Connection
 from rest_framework.test import APIClient
 
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory, UserFactory
@@ -124,6 +125,21 @@ def spare_redis():
 def dead_redis_url() -> str:
     """A Redis URL where nothing listens: Redis is down."""
     return f"redis://127.0.0.1:{free_port()}/0"
+
+
+@pytest.fixture
+def sent_packets(monkeypatch) -> list[bytes]:
+    """Every command (or pipeline: one round trip) written to any Redis from
+    here on, as the bytes sent."""
+    sent: list[bytes] = []
+    original = Connection.send_packed_command
+
+    def counting(self, command, check_health=True):
+        sent.append(command if isinstance(command, bytes) else b"".join(command))
+        return original(self, command, check_health)
+
+    monkeypatch.setattr(Connection, "send_packed_command", counting)
+    return sent
 
 
 @pytest.fixture

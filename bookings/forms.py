@@ -11,7 +11,17 @@ from salons.models import Salon, Service, StaffMember
 
 # The service's error details name fields as the API does; the form's names
 # differ in one place.
-SERVICE_FIELD_TO_FORM_FIELD = {"staff": "staff", "start": "start", "service": "service"}
+def place_service_errors(form: forms.Form, details: dict[str, Any] | None) -> bool:
+    """Put a service's per-field error details (a ``DomainError``'s, keyed
+    like the form's fields) next to those fields; False when none fits."""
+    placed = False
+    for key, problems in (details or {}).items():
+        if key not in form.fields:
+            continue
+        for problem in problems if isinstance(problems, list | tuple) else [problems]:
+            form.add_error(key, str(problem))
+        placed = True
+    return placed
 
 
 class AgendaQueryForm(forms.Form):
@@ -84,16 +94,9 @@ class DeskBookingForm(forms.Form):
         return f"{staff_member_id}|{start.astimezone(dt.UTC).isoformat()}"
 
     def add_service_errors(self, details: dict[str, Any], message: str) -> None:
-        """Put a service's per-field error details next to the fields."""
-        placed = False
-        for key, problems in details.items():
-            field = SERVICE_FIELD_TO_FORM_FIELD.get(key, key)
-            if field not in self.fields:
-                continue
-            for problem in problems if isinstance(problems, list | tuple) else [problems]:
-                self.add_error(field, str(problem))
-            placed = True
-        if not placed:
+        """Put a service's per-field error details next to the fields, or
+        ``message`` above the form when none of them has a field here."""
+        if not place_service_errors(self, details):
             self.add_error(None, message)
 
 

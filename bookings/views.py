@@ -20,7 +20,7 @@ from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from bookings.forms import AgendaQueryForm, CancelForm, DeskBookingForm, RescheduleForm
+from bookings.forms import AgendaQueryForm, CancelForm, DeskBookingForm, RescheduleForm, place_service_errors
 from bookings.models import Booking
 from bookings.selectors import AgendaDay, agenda_for_day
 from bookings.services import (
@@ -100,6 +100,14 @@ def _wall_minutes(moment: dt.datetime, salon: Salon, day: dt.date) -> int:
 
 def _hhmm(moment: dt.datetime, salon: Salon) -> str:
     return timezone.localtime(moment, salon.tz).strftime("%H:%M")
+
+
+def _just_taken(start: dt.datetime, salon: Salon, member: StaffMember) -> str:
+    """What staff read when another booking took the time as they chose it."""
+    return (
+        f"{_hhmm(start, salon)} with {member.name} has just been taken by another booking. "
+        "Choose another free time."
+    )
 
 
 def build_grid(*, salon: Salon, day: dt.date, agenda: AgendaDay, now: dt.datetime, slug: str) -> AgendaGrid:
@@ -398,11 +406,7 @@ def _create_from_form(
             actor=Actor.staff(request.user),
         )
     except SlotUnavailable:
-        form.add_error(
-            "start",
-            f"{_hhmm(start, salon)} with {member.name} has just been taken by another booking. "
-            "Choose another free time.",
-        )
+        form.add_error("start", _just_taken(start, salon, member))
     except DomainError as error:
         form.add_service_errors(error.details, error.message)
     return None
@@ -508,18 +512,9 @@ def booking_reschedule_view(request: HttpRequest, reference: str) -> HttpRespons
             try:
                 booking_reschedule(booking=booking, start=start, staff_member=member, actor=Actor.staff(request.user))
             except SlotUnavailable:
-                form.add_error(
-                    "start",
-                    f"{_hhmm(start, salon)} with {member.name} has just been taken by another booking. "
-                    "Choose another free time.",
-                )
+                form.add_error("start", _just_taken(start, salon, member))
             except DomainError as error:
-                if error.details and any(key in form.fields for key in error.details):
-                    for key, problems in error.details.items():
-                        if key in form.fields:
-                            for problem in problems if isinstance(problems, list | tuple) else [problems]:
-                                form.add_error(key, str(problem))
-                else:
+                if not place_service_errors(form, error.details):
                     messages.error(request, error.message)
                     return redirect("staff:booking", reference=booking.reference)
             else:

@@ -169,7 +169,8 @@ class MetricsStore:
             if requests:
                 minute = int(time.time() // 60)
                 self._minutes[minute] += requests
-                self._pending_minutes[minute] += requests
+                if self._client is not None:  # without Redis nothing ever writes them
+                    self._pending_minutes[minute] += requests
                 if len(self._minutes) > 3:
                     for old in [m for m in self._minutes if m < minute - 1]:
                         del self._minutes[old]

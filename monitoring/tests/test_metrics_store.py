@@ -6,7 +6,6 @@ import time
 
 import pytest
 import redis
-from redis.connection import Connection
 
 from monitoring import metrics
 from monitoring.metrics import MetricsStore
@@ -40,20 +39,6 @@ def test_two_processes_share_one_set_of_numbers(redis_url):
     assert _count(web_1) == _count(web_2) == 2
     assert _count(web_1, status="404") == 1
     assert web_1.read()[3] == "redis"
-
-
-@pytest.fixture
-def sent_packets(monkeypatch):
-    """Every command (or pipeline) written to any Redis from here on."""
-    sent: list[bytes] = []
-    original = Connection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(command if isinstance(command, bytes) else b"".join(command))
-        return original(self, command, check_health)
-
-    monkeypatch.setattr(Connection, "send_packed_command", counting)
-    return sent
 
 
 def _a_request_with_events() -> None:

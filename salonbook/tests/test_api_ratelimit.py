@@ -250,21 +250,6 @@ def _anonymous_request(address: str):
     return request
 
 
-@pytest.fixture
-def sent_packets(monkeypatch):
-    from redis.connection import Connection
-
-    sent: list[bytes] = []
-    original = Connection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(command if isinstance(command, bytes) else b"".join(command))
-        return original(self, command, check_health)
-
-    monkeypatch.setattr(Connection, "send_packed_command", counting)
-    return sent
-
-
 @pytest.mark.redis
 def test_on_redis_both_scopes_are_counted_in_one_round_trip(settings, redis_counters, sent_packets, events):
     settings.RATE_LIMIT_API = "100/m"

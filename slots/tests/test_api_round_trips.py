@@ -8,7 +8,6 @@ import datetime as dt
 
 import pytest
 from django.utils import timezone
-from redis.connection import Connection
 from rest_framework.test import APIClient
 
 from monitoring import metrics
@@ -25,19 +24,6 @@ def all_on_redis(settings, redis_url):
     metrics.reset_store()
     yield
     metrics.reset_store()
-
-
-@pytest.fixture
-def sent_packets(monkeypatch):
-    sent: list[bytes] = []
-    original = Connection.send_packed_command
-
-    def counting(self, command, check_health=True):
-        sent.append(command if isinstance(command, bytes) else b"".join(command))
-        return original(self, command, check_health)
-
-    monkeypatch.setattr(Connection, "send_packed_command", counting)
-    return sent
 
 
 def _kinds(packets: list[bytes]) -> list[list[str]]:
