@@ -37,7 +37,8 @@ from bookings.whatsapp import click_to_chat_url
 from salonbook.api.base import ApiView
 from salonbook.api.exceptions import envelope
 from salonbook.api.pagination import Pagination, paginate
-from salonbook.api.permissions import IsStaffOrAdmin, can_manage_salon
+from salonbook.api.permissions import IsStaffOrAdmin
+from salons.selectors import user_can_manage_salon
 from salonbook.api.schema import BOOKING_TOKEN_HEADER, errors
 from salonbook.errors import SlotUnavailable
 from salons.models import Salon, Service, StaffMember
@@ -207,7 +208,7 @@ def _booking_for(request, reference: str) -> tuple[Booking, Actor]:
     user = request.user
     if user is not None and user.is_authenticated:
         booking = Booking.objects.select_related("salon", "service", "staff_member").filter(reference=reference).first()
-        if booking is not None and can_manage_salon(request, booking.salon_id):
+        if booking is not None and user_can_manage_salon(request.user, booking.salon_id):
             return booking, Actor.staff(user)
         if booking is not None and booking.token_matches(request.headers.get("X-Booking-Token")):
             return booking, Actor.customer()
@@ -448,7 +449,7 @@ class AgendaView(ApiView):
     )
     def get(self, request, slug: str):
         salon = get_object_or_404(Salon, slug=slug)
-        if not can_manage_salon(request, salon.pk):
+        if not user_can_manage_salon(request.user, salon.pk):
             raise Http404
         query = _valid(AgendaQuerySerializer, request.query_params)
         bookings = bookings_for_day(salon=salon, day=query["date"], staff_member_id=query.get("staff"))

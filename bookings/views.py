@@ -429,7 +429,7 @@ def _booking_for(request: HttpRequest, reference: str) -> Booking:
     booking = get_object_or_404(
         Booking.objects.select_related("salon", "service", "staff_member"), reference=reference
     )
-    if not user_can_manage_salon(request.user, booking.salon):
+    if not user_can_manage_salon(request.user, booking.salon_id):
         raise Http404("No such booking.")
     return booking
 

@@ -11,7 +11,6 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
-from rest_framework.permissions import BasePermission
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -21,6 +20,7 @@ from monitoring import prometheus
 from monitoring.health import health, http_status
 from monitoring.metrics import snapshot
 from salonbook.api.authentication import SessionCookieAuthentication
+from salonbook.api.permissions import IsAdmin
 
 
 @never_cache
@@ -64,14 +64,6 @@ class FormatWinsNegotiation(DefaultContentNegotiation):
             if wanted and renderer.format == wanted:
                 return renderer, renderer.media_type
         return super().select_renderer(request, renderers, format_suffix)
-
-
-class IsAdmin(BasePermission):
-    """Superusers only: salon staff, even with admin-site access, see no system numbers."""
-
-    def has_permission(self, request: Request, view: APIView) -> bool:
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_active and user.is_superuser)
 
 
 class MetricsView(APIView):

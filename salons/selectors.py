@@ -1,24 +1,46 @@
-"""Reads of salons and of who works where."""
+"""Reads of salons and of who works where.
+
+The access rule lives here once: every API permission, staff page, admin
+view and metrics view asks these functions, so "who may manage this salon"
+cannot drift between copies.
+"""
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AbstractBaseUser
+from typing import Any
 
-from salons.models import Salon, StaffMember
+from salons.models import StaffMember
+
+# Looked up at most once per user object, which is one request's user: the
+# same idea as Django's ModelBackend keeping ``_perm_cache`` on the user.
+_STAFF_MEMBER_CACHE = "_salonbook_staff_member"
+_UNSET = object()
 
 
-def staff_member_for_user(user: AbstractBaseUser | None) -> StaffMember | None:
-    """The active staff member record of a logged-in user, with its salon."""
-    if user is None or not user.is_authenticated:
+def is_platform_admin(user: Any) -> bool:
+    """An active superuser: manages every salon and sees the system's numbers."""
+    return bool(user is not None and user.is_authenticated and user.is_active and user.is_superuser)
+
+
+def staff_member_for_user(user: Any) -> StaffMember | None:
+    """The active staff member record of an active, logged-in user, with its salon."""
+    if user is None or not user.is_authenticated or not user.is_active:
         return None
-    return StaffMember.objects.select_related("salon").filter(user=user, is_active=True).first()
+    member = getattr(user, _STAFF_MEMBER_CACHE, _UNSET)
+    if member is _UNSET:
+        member = StaffMember.objects.select_related("salon").filter(user=user, is_active=True).first()
+        setattr(user, _STAFF_MEMBER_CACHE, member)
+    return member
 
 
-def user_can_manage_salon(user: AbstractBaseUser | None, salon: Salon) -> bool:
-    """Admins manage every salon; staff only their own."""
-    if user is None or not user.is_authenticated:
-        return False
-    if user.is_superuser:
+def user_is_staff_or_admin(user: Any) -> bool:
+    """May use the staff pages and staff API at all (which salon is asked separately)."""
+    return is_platform_admin(user) or staff_member_for_user(user) is not None
+
+
+def user_can_manage_salon(user: Any, salon_id: int) -> bool:
+    """Admins manage every salon; active staff only the one they work at."""
+    if is_platform_admin(user):
         return True
     member = staff_member_for_user(user)
-    return member is not None and member.salon_id == salon.pk
+    return member is not None and member.salon_id == salon_id

@@ -19,7 +19,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from salons.models import Salon
-from salons.selectors import staff_member_for_user, user_can_manage_salon
+from salons.selectors import is_platform_admin, staff_member_for_user, user_can_manage_salon, user_is_staff_or_admin
 
 NO_ACCESS = "This account cannot use the staff pages. Ask the salon owner to link it to a staff member."
 
@@ -34,7 +34,7 @@ class StaffAuthenticationForm(AuthenticationForm):
 
     def confirm_login_allowed(self, user) -> None:
         super().confirm_login_allowed(user)
-        if not (user.is_superuser or staff_member_for_user(user) is not None):
+        if not user_is_staff_or_admin(user):
             raise forms.ValidationError(NO_ACCESS, code="not_staff")
 
 
@@ -54,10 +54,10 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         user = request.user
         if not user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        request.staff_member = staff_member_for_user(user)
-        if request.staff_member is None and not user.is_superuser:
+        if not user_is_staff_or_admin(user):
             messages.error(request, NO_ACCESS)
             return redirect_to_login(request.get_full_path())
+        request.staff_member = staff_member_for_user(user)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -70,7 +70,7 @@ def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not request.user.is_authenticated:
             return redirect_to_login(request.get_full_path())
-        if not request.user.is_superuser:
+        if not is_platform_admin(request.user):
             raise PermissionDenied("Only admins can see this page.")
         request.staff_member = staff_member_for_user(request.user)
         return view(request, *args, **kwargs)
@@ -81,7 +81,7 @@ def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
 def salon_for(request: HttpRequest, slug: str) -> Salon:
     """The salon ``slug`` if the user may manage it; 404 if unknown, 403 if not theirs."""
     salon = get_object_or_404(Salon, slug=slug)
-    if not user_can_manage_salon(request.user, salon):
+    if not user_can_manage_salon(request.user, salon.pk):
         raise PermissionDenied("You do not work at this salon.")
     return salon
 
@@ -96,7 +96,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @staff_required
 def salon_list(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_superuser:
+    if not is_platform_admin(request.user):
         return redirect("staff:agenda", slug=request.staff_member.salon.slug)
     salons = Salon.objects.order_by("name")
     return render(request, "staff/salon_list.html", {"nav": "salons", "salons": salons})

@@ -15,7 +15,8 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 
 from salonbook.api.base import ApiView, render_json, rendered_json_response
-from salonbook.api.permissions import IsStaffOrAdmin, can_manage_salon
+from salonbook.api.permissions import IsStaffOrAdmin
+from salons.selectors import user_can_manage_salon
 from salonbook.api.schema import errors
 from salons.api import business_info, business_info_cache_entry
 from salons.models import Service
@@ -212,7 +213,7 @@ class SlotSerializer(serializers.Serializer):
 def _slot_for_staff(request, pk: int) -> Slot:
     """The slot, if the user works at its salon; otherwise 404, as if it did not exist."""
     slot = get_object_or_404(Slot.objects.select_related("salon"), pk=pk)
-    if not can_manage_salon(request, slot.salon_id):
+    if not user_can_manage_salon(request.user, slot.salon_id):
         raise Http404
     return slot
 
