@@ -62,10 +62,12 @@ bench-smoke: install-dev
 	$(BIN)/python -m benchmarks.faults redis --outage 10 --connections 4 --pace 25
 	$(BIN)/python -m benchmarks.faults postgres
 
+# Production settings as the README's steps use them: static files collected first.
 check-deploy: install
-	DEBUG=false SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))") \
-		REDIS_URL=$(TEST_REDIS_URL) ALLOWED_HOSTS=salonbook.example.com \
-		$(BIN)/python manage.py check --deploy --fail-level WARNING
+	export DEBUG=false SECRET_KEY=$$($(BIN)/python -c "import secrets; print(secrets.token_urlsafe(64))") \
+		REDIS_URL=$(TEST_REDIS_URL) ALLOWED_HOSTS=salonbook.example.com && \
+	$(BIN)/python manage.py collectstatic --noinput -v 0 && \
+	$(BIN)/python manage.py check --deploy --fail-level WARNING
 
 clean:
 	rm -rf $(VENV) var staticfiles

@@ -49,7 +49,9 @@ def test_development_defaults_need_no_configuration():
     assert result.returncode == 0, result.stderr
 
 
-def test_production_settings_pass_the_deployment_checks():
+def test_production_settings_pass_the_deployment_checks(tmp_path):
+    collected = _manage("collectstatic", "--noinput", "-v", "0", DEBUG="false", SECRET_KEY=STRONG_KEY, STATIC_ROOT=str(tmp_path))
+    assert collected.returncode == 0, collected.stderr
     result = _manage(
         "check",
         "--deploy",
@@ -59,6 +61,7 @@ def test_production_settings_pass_the_deployment_checks():
         SECRET_KEY=STRONG_KEY,
         ALLOWED_HOSTS="salonbook.example.com",
         REDIS_URL="redis://127.0.0.1:6379/0",
+        STATIC_ROOT=str(tmp_path),
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
