@@ -20,6 +20,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 OUT = ROOT / "var" / "benchmarks"
+# Production settings serve static files from collectstatic's manifest, and
+# the app refuses to start without it: the benchmarks collect them here once.
+STATIC_ROOT = OUT / "static"
 PG_ADMIN_URL = os.environ.get("BENCH_PG_ADMIN_URL", "postgres://root@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/8")
 CORES = os.cpu_count() or 2
@@ -78,6 +81,7 @@ def app_env(database_url: str, redis_url: str | None = REDIS_URL, **extra: str) 
         "RATE_LIMIT_BOOKINGS": "100000000/m",
         "LOG_LEVEL": "WARNING",
         "GUNICORN_ACCESSLOG": "/dev/null",
+        "STATIC_ROOT": str(STATIC_ROOT),
     }
     env.pop("CELERY_BROKER_URL", None)
     if redis_url:
@@ -125,6 +129,8 @@ class Server:
 def gunicorn(name: str, app: str, env: dict[str, str], port: int | None = None, workers: int = WORKERS) -> Iterator[Server]:
     """``app`` under gunicorn with the project's production config."""
     port = port or free_port()
+    if not (STATIC_ROOT / "staticfiles.json").exists():
+        manage(env, "collectstatic", "--noinput", "-v", "0")
     env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers)}
     OUT.mkdir(parents=True, exist_ok=True)
     logfile = open(OUT / f"{name}.log", "w")
