@@ -26,7 +26,7 @@ import threading
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from benchmarks.harness import (
@@ -50,11 +50,11 @@ PG_BIN = Path(os.environ.get("PG_BIN", "/usr/lib/postgresql/15/bin"))
 
 
 @contextlib.contextmanager
-def own_redis() -> Iterator[tuple[int, callable, callable]]:
+def own_redis() -> Iterator[tuple[int, Callable[[], None], Callable[[], None]]]:
     """A redis-server on a spare port, with stop() and start()."""
     port = free_port()
     command = ["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    state = {"process": None}
+    state: dict[str, subprocess.Popen | None] = {"process": None}
 
     def start() -> None:
         state["process"] = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
@@ -74,7 +74,7 @@ def own_redis() -> Iterator[tuple[int, callable, callable]]:
 
 
 @contextlib.contextmanager
-def own_postgres() -> Iterator[tuple[int, callable, callable]]:
+def own_postgres() -> Iterator[tuple[int, Callable[[], None], Callable[[], None]]]:
     """A PostgreSQL cluster in a temporary folder on a spare port, with stop() and start()."""
     folder = Path(tempfile.mkdtemp(prefix="salonbook-pg-"))
     data = folder / "data"

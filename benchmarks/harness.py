@@ -221,16 +221,24 @@ def wrk(
     return parse_wrk(label, output)
 
 
+def _field(pattern: str, output: str) -> str:
+    """The first group of a line wrk always prints; a missing one is a broken run."""
+    match = re.search(pattern, output, re.M)
+    if match is None:
+        raise RuntimeError(f"wrk printed no line matching {pattern!r}:\n{output}")
+    return match.group(1)
+
+
 def parse_wrk(label: str, output: str) -> LoadResult:
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    requests = int(re.search(r"(\d+) requests in", output).group(1))
+    rps = float(_field(r"Requests/sec:\s+([\d.]+)", output))
+    requests = int(_field(r"(\d+) requests in", output))
     # Anchored: "+/- Stdev" percentages of the Req/Sec line must not match.
-    p50 = _ms(re.search(r"^\s+50%\s+(\S+)", output, re.M).group(1))
-    p99 = _ms(re.search(r"^\s+99%\s+(\S+)", output, re.M).group(1))
+    p50 = _ms(_field(r"^\s+50%\s+(\S+)", output))
+    p99 = _ms(_field(r"^\s+99%\s+(\S+)", output))
     non_2xx = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", output)
     socket_errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", output)
     errors = int(non_2xx.group(1)) if non_2xx else 0
     if socket_errors:
         errors += sum(int(g) for g in socket_errors.groups())
-    max_ms = _ms(re.search(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", output, re.M).group(1))
+    max_ms = _ms(_field(r"^\s+Latency\s+\S+\s+\S+\s+(\S+)", output))
     return LoadResult(label, rps, p50, p99, requests, errors, max_ms)

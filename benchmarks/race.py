@@ -33,6 +33,7 @@ _addresses = (f"127.{a}.{b}.{c}" for a in range(1, 255) for b in range(0, 255) f
 def _post(port: int, source: str, body: dict, barrier: threading.Barrier, results: list, lock: threading.Lock) -> None:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60, source_address=(source, 0))
     payload = json.dumps(body)
+    status: int | str
     try:
         barrier.wait(timeout=60)
         connection.request("POST", "/api/bookings/", payload, {"Content-Type": "application/json"})
@@ -61,18 +62,24 @@ def race(port: int, bodies: list[dict]) -> Counter:
     return Counter(results)
 
 
+def _row(row: tuple | None) -> tuple:
+    if row is None:
+        raise RuntimeError("no such row: did seed_demo run on this database?")
+    return row
+
+
 def _demo(database_url: str) -> dict:
     with psycopg.connect(database_url) as conn:
-        salon_id, slug = conn.execute("SELECT id, slug FROM salons_salon WHERE slug = 'demo'").fetchone()
-        services = dict(
+        salon_id, slug = _row(conn.execute("SELECT id, slug FROM salons_salon WHERE slug = 'demo'").fetchone())
+        services: dict[str, int] = dict(
             conn.execute("SELECT name, id FROM salons_service WHERE salon_id = %s", (salon_id,)).fetchall()
         )
-        staff = conn.execute(
+        staff = _row(conn.execute(
             """SELECT s.id FROM salons_staffmember s
                JOIN salons_staffmember_services ss ON ss.staffmember_id = s.id
                WHERE ss.service_id = %s ORDER BY s.id LIMIT 1""",
             (services["Colour"],),
-        ).fetchone()[0]
+        ).fetchone())[0]
     return {"salon": slug, "services": services, "staff": staff}
 
 
@@ -101,10 +108,10 @@ def _one_per_day(starts: list[dt.datetime]) -> list[dt.datetime]:
 
 def _bookings_at(database_url: str, staff: int, starts: list[dt.datetime]) -> int:
     with psycopg.connect(database_url) as conn:
-        return conn.execute(
+        return _row(conn.execute(
             "SELECT count(*) FROM bookings_booking WHERE staff_member_id = %s AND start = ANY(%s) AND status IN ('pending', 'confirmed')",
             (staff, starts),
-        ).fetchone()[0]
+        ).fetchone())[0]
 
 
 def _body(demo: dict, service: str, start: dt.datetime, n: int) -> dict:

@@ -425,6 +425,6 @@ if SENTRY_DSN:
     init_sentry(
         dsn=SENTRY_DSN,
         release=VERSION,
-        environment=env_str("SENTRY_ENVIRONMENT", "development" if DEBUG else "production"),
+        environment=env_str("SENTRY_ENVIRONMENT") or ("development" if DEBUG else "production"),
         traces_sample_rate=env_float("SENTRY_TRACES_SAMPLE_RATE", 0.0),
     )

@@ -7,7 +7,7 @@ cannot drift between copies.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from salons.models import StaffMember
 
@@ -26,10 +26,11 @@ def staff_member_for_user(user: Any) -> StaffMember | None:
     """The active staff member record of an active, logged-in user, with its salon."""
     if user is None or not user.is_authenticated or not user.is_active:
         return None
-    member = getattr(user, _STAFF_MEMBER_CACHE, _UNSET)
-    if member is _UNSET:
-        member = StaffMember.objects.select_related("salon").filter(user=user, is_active=True).first()
-        setattr(user, _STAFF_MEMBER_CACHE, member)
+    cached = getattr(user, _STAFF_MEMBER_CACHE, _UNSET)
+    if cached is not _UNSET:
+        return cast("StaffMember | None", cached)
+    member = StaffMember.objects.select_related("salon").filter(user=user, is_active=True).first()
+    setattr(user, _STAFF_MEMBER_CACHE, member)
     return member
 
 

@@ -43,10 +43,12 @@ class BlockTimeForm(forms.Form):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.salon = salon
-        self.fields["staff_member"].queryset = StaffMember.objects.filter(salon=salon, is_active=True).order_by("name")
+        staff_field = self.fields["staff_member"]
+        assert isinstance(staff_field, forms.ModelChoiceField)
+        staff_field.queryset = StaffMember.objects.filter(salon=salon, is_active=True).order_by("name")
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         if data.get("whole_day") or not data.get("date"):
             return data
         start, end = data.get("start_time"), data.get("end_time")

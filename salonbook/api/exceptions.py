@@ -119,11 +119,14 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
             (str(exc.default_code), None),
         )
         response = Response(envelope(code, message or _plain(exc.detail)), status=exc.status_code)
-        if getattr(exc, "auth_header", None):
-            response["WWW-Authenticate"] = exc.auth_header
-        if getattr(exc, "wait", None):
-            response["Retry-After"] = str(int(exc.wait))
-            response.data["error"]["details"] = {"retry_after": int(exc.wait)}
+        # NotAuthenticated carries the challenge, Throttled how long to wait.
+        auth_header = getattr(exc, "auth_header", None)
+        wait = getattr(exc, "wait", None)
+        if auth_header:
+            response["WWW-Authenticate"] = auth_header
+        if wait:
+            response["Retry-After"] = str(int(wait))
+            response.data["error"]["details"] = {"retry_after": int(wait)}
         return response
 
     view = context.get("view")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Any
+
 from rest_framework.pagination import PageNumberPagination
 
 
@@ -18,5 +20,5 @@ def paginate(view, request, items, serialize):
     """
     paginator = getattr(view, "pagination_class", None) or Pagination
     paginator = paginator()
-    page = paginator.paginate_queryset(items, request, view=view)
+    page: list[Any] | None = paginator.paginate_queryset(items, request, view=view)
     return paginator.get_paginated_response(serialize(page))
