@@ -32,7 +32,7 @@ run: install
 	$(BIN)/python manage.py seed_demo --password $(PASSWORD)
 	@echo ""
 	@echo "  SalonBook is starting on http://$(HOST):$(PORT)/"
-	@echo "    staff pages  http://$(HOST):$(PORT)/staff/   (staff / $(PASSWORD))"
+	@echo "    staff pages  http://$(HOST):$(PORT)/staff/   (owner or staff / $(PASSWORD))"
 	@echo "    API docs     http://$(HOST):$(PORT)/api/docs/"
 	@echo "    admin        http://$(HOST):$(PORT)/admin/   (admin / $(PASSWORD))"
 	@echo ""

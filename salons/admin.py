@@ -63,8 +63,8 @@ class DayOffInline(admin.TabularInline):
 
 @admin.register(StaffMember)
 class StaffMemberAdmin(BusinessInfoAdminMixin, admin.ModelAdmin):
-    list_display = ("name", "salon", "user", "is_active")
-    list_filter = ("salon", "is_active")
+    list_display = ("name", "salon", "role", "user", "is_active")
+    list_filter = ("salon", "role", "is_active")
     search_fields = ("name", "user__username")
     filter_horizontal = ("services",)
     raw_id_fields = ("user",)

@@ -94,6 +94,11 @@ class Service(models.Model):
 
 
 class StaffMember(models.Model):
+    class Role(models.TextChoices):
+        # Owners run the back office of their salon; stylists see it read-only.
+        OWNER = "owner", "Owner"
+        STYLIST = "stylist", "Stylist"
+
     salon = models.ForeignKey(Salon, on_delete=models.PROTECT, related_name="staff")
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL,
@@ -105,6 +110,7 @@ class StaffMember(models.Model):
     )
     name = models.CharField(max_length=120)
     services = models.ManyToManyField(Service, related_name="staff", blank=True)
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.STYLIST)
     is_active = models.BooleanField(default=True)
 
     class Meta:

@@ -40,8 +40,19 @@ def user_is_staff_or_admin(user: Any) -> bool:
 
 
 def user_can_manage_salon(user: Any, salon_id: int) -> bool:
-    """Admins manage every salon; active staff only the one they work at."""
+    """Admins manage every salon; active staff only the one they work at.
+
+    "Manage" is the day's work: the agenda, desk bookings, moves, blocked time.
+    """
     if is_platform_admin(user):
         return True
     member = staff_member_for_user(user)
     return member is not None and member.salon_id == salon_id
+
+
+def user_owns_salon(user: Any, salon_id: int) -> bool:
+    """May change the salon itself (the back office): its owners, and admins everywhere."""
+    if is_platform_admin(user):
+        return True
+    member = staff_member_for_user(user)
+    return member is not None and member.salon_id == salon_id and member.role == StaffMember.Role.OWNER

@@ -40,3 +40,7 @@ def test_seed_demo_twice_creates_the_demo_once():
     assert admin.is_superuser and admin.check_password("second-password-2")
     assert staff.staff_member.salon == salon and staff.check_password("second-password-2")
     assert not staff.is_superuser
+    owner = User.objects.get(username="owner")
+    assert owner.check_password("second-password-2") and not owner.is_superuser
+    assert owner.staff_member.salon == salon and owner.staff_member.role == StaffMember.Role.OWNER
+    assert staff.staff_member.role == StaffMember.Role.STYLIST

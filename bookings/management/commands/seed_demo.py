@@ -44,23 +44,26 @@ def _time(text: str) -> dt.time:
 
 
 class Command(BaseCommand):
-    help = "Create the demo salon (slug 'demo'), users 'admin' and 'staff', slots and sample bookings."
+    help = "Create the demo salon (slug 'demo'), users 'admin', 'owner' and 'staff', slots and sample bookings."
 
     def add_arguments(self, parser):
-        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Password for 'admin' and 'staff'")
+        parser.add_argument("--password", default=DEFAULT_PASSWORD, help="Password for 'admin', 'owner' and 'staff'")
 
     def handle(self, *args, password: str, **options):
         with transaction.atomic():
             salon = self._salon()
             services = self._services(salon)
             staff = self._staff(salon, services)
-            self._users(staff[0], password)
+            self._users(staff, password)
         slots_generate(salon=salon)
         made = self._sample_bookings(salon, services, staff)
         upcoming = Slot.objects.filter(salon=salon, start__gt=timezone.now()).count()
         self.stdout.write(self.style.SUCCESS("Demo salon ready: slug 'demo'"))
         self.stdout.write(f"  upcoming slots: {upcoming}, sample bookings created: {made}")
-        self.stdout.write(f"  users: admin / {password} (everything), staff / {password} (demo salon staff)")
+        self.stdout.write(
+            f"  users: admin / {password} (everything), owner / {password} (runs the demo salon), "
+            f"staff / {password} (a stylist there)"
+        )
 
     def _salon(self) -> Salon:
         salon = Salon.objects.filter(slug="demo").first() or Salon(slug="demo")
@@ -104,20 +107,27 @@ class Command(BaseCommand):
             business_info_save(instance=DayOff(staff_member=members[1], date=next_week, reason="Training"))
         return members
 
-    def _users(self, staff_member: StaffMember, password: str) -> None:
+    def _users(self, staff: list[StaffMember], password: str) -> None:
         User = get_user_model()
         admin = User.objects.filter(username="admin").first() or User(username="admin", email="admin@example.com")
         admin.is_staff = admin.is_superuser = admin.is_active = True
         admin.set_password(password)
         admin.save()
-        user = User.objects.filter(username="staff").first() or User(username="staff", email="staff@example.com")
+        # A stylist's login, and the owner's: a stylist who also runs the salon.
+        self._login("staff", staff[0], StaffMember.Role.STYLIST, password)
+        self._login("owner", staff[2], StaffMember.Role.OWNER, password)
+
+    def _login(self, username: str, staff_member: StaffMember, role: str, password: str) -> None:
+        User = get_user_model()
+        user = User.objects.filter(username=username).first() or User(username=username, email=f"{username}@example.com")
         user.is_active, user.is_staff, user.is_superuser = True, False, False
         user.first_name = staff_member.name.split()[0]
         user.set_password(password)
         user.save()
-        if staff_member.user_id != user.pk:
+        if staff_member.user_id != user.pk or staff_member.role != role:
             StaffMember.objects.filter(user=user).exclude(pk=staff_member.pk).update(user=None)
             staff_member.user = user
+            staff_member.role = role
             business_info_save(instance=staff_member)
 
     def _sample_bookings(self, salon: Salon, services: dict[str, Service], staff: list[StaffMember]) -> int:
