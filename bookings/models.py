@@ -23,14 +23,6 @@ def new_manage_token() -> str:
     return secrets.token_urlsafe(32)
 
 
-def has_started(booking: Booking) -> bool:
-    return timezone.now() >= booking.start
-
-
-def has_not_started(booking: Booking) -> bool:
-    return not has_started(booking)
-
-
 class Booking(FSMModelMixin, models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", "Pending"
@@ -94,17 +86,19 @@ class Booking(FSMModelMixin, models.Model):
     def confirm(self) -> None:
         pass
 
-    @transition(
-        field=status, source=[Status.PENDING, Status.CONFIRMED], target=Status.CANCELLED, conditions=[has_not_started]
-    )
+    # The machine knows statuses only. Which moves the clock allows (cancel
+    # before the start, complete or no-show after it) is decided by the
+    # services, with the ``now`` they are given: ``bookings.services.move_allowed_at``.
+
+    @transition(field=status, source=[Status.PENDING, Status.CONFIRMED], target=Status.CANCELLED)
     def cancel(self) -> None:
         pass
 
-    @transition(field=status, source=Status.CONFIRMED, target=Status.COMPLETED, conditions=[has_started])
+    @transition(field=status, source=Status.CONFIRMED, target=Status.COMPLETED)
     def complete(self) -> None:
         pass
 
-    @transition(field=status, source=Status.CONFIRMED, target=Status.NO_SHOW, conditions=[has_started])
+    @transition(field=status, source=Status.CONFIRMED, target=Status.NO_SHOW)
     def no_show(self) -> None:
         pass
 

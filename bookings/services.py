@@ -54,9 +54,26 @@ class Actor:
         return self.kind == BookingStatusChange.Actor.CUSTOMER
 
 
-def allowed_moves(booking: Booking) -> list[str]:
-    """The state machine's moves open to this booking right now."""
-    return sorted(t.name for t in booking.get_available_status_transitions())
+# Moves that only make sense once the appointment has started, and before it.
+_AFTER_START = {"complete", "no_show"}
+_BEFORE_START = {"cancel"}
+
+
+def move_allowed_at(booking: Booking, move: str, now: dt.datetime) -> bool:
+    """The time rule of a move: the state machine says which statuses allow it."""
+    if move in _AFTER_START:
+        return now >= booking.start
+    if move in _BEFORE_START:
+        return now < booking.start
+    return True
+
+
+def allowed_moves(booking: Booking, *, now: dt.datetime | None = None) -> list[str]:
+    """The state machine's moves open to this booking at ``now``."""
+    now = now or timezone.now()
+    return sorted(
+        t.name for t in booking.get_available_status_transitions() if move_allowed_at(booking, t.name, now)
+    )
 
 
 # --- Validation ---------------------------------------------------------------------
@@ -203,23 +220,44 @@ def _locked(booking: Booking) -> Booking:
     )
 
 
-def _refuse(booking: Booking, move: str, message: str | None = None) -> InvalidTransition:
+def _refuse(booking: Booking, move: str, now: dt.datetime, message: str | None = None) -> InvalidTransition:
     return InvalidTransition(
         message or f"A {booking.get_status_display().lower()} booking cannot {move.replace('_', ' ')}.",
-        details={"status": booking.status, "allowed": allowed_moves(booking)},
+        details={"status": booking.status, "allowed": allowed_moves(booking, now=now)},
     )
 
 
-def _transition(booking: Booking, *, move: str, target: str, signal, actor: Actor, note: str = "") -> Booking:
+def _check_move(booking: Booking, move: str, now: dt.datetime) -> None:
+    """Refuse a move the status or the time does not allow, saying which."""
+    if not can_proceed(getattr(booking, move)):
+        raise _refuse(booking, move, now)
+    if not move_allowed_at(booking, move, now):
+        if move in _AFTER_START:
+            raise _refuse(booking, move, now, "This can only be recorded once the appointment has started.")
+        raise _refuse(booking, move, now, "This appointment has already started and can no longer be cancelled.")
+
+
+def _check_customer_cutoff(booking: Booking, actor: Actor, now: dt.datetime, *, what: str) -> None:
+    """Customers change or cancel online only until the salon's cut-off; staff are not bound by it."""
+    closes = booking.salon.cancellation_closes(booking.start)
+    if actor.is_customer and now >= closes:
+        raise CancellationClosed(
+            f"Online {what} closes {booking.salon.cancellation_cutoff_hours} hours before the appointment; "
+            f"please contact {booking.salon.name}.",
+            details={"cancellable_until": closes.isoformat()},
+        )
+
+
+def _transition(
+    booking: Booking, *, move: str, target: str, signal, actor: Actor, now: dt.datetime | None, note: str = ""
+) -> Booking:
+    now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(booking)
         if locked.status == target:
             return locked  # already done: a retry is harmless
+        _check_move(locked, move, now)
         method = getattr(locked, move)
-        if not can_proceed(method):
-            if move in ("complete", "no_show") and locked.status == Booking.Status.CONFIRMED:
-                raise _refuse(locked, move, "This can only be recorded once the appointment has started.")
-            raise _refuse(locked, move)
         from_status = locked.status
         method()
         locked.save(update_fields=["status", "updated_at"])
@@ -228,24 +266,24 @@ def _transition(booking: Booking, *, move: str, target: str, signal, actor: Acto
     return locked
 
 
-def booking_confirm(*, booking: Booking, actor: Actor) -> Booking:
+def booking_confirm(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
     """Staff accept a pending booking."""
     return _transition(
-        booking, move="confirm", target=Booking.Status.CONFIRMED, signal=signals.booking_confirmed, actor=actor
+        booking, move="confirm", target=Booking.Status.CONFIRMED, signal=signals.booking_confirmed, actor=actor, now=now
     )
 
 
-def booking_complete(*, booking: Booking, actor: Actor) -> Booking:
+def booking_complete(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
     """Staff record that the appointment took place (only once it has started)."""
     return _transition(
-        booking, move="complete", target=Booking.Status.COMPLETED, signal=signals.booking_completed, actor=actor
+        booking, move="complete", target=Booking.Status.COMPLETED, signal=signals.booking_completed, actor=actor, now=now
     )
 
 
-def booking_mark_no_show(*, booking: Booking, actor: Actor) -> Booking:
+def booking_mark_no_show(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
     """Staff record that the customer did not come (only once it has started)."""
     return _transition(
-        booking, move="no_show", target=Booking.Status.NO_SHOW, signal=signals.booking_no_show, actor=actor
+        booking, move="no_show", target=Booking.Status.NO_SHOW, signal=signals.booking_no_show, actor=actor, now=now
     )
 
 
@@ -260,16 +298,8 @@ def booking_cancel(*, booking: Booking, actor: Actor, reason: str = "", now: dt.
         locked = _locked(booking)
         if locked.status == Booking.Status.CANCELLED:
             return locked
-        if now >= locked.start and locked.is_active:
-            raise _refuse(locked, "cancel", "This appointment has already started and can no longer be cancelled.")
-        if not can_proceed(locked.cancel):
-            raise _refuse(locked, "cancel")
-        if actor.is_customer and now >= locked.salon.cancellation_closes(locked.start):
-            raise CancellationClosed(
-                f"Online cancellation closes {locked.salon.cancellation_cutoff_hours} hours before the appointment; "
-                f"please contact {locked.salon.name}.",
-                details={"cancellable_until": locked.salon.cancellation_closes(locked.start).isoformat()},
-            )
+        _check_move(locked, "cancel", now)
+        _check_customer_cutoff(locked, actor, now, what="cancellation")
         from_status = locked.status
         locked.cancel()
         locked.save(update_fields=["status", "updated_at"])
@@ -293,13 +323,8 @@ def booking_reschedule(
     with transaction.atomic():
         locked = _locked(booking)
         if not locked.is_active:
-            raise _refuse(locked, "reschedule", f"A {locked.get_status_display().lower()} booking cannot be moved.")
-        if actor.is_customer and now >= locked.salon.cancellation_closes(locked.start):
-            raise CancellationClosed(
-                f"Online changes close {locked.salon.cancellation_cutoff_hours} hours before the appointment; "
-                f"please contact {locked.salon.name}.",
-                details={"cancellable_until": locked.salon.cancellation_closes(locked.start).isoformat()},
-            )
+            raise _refuse(locked, "reschedule", now, f"A {locked.get_status_display().lower()} booking cannot be moved.")
+        _check_customer_cutoff(locked, actor, now, what="changes")
         target_staff = staff_member or locked.staff_member
         _check_bookable(salon=locked.salon, service=locked.service, staff_member=target_staff, start=start, now=now)
         if start == locked.start and target_staff.pk == locked.staff_member_id:
