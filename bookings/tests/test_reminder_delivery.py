@@ -1,6 +1,5 @@
 """Sending reminders through the HTTP provider, against a real HTTP server that fails on demand."""
 
-import contextlib
 import datetime as dt
 import random
 
@@ -18,28 +17,11 @@ from bookings.reminders.services import (
     retry_delay,
 )
 from bookings.tests.factories import make_booking, next_local
-from bookings.tests.fake_provider import eager_tasks, fake_provider, whatsapp_http  # noqa: F401  (fixtures)
+from bookings.tests.helpers import caught
 
 pytestmark = pytest.mark.django_db
 
 S = Reminder.Status
-
-
-@contextlib.contextmanager
-def caught(*signals_):
-    """Collect (signal name, kwargs) of every send of ``signals_``."""
-    seen = []
-
-    def receiver(sender, signal, **kwargs):
-        seen.append((signal.name, kwargs))
-
-    for signal in signals_:
-        signal.connect(receiver, weak=False)
-    try:
-        yield seen
-    finally:
-        for signal in signals_:
-            signal.disconnect(receiver)
 
 
 @pytest.fixture

@@ -8,7 +8,6 @@ from bookings.reminders.services import reminders_dispatch_due, reminders_schedu
 from bookings.services import Actor, booking_cancel, booking_confirm, booking_reschedule
 from bookings.signals import reminder_expired
 from bookings.tests.factories import make_booking, next_local
-from bookings.tests.fake_provider import eager_tasks  # noqa: F401  (fixture)
 from salons.tests.factories import ServiceFactory
 from slots.models import Slot
 

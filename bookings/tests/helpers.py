@@ -1,0 +1,32 @@
+"""Helpers several bookings test modules share: signals caught, the test database's URL."""
+
+from __future__ import annotations
+
+import contextlib
+
+from django.db import connection
+
+
+@contextlib.contextmanager
+def caught(*signals_):
+    """Collect (signal name, kwargs) of every send of ``signals_``."""
+    seen = []
+
+    def receiver(sender, signal, **kwargs):
+        seen.append((signal.name, kwargs))
+
+    for signal in signals_:
+        signal.connect(receiver, weak=False)
+    try:
+        yield seen
+    finally:
+        for signal in signals_:
+            signal.disconnect(receiver)
+
+
+def database_url() -> str:
+    db = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{db['NAME']}"
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
+    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
