@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hmac
 import secrets
 import uuid
@@ -21,14 +22,6 @@ def new_reference() -> str:
 
 def new_manage_token() -> str:
     return secrets.token_urlsafe(32)
-
-
-def has_started(booking: Booking) -> bool:
-    return timezone.now() >= booking.start
-
-
-def has_not_started(booking: Booking) -> bool:
-    return not has_started(booking)
 
 
 class Booking(FSMModelMixin, models.Model):
@@ -90,21 +83,27 @@ class Booking(FSMModelMixin, models.Model):
     def local_start(self):
         return timezone.localtime(self.start, self.salon.tz)
 
+    def has_started(self, now: dt.datetime) -> bool:
+        return now >= self.start
+
+    # The transitions say which status may follow which. The rules about time
+    # (cancel only before the start, complete and no-show only after it) are
+    # the services' (``bookings.services.allowed_moves``): they are asked at
+    # an instant the caller passes in, so they can be tested at any instant.
+
     @transition(field=status, source=Status.PENDING, target=Status.CONFIRMED)
     def confirm(self) -> None:
         pass
 
-    @transition(
-        field=status, source=[Status.PENDING, Status.CONFIRMED], target=Status.CANCELLED, conditions=[has_not_started]
-    )
+    @transition(field=status, source=[Status.PENDING, Status.CONFIRMED], target=Status.CANCELLED)
     def cancel(self) -> None:
         pass
 
-    @transition(field=status, source=Status.CONFIRMED, target=Status.COMPLETED, conditions=[has_started])
+    @transition(field=status, source=Status.CONFIRMED, target=Status.COMPLETED)
     def complete(self) -> None:
         pass
 
-    @transition(field=status, source=Status.CONFIRMED, target=Status.NO_SHOW, conditions=[has_started])
+    @transition(field=status, source=Status.CONFIRMED, target=Status.NO_SHOW)
     def no_show(self) -> None:
         pass
 

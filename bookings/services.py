@@ -1,5 +1,11 @@
 """Every change to a booking. Each service validates, locks, re-checks, writes,
-records the status change in the history, and sends its event after commit."""
+records the status change in the history, and sends its event after commit.
+
+Time comes in from outside: every service takes ``now`` (keyword-only; the
+current time when left out) and every rule about time (the customer's
+cut-off, "has started", the booking window, future starts only) is asked at
+that instant, so each can be tested at an instant of the test's choosing.
+"""
 
 from __future__ import annotations
 
@@ -15,17 +21,12 @@ from django_fsm import can_proceed
 
 from bookings import signals
 from bookings.models import Booking, BookingSlot, BookingStatusChange
-from salonbook.errors import (
-    CancellationClosed,
-    InvalidInput,
-    InvalidTransition,
-    OutsideBookingWindow,
-    SlotUnavailable,
-)
+from salonbook.errors import CancellationClosed, InvalidInput, InvalidTransition, SlotUnavailable
 from salonbook.events import send_on_commit
 from salons.models import Salon, Service, StaffMember
 from salons.phones import normalize_phone, region_of
 from slots.models import Slot
+from slots.selectors import check_start_offered
 from slots.services import slots_release, slots_take
 
 
@@ -54,9 +55,22 @@ class Actor:
         return self.kind == BookingStatusChange.Actor.CUSTOMER
 
 
-def allowed_moves(booking: Booking) -> list[str]:
-    """The state machine's moves open to this booking right now."""
-    return sorted(t.name for t in booking.get_available_status_transitions())
+def _time_allows(booking: Booking, move: str, now: dt.datetime) -> bool:
+    """The rules about time the state machine leaves to us: a booking is
+    cancelled only before it starts, completed or marked no-show only after."""
+    if move == "cancel":
+        return not booking.has_started(now)
+    if move in ("complete", "no_show"):
+        return booking.has_started(now)
+    return True
+
+
+def allowed_moves(booking: Booking, *, now: dt.datetime | None = None) -> list[str]:
+    """The state machine's moves open to this booking at ``now``."""
+    now = now or timezone.now()
+    return sorted(
+        t.name for t in booking.get_available_status_transitions() if _time_allows(booking, t.name, now)
+    )
 
 
 # --- Validation ---------------------------------------------------------------------
@@ -82,30 +96,6 @@ def _check_customer(*, salon: Salon, name: str, phone: str, email: str) -> tuple
     if errors:
         raise InvalidInput(details=errors)
     return name, phone, email
-
-
-def _check_bookable(
-    *, salon: Salon, service: Service, staff_member: StaffMember, start: dt.datetime, now: dt.datetime
-) -> None:
-    """The rules a start must meet: the same ones availability applies."""
-    errors: dict[str, list[str]] = {}
-    if service.salon_id != salon.pk or not service.is_active:
-        errors["service"] = ["This salon does not offer that service."]
-    if staff_member.salon_id != salon.pk or not staff_member.is_active:
-        errors["staff"] = ["This staff member does not work at this salon."]
-    elif "service" not in errors and not staff_member.services.filter(pk=service.pk).exists():
-        errors["staff"] = ["This staff member does not do that service."]
-    if timezone.is_naive(start):
-        errors["start"] = ["Give the time with its UTC offset, e.g. 2030-05-01T10:00:00+01:00."]
-    elif start <= now:
-        errors["start"] = ["That time has already passed."]
-    if errors:
-        raise InvalidInput(details=errors)
-    if start > salon.booking_window_closes(now):
-        raise OutsideBookingWindow(
-            f"{salon.name} takes bookings up to {salon.booking_window_days} days ahead.",
-            details={"start": [f"Choose a time within {salon.booking_window_days} days."]},
-        )
 
 
 def _record(booking: Booking, from_status: str, actor: Actor, note: str = "") -> None:
@@ -168,7 +158,7 @@ def booking_create(
     actor = actor or Actor.customer()
     now = now or timezone.now()
     name, phone, email = _check_customer(salon=salon, name=customer_name, phone=customer_phone, email=customer_email)
-    _check_bookable(salon=salon, service=service, staff_member=staff_member, start=start, now=now)
+    check_start_offered(salon=salon, service=service, staff_member=staff_member, start=start, now=now)
     try:
         with transaction.atomic():
             booking = Booking(
@@ -203,49 +193,89 @@ def _locked(booking: Booking) -> Booking:
     )
 
 
-def _refuse(booking: Booking, move: str, message: str | None = None) -> InvalidTransition:
+def _refuse(booking: Booking, move: str, *, now: dt.datetime, message: str | None = None) -> InvalidTransition:
     return InvalidTransition(
         message or f"A {booking.get_status_display().lower()} booking cannot {move.replace('_', ' ')}.",
-        details={"status": booking.status, "allowed": allowed_moves(booking)},
+        details={"status": booking.status, "allowed": allowed_moves(booking, now=now)},
     )
 
 
-def _transition(booking: Booking, *, move: str, target: str, signal, actor: Actor, note: str = "") -> Booking:
+def _check_move(booking: Booking, move: str, *, now: dt.datetime) -> None:
+    """Refuse ``move`` unless the status allows it and, at ``now``, the time does too."""
+    if not can_proceed(getattr(booking, move)):
+        raise _refuse(booking, move, now=now)
+    if not _time_allows(booking, move, now):
+        if move == "cancel":
+            message = "This appointment has already started and can no longer be cancelled."
+        else:
+            message = "This can only be recorded once the appointment has started."
+        raise _refuse(booking, move, now=now, message=message)
+
+
+def _check_customer_cutoff(booking: Booking, *, actor: Actor, now: dt.datetime, closing: str) -> None:
+    """A customer cancels or moves online only until the salon's cut-off
+    before the start; staff are not held to it. ``closing`` opens the
+    message: "Online cancellation closes", "Online changes close"."""
+    if not actor.is_customer:
+        return
+    closes = booking.salon.cancellation_closes(booking.start)
+    if now >= closes:
+        raise CancellationClosed(
+            f"{closing} {booking.salon.cancellation_cutoff_hours} hours before the appointment; "
+            f"please contact {booking.salon.name}.",
+            details={"cancellable_until": closes.isoformat()},
+        )
+
+
+def _transition(
+    booking: Booking, *, move: str, target: str, signal, actor: Actor, now: dt.datetime, note: str = ""
+) -> Booking:
     with transaction.atomic():
         locked = _locked(booking)
         if locked.status == target:
             return locked  # already done: a retry is harmless
-        method = getattr(locked, move)
-        if not can_proceed(method):
-            if move in ("complete", "no_show") and locked.status == Booking.Status.CONFIRMED:
-                raise _refuse(locked, move, "This can only be recorded once the appointment has started.")
-            raise _refuse(locked, move)
+        _check_move(locked, move, now=now)
         from_status = locked.status
-        method()
+        getattr(locked, move)()
         locked.save(update_fields=["status", "updated_at"])
         _record(locked, from_status, actor, note)
         send_on_commit(signal, sender=Booking, booking=locked, actor=actor.kind)
     return locked
 
 
-def booking_confirm(*, booking: Booking, actor: Actor) -> Booking:
+def booking_confirm(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
     """Staff accept a pending booking."""
     return _transition(
-        booking, move="confirm", target=Booking.Status.CONFIRMED, signal=signals.booking_confirmed, actor=actor
+        booking,
+        move="confirm",
+        target=Booking.Status.CONFIRMED,
+        signal=signals.booking_confirmed,
+        actor=actor,
+        now=now or timezone.now(),
     )
 
 
-def booking_complete(*, booking: Booking, actor: Actor) -> Booking:
+def booking_complete(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
     """Staff record that the appointment took place (only once it has started)."""
     return _transition(
-        booking, move="complete", target=Booking.Status.COMPLETED, signal=signals.booking_completed, actor=actor
+        booking,
+        move="complete",
+        target=Booking.Status.COMPLETED,
+        signal=signals.booking_completed,
+        actor=actor,
+        now=now or timezone.now(),
     )
 
 
-def booking_mark_no_show(*, booking: Booking, actor: Actor) -> Booking:
+def booking_mark_no_show(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
     """Staff record that the customer did not come (only once it has started)."""
     return _transition(
-        booking, move="no_show", target=Booking.Status.NO_SHOW, signal=signals.booking_no_show, actor=actor
+        booking,
+        move="no_show",
+        target=Booking.Status.NO_SHOW,
+        signal=signals.booking_no_show,
+        actor=actor,
+        now=now or timezone.now(),
     )
 
 
@@ -260,16 +290,8 @@ def booking_cancel(*, booking: Booking, actor: Actor, reason: str = "", now: dt.
         locked = _locked(booking)
         if locked.status == Booking.Status.CANCELLED:
             return locked
-        if now >= locked.start and locked.is_active:
-            raise _refuse(locked, "cancel", "This appointment has already started and can no longer be cancelled.")
-        if not can_proceed(locked.cancel):
-            raise _refuse(locked, "cancel")
-        if actor.is_customer and now >= locked.salon.cancellation_closes(locked.start):
-            raise CancellationClosed(
-                f"Online cancellation closes {locked.salon.cancellation_cutoff_hours} hours before the appointment; "
-                f"please contact {locked.salon.name}.",
-                details={"cancellable_until": locked.salon.cancellation_closes(locked.start).isoformat()},
-            )
+        _check_move(locked, "cancel", now=now)
+        _check_customer_cutoff(locked, actor=actor, now=now, closing="Online cancellation closes")
         from_status = locked.status
         locked.cancel()
         locked.save(update_fields=["status", "updated_at"])
@@ -288,20 +310,21 @@ def booking_reschedule(
     now: dt.datetime | None = None,
 ) -> Booking:
     """Move a booking to new slots, atomically: it ends up either wholly at the
-    new time or untouched at the old one. The status does not change."""
+    new time or untouched at the old one. The status does not change.
+
+    The new start must be one availability offers at ``now``; a customer may
+    move a booking only until the salon's cut-off before its current start.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(booking)
         if not locked.is_active:
-            raise _refuse(locked, "reschedule", f"A {locked.get_status_display().lower()} booking cannot be moved.")
-        if actor.is_customer and now >= locked.salon.cancellation_closes(locked.start):
-            raise CancellationClosed(
-                f"Online changes close {locked.salon.cancellation_cutoff_hours} hours before the appointment; "
-                f"please contact {locked.salon.name}.",
-                details={"cancellable_until": locked.salon.cancellation_closes(locked.start).isoformat()},
+            raise _refuse(
+                locked, "reschedule", now=now, message=f"A {locked.get_status_display().lower()} booking cannot be moved."
             )
+        _check_customer_cutoff(locked, actor=actor, now=now, closing="Online changes close")
         target_staff = staff_member or locked.staff_member
-        _check_bookable(salon=locked.salon, service=locked.service, staff_member=target_staff, start=start, now=now)
+        check_start_offered(salon=locked.salon, service=locked.service, staff_member=target_staff, start=start, now=now)
         if start == locked.start and target_staff.pk == locked.staff_member_id:
             return locked
         previous_start = locked.start

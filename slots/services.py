@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.db import transaction
 from django.utils import timezone
+from django_fsm import can_proceed
 
 from salonbook.errors import InvalidInput, InvalidTransition, SlotUnavailable
 from salonbook.events import send_on_commit
@@ -160,39 +161,47 @@ def _send_slot_event(signal, salon: Salon, slots: Sequence[Slot]) -> None:
         )
 
 
-def slot_block(*, slot: Slot, reason: str = "") -> Slot:
-    """Take a free slot out of booking (lunch, an errand). Blocking a blocked slot does nothing."""
+def _slot_transition(slot: Slot, *, move: str, target: str, signal, refusal: str, **arguments) -> Slot:
+    """Lock the slot, read its status again, make ``move`` and send ``signal`` on commit.
+
+    A slot already at ``target`` is left as it is: a repeated click is harmless.
+    A move the state machine refuses raises ``InvalidTransition`` with the
+    moves the slot allows.
+    """
     with transaction.atomic():
         locked = Slot.objects.select_for_update().select_related("salon").get(pk=slot.pk)
-        if locked.status == Slot.Status.BLOCKED:
+        if locked.status == target:
             return locked
-        if locked.status != Slot.Status.AVAILABLE:
-            raise InvalidTransition(
-                "A booked slot cannot be blocked; cancel or move the booking first.",
-                details={"status": locked.status, "allowed": allowed_slot_moves(locked)},
-            )
-        locked.block()
-        locked.block_reason = reason[:120]
+        method = getattr(locked, move)
+        if not can_proceed(method):
+            raise InvalidTransition(refusal, details={"status": locked.status, "allowed": allowed_slot_moves(locked)})
+        method(**arguments)
         locked.save(update_fields=["status", "block_reason"])
-        _send_slot_event(signals.slot_blocked, locked.salon, [locked])
+        _send_slot_event(signal, locked.salon, [locked])
     return locked
+
+
+def slot_block(*, slot: Slot, reason: str = "") -> Slot:
+    """Take a free slot out of booking (lunch, an errand). Blocking a blocked slot does nothing."""
+    return _slot_transition(
+        slot,
+        move="block",
+        target=Slot.Status.BLOCKED,
+        signal=signals.slot_blocked,
+        refusal="A booked slot cannot be blocked; cancel or move the booking first.",
+        reason=reason,
+    )
 
 
 def slot_unblock(*, slot: Slot) -> Slot:
     """Make a blocked slot bookable again. Unblocking a free slot does nothing."""
-    with transaction.atomic():
-        locked = Slot.objects.select_for_update().select_related("salon").get(pk=slot.pk)
-        if locked.status == Slot.Status.AVAILABLE:
-            return locked
-        if locked.status != Slot.Status.BLOCKED:
-            raise InvalidTransition(
-                "Only a blocked slot can be unblocked.",
-                details={"status": locked.status, "allowed": allowed_slot_moves(locked)},
-            )
-        locked.unblock()
-        locked.save(update_fields=["status", "block_reason"])
-        _send_slot_event(signals.slot_unblocked, locked.salon, [locked])
-    return locked
+    return _slot_transition(
+        slot,
+        move="unblock",
+        target=Slot.Status.AVAILABLE,
+        signal=signals.slot_unblocked,
+        refusal="Only a blocked slot can be unblocked.",
+    )
 
 
 def slots_block_range(
@@ -211,8 +220,7 @@ def slots_block_range(
             .order_by("start")
         )
         for slot in slots:
-            slot.block()
-            slot.block_reason = reason[:120]
+            slot.block(reason)
         if slots:
             Slot.objects.bulk_update(slots, ["status", "block_reason"])
         _send_slot_event(signals.slot_blocked, staff_member.salon, slots)
