@@ -56,8 +56,9 @@ class Actor:
 
 
 def _time_allows(booking: Booking, move: str, now: dt.datetime) -> bool:
-    """The rules about time the state machine leaves to us: a booking is
-    cancelled only before it starts, completed or marked no-show only after."""
+    """The rules about time that the model's transitions leave to the services:
+    a booking is cancelled only before it starts, completed or marked no-show
+    only once it has started."""
     if move == "cancel":
         return not booking.has_started(now)
     if move in ("complete", "no_show"):
@@ -230,6 +231,7 @@ def _check_customer_cutoff(booking: Booking, *, actor: Actor, now: dt.datetime, 
 def _transition(
     booking: Booking, *, move: str, target: str, signal, actor: Actor, now: dt.datetime, note: str = ""
 ) -> Booking:
+    """Lock the booking, check ``move`` again at ``now``, make it, record it and send ``signal`` on commit."""
     with transaction.atomic():
         locked = _locked(booking)
         if locked.status == target:
