@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import hmac
 import secrets
 import uuid
@@ -82,13 +83,17 @@ class Booking(FSMModelMixin, models.Model):
     def local_start(self):
         return timezone.localtime(self.start, self.salon.tz)
 
+    def has_started(self, now: dt.datetime) -> bool:
+        return now >= self.start
+
+    # The transitions say which status may follow which. The rules about time
+    # (cancel only before the start, complete and no-show only after it) are
+    # the services' (``bookings.services.allowed_moves``): they are asked at
+    # an instant the caller passes in, so they can be tested at any instant.
+
     @transition(field=status, source=Status.PENDING, target=Status.CONFIRMED)
     def confirm(self) -> None:
         pass
-
-    # The machine knows statuses only. Which moves the clock allows (cancel
-    # before the start, complete or no-show after it) is decided by the
-    # services, with the ``now`` they are given: ``bookings.services.move_allowed_at``.
 
     @transition(field=status, source=[Status.PENDING, Status.CONFIRMED], target=Status.CANCELLED)
     def cancel(self) -> None:

@@ -1,5 +1,11 @@
 """Every change to a booking. Each service validates, locks, re-checks, writes,
-records the status change in the history, and sends its event after commit."""
+records the status change in the history, and sends its event after commit.
+
+Time comes in from outside: every service takes ``now`` (keyword-only; the
+current time when left out) and every rule about time (the customer's
+cut-off, "has started", the booking window, future starts only) is asked at
+that instant, so each can be tested at an instant of the test's choosing.
+"""
 
 from __future__ import annotations
 
@@ -15,17 +21,12 @@ from django_fsm import can_proceed
 
 from bookings import signals
 from bookings.models import Booking, BookingSlot, BookingStatusChange
-from salonbook.errors import (
-    CancellationClosed,
-    InvalidInput,
-    InvalidTransition,
-    OutsideBookingWindow,
-    SlotUnavailable,
-)
+from salonbook.errors import CancellationClosed, InvalidInput, InvalidTransition, SlotUnavailable
 from salonbook.events import send_on_commit
 from salons.models import Salon, Service, StaffMember
 from salons.phones import normalize_phone, region_of
 from slots.models import Slot
+from slots.selectors import check_start_offered
 from slots.services import slots_release, slots_take
 
 
@@ -54,17 +55,14 @@ class Actor:
         return self.kind == BookingStatusChange.Actor.CUSTOMER
 
 
-# Moves that only make sense once the appointment has started, and before it.
-_AFTER_START = {"complete", "no_show"}
-_BEFORE_START = {"cancel"}
-
-
-def move_allowed_at(booking: Booking, move: str, now: dt.datetime) -> bool:
-    """The time rule of a move: the state machine says which statuses allow it."""
-    if move in _AFTER_START:
-        return now >= booking.start
-    if move in _BEFORE_START:
-        return now < booking.start
+def _time_allows(booking: Booking, move: str, now: dt.datetime) -> bool:
+    """The rules about time that the model's transitions leave to the services:
+    a booking is cancelled only before it starts, completed or marked no-show
+    only once it has started."""
+    if move == "cancel":
+        return not booking.has_started(now)
+    if move in ("complete", "no_show"):
+        return booking.has_started(now)
     return True
 
 
@@ -72,7 +70,7 @@ def allowed_moves(booking: Booking, *, now: dt.datetime | None = None) -> list[s
     """The state machine's moves open to this booking at ``now``."""
     now = now or timezone.now()
     return sorted(
-        t.name for t in booking.get_available_status_transitions() if move_allowed_at(booking, t.name, now)
+        t.name for t in booking.get_available_status_transitions() if _time_allows(booking, t.name, now)
     )
 
 
@@ -99,30 +97,6 @@ def _check_customer(*, salon: Salon, name: str, phone: str, email: str) -> tuple
     if errors:
         raise InvalidInput(details=errors)
     return name, phone, email
-
-
-def _check_bookable(
-    *, salon: Salon, service: Service, staff_member: StaffMember, start: dt.datetime, now: dt.datetime
-) -> None:
-    """The rules a start must meet: the same ones availability applies."""
-    errors: dict[str, list[str]] = {}
-    if service.salon_id != salon.pk or not service.is_active:
-        errors["service"] = ["This salon does not offer that service."]
-    if staff_member.salon_id != salon.pk or not staff_member.is_active:
-        errors["staff"] = ["This staff member does not work at this salon."]
-    elif "service" not in errors and not staff_member.services.filter(pk=service.pk).exists():
-        errors["staff"] = ["This staff member does not do that service."]
-    if timezone.is_naive(start):
-        errors["start"] = ["Give the time with its UTC offset, e.g. 2030-05-01T10:00:00+01:00."]
-    elif start <= now:
-        errors["start"] = ["That time has already passed."]
-    if errors:
-        raise InvalidInput(details=errors)
-    if start > salon.booking_window_closes(now):
-        raise OutsideBookingWindow(
-            f"{salon.name} takes bookings up to {salon.booking_window_days} days ahead.",
-            details={"start": [f"Choose a time within {salon.booking_window_days} days."]},
-        )
 
 
 def _record(booking: Booking, from_status: str, actor: Actor, note: str = "") -> None:
@@ -185,7 +159,7 @@ def booking_create(
     actor = actor or Actor.customer()
     now = now or timezone.now()
     name, phone, email = _check_customer(salon=salon, name=customer_name, phone=customer_phone, email=customer_email)
-    _check_bookable(salon=salon, service=service, staff_member=staff_member, start=start, now=now)
+    check_start_offered(salon=salon, service=service, staff_member=staff_member, start=start, now=now)
     try:
         with transaction.atomic():
             booking = Booking(
@@ -220,46 +194,51 @@ def _locked(booking: Booking) -> Booking:
     )
 
 
-def _refuse(booking: Booking, move: str, now: dt.datetime, message: str | None = None) -> InvalidTransition:
+def _refuse(booking: Booking, move: str, *, now: dt.datetime, message: str | None = None) -> InvalidTransition:
     return InvalidTransition(
         message or f"A {booking.get_status_display().lower()} booking cannot {move.replace('_', ' ')}.",
         details={"status": booking.status, "allowed": allowed_moves(booking, now=now)},
     )
 
 
-def _check_move(booking: Booking, move: str, now: dt.datetime) -> None:
-    """Refuse a move the status or the time does not allow, saying which."""
+def _check_move(booking: Booking, move: str, *, now: dt.datetime) -> None:
+    """Refuse ``move`` unless the status allows it and, at ``now``, the time does too."""
     if not can_proceed(getattr(booking, move)):
-        raise _refuse(booking, move, now)
-    if not move_allowed_at(booking, move, now):
-        if move in _AFTER_START:
-            raise _refuse(booking, move, now, "This can only be recorded once the appointment has started.")
-        raise _refuse(booking, move, now, "This appointment has already started and can no longer be cancelled.")
+        raise _refuse(booking, move, now=now)
+    if not _time_allows(booking, move, now):
+        if move == "cancel":
+            message = "This appointment has already started and can no longer be cancelled."
+        else:
+            message = "This can only be recorded once the appointment has started."
+        raise _refuse(booking, move, now=now, message=message)
 
 
-def _check_customer_cutoff(booking: Booking, actor: Actor, now: dt.datetime, *, what: str) -> None:
-    """Customers change or cancel online only until the salon's cut-off; staff are not bound by it."""
+def _check_customer_cutoff(booking: Booking, *, actor: Actor, now: dt.datetime, closing: str) -> None:
+    """A customer cancels or moves online only until the salon's cut-off
+    before the start; staff are not held to it. ``closing`` opens the
+    message: "Online cancellation closes", "Online changes close"."""
+    if not actor.is_customer:
+        return
     closes = booking.salon.cancellation_closes(booking.start)
-    if actor.is_customer and now >= closes:
+    if now >= closes:
         raise CancellationClosed(
-            f"Online {what} closes {booking.salon.cancellation_cutoff_hours} hours before the appointment; "
+            f"{closing} {booking.salon.cancellation_cutoff_hours} hours before the appointment; "
             f"please contact {booking.salon.name}.",
             details={"cancellable_until": closes.isoformat()},
         )
 
 
 def _transition(
-    booking: Booking, *, move: str, target: str, signal, actor: Actor, now: dt.datetime | None, note: str = ""
+    booking: Booking, *, move: str, target: str, signal, actor: Actor, now: dt.datetime, note: str = ""
 ) -> Booking:
-    now = now or timezone.now()
+    """Lock the booking, check ``move`` again at ``now``, make it, record it and send ``signal`` on commit."""
     with transaction.atomic():
         locked = _locked(booking)
         if locked.status == target:
             return locked  # already done: a retry is harmless
-        _check_move(locked, move, now)
-        method = getattr(locked, move)
+        _check_move(locked, move, now=now)
         from_status = locked.status
-        method()
+        getattr(locked, move)()
         locked.save(update_fields=["status", "updated_at"])
         _record(locked, from_status, actor, note)
         send_on_commit(signal, sender=Booking, booking=locked, actor=actor.kind)
@@ -269,21 +248,36 @@ def _transition(
 def booking_confirm(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
     """Staff accept a pending booking."""
     return _transition(
-        booking, move="confirm", target=Booking.Status.CONFIRMED, signal=signals.booking_confirmed, actor=actor, now=now
+        booking,
+        move="confirm",
+        target=Booking.Status.CONFIRMED,
+        signal=signals.booking_confirmed,
+        actor=actor,
+        now=now or timezone.now(),
     )
 
 
 def booking_complete(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
     """Staff record that the appointment took place (only once it has started)."""
     return _transition(
-        booking, move="complete", target=Booking.Status.COMPLETED, signal=signals.booking_completed, actor=actor, now=now
+        booking,
+        move="complete",
+        target=Booking.Status.COMPLETED,
+        signal=signals.booking_completed,
+        actor=actor,
+        now=now or timezone.now(),
     )
 
 
 def booking_mark_no_show(*, booking: Booking, actor: Actor, now: dt.datetime | None = None) -> Booking:
     """Staff record that the customer did not come (only once it has started)."""
     return _transition(
-        booking, move="no_show", target=Booking.Status.NO_SHOW, signal=signals.booking_no_show, actor=actor, now=now
+        booking,
+        move="no_show",
+        target=Booking.Status.NO_SHOW,
+        signal=signals.booking_no_show,
+        actor=actor,
+        now=now or timezone.now(),
     )
 
 
@@ -298,8 +292,8 @@ def booking_cancel(*, booking: Booking, actor: Actor, reason: str = "", now: dt.
         locked = _locked(booking)
         if locked.status == Booking.Status.CANCELLED:
             return locked
-        _check_move(locked, "cancel", now)
-        _check_customer_cutoff(locked, actor, now, what="cancellation")
+        _check_move(locked, "cancel", now=now)
+        _check_customer_cutoff(locked, actor=actor, now=now, closing="Online cancellation closes")
         from_status = locked.status
         locked.cancel()
         locked.save(update_fields=["status", "updated_at"])
@@ -318,15 +312,21 @@ def booking_reschedule(
     now: dt.datetime | None = None,
 ) -> Booking:
     """Move a booking to new slots, atomically: it ends up either wholly at the
-    new time or untouched at the old one. The status does not change."""
+    new time or untouched at the old one. The status does not change.
+
+    The new start must be one availability offers at ``now``; a customer may
+    move a booking only until the salon's cut-off before its current start.
+    """
     now = now or timezone.now()
     with transaction.atomic():
         locked = _locked(booking)
         if not locked.is_active:
-            raise _refuse(locked, "reschedule", now, f"A {locked.get_status_display().lower()} booking cannot be moved.")
-        _check_customer_cutoff(locked, actor, now, what="changes")
+            raise _refuse(
+                locked, "reschedule", now=now, message=f"A {locked.get_status_display().lower()} booking cannot be moved."
+            )
+        _check_customer_cutoff(locked, actor=actor, now=now, closing="Online changes close")
         target_staff = staff_member or locked.staff_member
-        _check_bookable(salon=locked.salon, service=locked.service, staff_member=target_staff, start=start, now=now)
+        check_start_offered(salon=locked.salon, service=locked.service, staff_member=target_staff, start=start, now=now)
         if start == locked.start and target_staff.pk == locked.staff_member_id:
             return locked
         previous_start = locked.start

@@ -42,8 +42,8 @@ class Slot(FSMModelMixin, models.Model):
         pass
 
     @transition(field=status, source=Status.AVAILABLE, target=Status.BLOCKED)
-    def block(self) -> None:
-        pass
+    def block(self, reason: str = "") -> None:
+        self.block_reason = reason[:120]
 
     @transition(field=status, source=Status.BLOCKED, target=Status.AVAILABLE)
     def unblock(self) -> None:

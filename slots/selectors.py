@@ -1,4 +1,5 @@
-"""Reads of slots: free start times and the slots a booking would need."""
+"""Reads of slots: free start times, the check that a start is one of them,
+and the slots a booking would need."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from salonbook.errors import InvalidInput, OutsideBookingWindow
 from salons.models import Salon, Service, StaffMember
 from slots.models import Slot
 
@@ -38,6 +40,10 @@ def day_bounds(salon: Salon, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return begin.astimezone(dt.UTC), end.astimezone(dt.UTC)
 
 
+def offers_service(*, salon: Salon, service: Service) -> bool:
+    return service.is_active and service.salon_id == salon.pk
+
+
 def staff_ids_for_service(*, salon: Salon, service: Service, staff_member_id: int | None = None) -> list[int]:
     staff = StaffMember.objects.filter(salon=salon, is_active=True, services=service)
     if staff_member_id is not None:
@@ -60,7 +66,7 @@ def availability_for_day(
     salon's booking window. Two queries whatever the number of staff or slots.
     """
     now = now or timezone.now()
-    if not service.is_active or service.salon_id != salon.pk:
+    if not offers_service(salon=salon, service=service):
         return []
     staff_ids = staff_ids_for_service(salon=salon, service=service, staff_member_id=staff_member_id)
     if not staff_ids:
@@ -87,6 +93,40 @@ def availability_for_day(
                 free.append(FreeStart(start=slot.start, end=slot.start + service.duration, staff_member_id=staff_id))
     free.sort(key=lambda f: (f.start, f.staff_member_id))
     return free
+
+
+def check_start_offered(
+    *, salon: Salon, service: Service, staff_member: StaffMember, start: dt.datetime, now: dt.datetime
+) -> None:
+    """Refuse a start that ``availability_for_day`` would not offer at ``now``.
+
+    Booking and rescheduling both ask this, so a start sent by hand (another
+    salon's service, a staff member who does not do it, a time already past or
+    beyond the booking window) is refused with the same rules availability
+    applies. Whether the slots are still free is read again under their lock
+    when they are taken (``slots.services.slots_take``). Raises
+    ``InvalidInput`` (details by field) or ``OutsideBookingWindow``.
+    """
+    errors: dict[str, list[str]] = {}
+    if not offers_service(salon=salon, service=service):
+        errors["service"] = ["This salon does not offer that service."]
+    if staff_member.salon_id != salon.pk or not staff_member.is_active:
+        errors["staff"] = ["This staff member does not work at this salon."]
+    elif "service" not in errors and not staff_ids_for_service(
+        salon=salon, service=service, staff_member_id=staff_member.pk
+    ):
+        errors["staff"] = ["This staff member does not do that service."]
+    if timezone.is_naive(start):
+        errors["start"] = ["Give the time with its UTC offset, e.g. 2030-05-01T10:00:00+01:00."]
+    elif start <= now:
+        errors["start"] = ["That time has already passed."]
+    if errors:
+        raise InvalidInput(details=errors)
+    if start > salon.booking_window_closes(now):
+        raise OutsideBookingWindow(
+            f"{salon.name} takes bookings up to {salon.booking_window_days} days ahead.",
+            details={"start": [f"Choose a time within {salon.booking_window_days} days."]},
+        )
 
 
 def _run_from(slots: list[Slot], index: int, busy: dt.timedelta) -> list[Slot]:

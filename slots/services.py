@@ -161,12 +161,12 @@ def _send_slot_event(signal, salon: Salon, slots: Sequence[Slot]) -> None:
         )
 
 
-def _transition(*, slot: Slot, move: str, target: str, signal, refusal: str, block_reason: str = "") -> Slot:
-    """Lock, re-check, move, save, and send the event on commit.
+def _slot_transition(slot: Slot, *, move: str, target: str, signal, refusal: str, **arguments) -> Slot:
+    """Lock the slot, read its status again, make ``move`` and send ``signal`` on commit.
 
-    A slot already at ``target`` is returned untouched, so a retried request is
-    harmless; any other state the machine does not allow raises
-    ``InvalidTransition`` with the moves that are open.
+    A slot already at ``target`` is left as it is: a repeated click is harmless.
+    A move the state machine refuses raises ``InvalidTransition`` with the
+    moves the slot allows.
     """
     with transaction.atomic():
         locked = Slot.objects.select_for_update().select_related("salon").get(pk=slot.pk)
@@ -175,8 +175,7 @@ def _transition(*, slot: Slot, move: str, target: str, signal, refusal: str, blo
         method = getattr(locked, move)
         if not can_proceed(method):
             raise InvalidTransition(refusal, details={"status": locked.status, "allowed": allowed_slot_moves(locked)})
-        method()
-        locked.block_reason = block_reason[:120]
+        method(**arguments)
         locked.save(update_fields=["status", "block_reason"])
         _send_slot_event(signal, locked.salon, [locked])
     return locked
@@ -184,20 +183,20 @@ def _transition(*, slot: Slot, move: str, target: str, signal, refusal: str, blo
 
 def slot_block(*, slot: Slot, reason: str = "") -> Slot:
     """Take a free slot out of booking (lunch, an errand). Blocking a blocked slot does nothing."""
-    return _transition(
-        slot=slot,
+    return _slot_transition(
+        slot,
         move="block",
         target=Slot.Status.BLOCKED,
         signal=signals.slot_blocked,
         refusal="A booked slot cannot be blocked; cancel or move the booking first.",
-        block_reason=reason,
+        reason=reason,
     )
 
 
 def slot_unblock(*, slot: Slot) -> Slot:
     """Make a blocked slot bookable again. Unblocking a free slot does nothing."""
-    return _transition(
-        slot=slot,
+    return _slot_transition(
+        slot,
         move="unblock",
         target=Slot.Status.AVAILABLE,
         signal=signals.slot_unblocked,
@@ -221,8 +220,7 @@ def slots_block_range(
             .order_by("start")
         )
         for slot in slots:
-            slot.block()
-            slot.block_reason = reason[:120]
+            slot.block(reason)
         if slots:
             Slot.objects.bulk_update(slots, ["status", "block_reason"])
         _send_slot_event(signals.slot_blocked, staff_member.salon, slots)

@@ -178,3 +178,43 @@ def test_staff_desk_booking_records_the_staff_user(service, staff_member, staff_
     created = booking.history.first()
     assert created.actor == BookingStatusChange.Actor.STAFF
     assert created.actor_user == staff_of_salon
+
+
+# --- Future starts and the booking window, at chosen instants -----------------------------------
+
+MINUTE = dt.timedelta(minutes=1)
+
+
+def test_a_start_is_bookable_until_a_minute_before_it_and_not_at_it(service, staff_member):
+    start = next_local(service.salon, days=3)
+    with pytest.raises(InvalidInput) as error:
+        make_booking(service=service, staff_member=staff_member, start=start, now=start)
+    assert error.value.details == {"start": ["That time has already passed."]}
+    assert make_booking(service=service, staff_member=staff_member, start=start, now=start - MINUTE).start == start
+
+
+def test_the_booking_window_closes_exactly_its_days_after_now(service, staff_member):
+    start = next_local(service.salon, days=3)
+    window = dt.timedelta(days=service.salon.booking_window_days)
+    with pytest.raises(OutsideBookingWindow):
+        make_booking(service=service, staff_member=staff_member, start=start, now=start - window - MINUTE)
+    assert Booking.objects.count() == 0
+    assert make_booking(service=service, staff_member=staff_member, start=start, now=start - window).start == start
+
+
+def test_booking_refuses_what_availability_does_not_offer_at_the_same_instant(service, staff_member):
+    from slots.selectors import availability_for_day
+
+    salon = service.salon
+    last_offered = next_local(salon, days=3, at=dt.time(12))
+    # At this instant the booking window closes at 12:00 that day: 12:15 is not offered.
+    now = last_offered - dt.timedelta(days=salon.booking_window_days)
+    offered = {
+        free.start
+        for free in availability_for_day(salon=salon, day=last_offered.date(), service=service, now=now)
+    }
+    assert last_offered in offered
+    assert last_offered + dt.timedelta(minutes=15) not in offered
+    with pytest.raises(OutsideBookingWindow):
+        make_booking(service=service, staff_member=staff_member, start=last_offered + dt.timedelta(minutes=15), now=now)
+    assert make_booking(service=service, staff_member=staff_member, start=last_offered, now=now).start == last_offered

@@ -6,7 +6,7 @@ from django.utils import timezone
 from bookings.models import Booking, BookingSlot
 from bookings.services import Actor, booking_cancel, booking_reschedule
 from bookings.tests.factories import make_booking, next_local
-from salonbook.errors import CancellationClosed, InvalidInput, SlotUnavailable
+from salonbook.errors import CancellationClosed, InvalidInput, OutsideBookingWindow, SlotUnavailable
 from salons.tests.factories import ServiceFactory, StaffMemberFactory
 from slots.models import Slot
 from slots.services import slots_sync_for_staff
@@ -118,3 +118,76 @@ def test_reschedule_to_the_past_is_refused(service, staff_member):
     booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=3))
     with pytest.raises(InvalidInput):
         booking_reschedule(booking=booking, start=timezone.now() - dt.timedelta(hours=3), actor=Actor.customer())
+
+
+# --- The customer's cut-off, at chosen instants ------------------------------------------------
+
+MINUTE = dt.timedelta(minutes=1)
+
+
+@pytest.fixture
+def booking(service, staff_member):
+    return make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=3))
+
+
+def test_customer_cancels_a_minute_before_the_cutoff(booking):
+    cutoff = booking.start - dt.timedelta(hours=24)
+    cancelled = booking_cancel(booking=booking, actor=Actor.customer(), now=cutoff - MINUTE)
+    assert cancelled.status == Booking.Status.CANCELLED
+
+
+def test_customer_cannot_cancel_at_the_cutoff(booking):
+    cutoff = booking.start - dt.timedelta(hours=24)
+    with pytest.raises(CancellationClosed) as error:
+        booking_cancel(booking=booking, actor=Actor.customer(), now=cutoff)
+    assert error.value.details == {"cancellable_until": cutoff.isoformat()}
+    assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CONFIRMED
+
+
+def test_customer_moves_a_minute_before_the_cutoff_but_not_at_it(service, booking):
+    cutoff = booking.start - dt.timedelta(hours=24)
+    new = next_local(service.salon, days=4, at=dt.time(14))
+    with pytest.raises(CancellationClosed) as error:
+        booking_reschedule(booking=booking, start=new, actor=Actor.customer(), now=cutoff)
+    assert "Online changes close 24 hours" in error.value.message
+    assert Booking.objects.get(pk=booking.pk).start != new
+    moved = booking_reschedule(booking=booking, start=new, actor=Actor.customer(), now=cutoff - MINUTE)
+    assert moved.start == new
+
+
+def test_staff_move_a_booking_after_the_customer_cutoff(service, booking, staff_of_salon):
+    new = next_local(service.salon, days=4, at=dt.time(14))
+    moved = booking_reschedule(
+        booking=booking, start=new, actor=Actor.staff(staff_of_salon), now=booking.start - dt.timedelta(hours=1)
+    )
+    assert moved.start == new
+
+
+# --- The new start must be one availability offers at that instant ------------------------------
+
+
+def test_reschedule_to_a_start_that_has_passed_at_now_is_refused(service, booking):
+    new = next_local(service.salon, days=2, at=dt.time(14))
+    with pytest.raises(InvalidInput) as error:
+        booking_reschedule(booking=booking, start=new, actor=Actor.staff(None), now=new)
+    assert error.value.details == {"start": ["That time has already passed."]}
+    moved = booking_reschedule(booking=booking, start=new, actor=Actor.staff(None), now=new - MINUTE)
+    assert moved.start == new
+
+
+def test_reschedule_beyond_the_booking_window_at_now_is_refused(service, booking):
+    new = next_local(service.salon, days=4, at=dt.time(14))
+    window = dt.timedelta(days=service.salon.booking_window_days)
+    with pytest.raises(OutsideBookingWindow):
+        booking_reschedule(booking=booking, start=new, actor=Actor.customer(), now=new - window - MINUTE)
+    moved = booking_reschedule(booking=booking, start=new, actor=Actor.customer(), now=new - window)
+    assert moved.start == new
+
+
+def test_reschedule_to_a_start_off_the_slot_grid_is_refused(service, booking):
+    with pytest.raises(InvalidInput) as error:
+        booking_reschedule(
+            booking=booking, start=next_local(service.salon, days=4, at=dt.time(14, 5)), actor=Actor.customer()
+        )
+    assert "start" in error.value.details
+    assert Slot.objects.filter(hold__booking=booking).count() == 2

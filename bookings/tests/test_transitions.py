@@ -167,3 +167,40 @@ def test_slot_machine_allows_only_its_four_moves(staff_member):
         slot.book()
     slot.unblock()
     assert slot.status == Slot.Status.AVAILABLE
+
+
+# --- "Has started", asked at the instant the caller passes --------------------------------
+
+MINUTE = dt.timedelta(minutes=1)
+
+
+@pytest.fixture
+def confirmed(service, staff_member):
+    return make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=3))
+
+
+@pytest.mark.parametrize(("move", "target"), [("complete", "completed"), ("no_show", "no_show")])
+def test_outcome_is_refused_a_minute_before_the_start_and_recorded_at_it(confirmed, staff, move, target):
+    with pytest.raises(InvalidTransition) as error:
+        MOVES[move](booking=confirmed, actor=staff, now=confirmed.start - MINUTE)
+    assert error.value.details == {"status": "confirmed", "allowed": ["cancel"]}
+    assert _status_of(confirmed) == Booking.Status.CONFIRMED
+    assert MOVES[move](booking=confirmed, actor=staff, now=confirmed.start).status == target
+
+
+def test_staff_cancel_a_minute_before_the_start_but_not_at_it(service, staff_member, confirmed, staff):
+    with pytest.raises(InvalidTransition) as error:
+        booking_cancel(booking=confirmed, actor=staff, now=confirmed.start)
+    assert "started" in error.value.message
+    assert error.value.details["allowed"] == ["complete", "no_show"]
+    assert _status_of(confirmed) == Booking.Status.CONFIRMED
+    other = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=4))
+    assert booking_cancel(booking=other, actor=staff, now=other.start - MINUTE).status == Booking.Status.CANCELLED
+
+
+def test_allowed_moves_change_at_the_start(confirmed, pending):
+    assert allowed_moves(confirmed, now=confirmed.start - MINUTE) == ["cancel"]
+    assert allowed_moves(confirmed, now=confirmed.start) == ["complete", "no_show"]
+    # A pending booking is never completed; once started it cannot be cancelled either.
+    assert allowed_moves(pending, now=pending.start - MINUTE) == ["cancel", "confirm"]
+    assert allowed_moves(pending, now=pending.start) == ["confirm"]

@@ -3,7 +3,7 @@
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from bookings import api as bookings_api
+from bookings.api import views as bookings_api
 from salonbook.api.auth import AuthTokenView
 from salons import api as salons_api
 from slots import api as slots_api
@@ -39,11 +39,21 @@ urlpatterns = [
         bookings_api.BookingRescheduleView.as_view(),
         name="api-booking-reschedule",
     ),
-    path("bookings/<slug:reference>/confirm/", bookings_api.BookingConfirmView.as_view(), name="api-booking-confirm"),
     path(
-        "bookings/<slug:reference>/complete/", bookings_api.BookingCompleteView.as_view(), name="api-booking-complete"
+        "bookings/<slug:reference>/confirm/",
+        bookings_api.BookingStaffMoveView.as_view(move="confirm"),
+        name="api-booking-confirm",
     ),
-    path("bookings/<slug:reference>/no-show/", bookings_api.BookingNoShowView.as_view(), name="api-booking-no-show"),
+    path(
+        "bookings/<slug:reference>/complete/",
+        bookings_api.BookingStaffMoveView.as_view(move="complete"),
+        name="api-booking-complete",
+    ),
+    path(
+        "bookings/<slug:reference>/no-show/",
+        bookings_api.BookingStaffMoveView.as_view(move="no_show"),
+        name="api-booking-no-show",
+    ),
     path("slots/<id:pk>/block/", slots_api.SlotBlockView.as_view(), name="api-slot-block"),
     path("slots/<id:pk>/unblock/", slots_api.SlotUnblockView.as_view(), name="api-slot-unblock"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -74,3 +74,23 @@ def test_a_range_must_end_after_it_starts(staff_member):
     start = next_local(staff_member.salon)
     with pytest.raises(InvalidInput):
         slots_block_range(staff_member=staff_member, start=start, end=start)
+
+
+def test_unblocking_a_booked_slot_names_the_moves_it_allows(service, staff_member):
+    start = next_local(service.salon)
+    make_booking(service=service, staff_member=staff_member, start=start)
+    with pytest.raises(InvalidTransition) as error:
+        slot_unblock(slot=_slot(staff_member, start))
+    assert error.value.message == "Only a blocked slot can be unblocked."
+    assert error.value.details == {"status": "booked", "allowed": ["release"]}
+    assert _slot(staff_member, start).status == "booked"
+
+
+def test_a_refused_block_sends_no_event(service, staff_member, django_capture_on_commit_callbacks):
+    start = next_local(service.salon)
+    make_booking(service=service, staff_member=staff_member, start=start)
+    with django_capture_on_commit_callbacks() as callbacks:
+        with pytest.raises(InvalidTransition):
+            slot_block(slot=_slot(staff_member, start), reason="Lunch")
+    assert callbacks == []
+    assert _slot(staff_member, start).block_reason == ""

@@ -1,0 +1,107 @@
+"""What clients send to the bookings API, parsed and checked for shape.
+
+Only the shape is checked here (types, lengths, that ids exist); whether a
+start may be booked is the services' to decide.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.db.models import Model
+from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from salons.models import Salon, Service, StaffMember
+
+MAX_ID = 2**63 - 1
+
+
+@extend_schema_field(OpenApiTypes.DATETIME)
+class AwareDateTimeField(serializers.Field):
+    """An ISO 8601 time that must carry its UTC offset: a naive time is ambiguous."""
+
+    default_error_messages = {
+        "invalid": "Give an ISO 8601 time, e.g. 2030-05-01T10:00:00+01:00.",
+        "naive": "Give the time with its UTC offset, e.g. 2030-05-01T10:00:00+01:00.",
+    }
+
+    def to_internal_value(self, data: Any) -> dt.datetime:
+        try:
+            value = parse_datetime(data) if isinstance(data, str) and len(data) <= 64 else None
+        except ValueError:
+            value = None
+        if value is None:
+            self.fail("invalid")
+        if value.tzinfo is None:
+            self.fail("naive")
+        try:
+            return value.astimezone(dt.UTC)
+        except OverflowError:
+            self.fail("invalid")
+
+    def to_representation(self, value: dt.datetime) -> str:
+        return value.isoformat()
+
+
+def _lookup(model: type[Model], pk: int, message: str) -> Any:
+    found = model.objects.filter(pk=pk).first()
+    if found is None:
+        raise serializers.ValidationError(message)
+    return found
+
+
+class BookingCreateSerializer(serializers.Serializer):
+    salon = serializers.SlugField(max_length=60, help_text="The salon's slug")
+    service = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Service id")
+    staff = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Staff member id, as availability gave it")
+    start = AwareDateTimeField(help_text="A start that availability offered, with its offset")
+    customer_name = serializers.CharField(max_length=120)
+    customer_phone = serializers.CharField(max_length=32, help_text="E.164, or national in the salon's country")
+    customer_email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+
+    def validate_salon(self, slug: str) -> Salon:
+        salon = Salon.objects.filter(slug=slug).first()
+        if salon is None:
+            raise serializers.ValidationError("No salon with that name.")
+        return salon
+
+    def validate_service(self, pk: int) -> Service:
+        return _lookup(Service, pk, "No such service.")
+
+    def validate_staff(self, pk: int) -> StaffMember:
+        return _lookup(StaffMember, pk, "No such staff member.")
+
+
+class CancelSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class RescheduleSerializer(serializers.Serializer):
+    start = AwareDateTimeField(help_text="A start that availability offered, with its offset")
+    staff = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="Move to this staff member (default: the same)"
+    )
+
+    def validate_staff(self, pk: int) -> StaffMember:
+        return _lookup(StaffMember, pk, "No such staff member.")
+
+
+class AgendaQuerySerializer(serializers.Serializer):
+    date = serializers.DateField(help_text="Salon-local day, YYYY-MM-DD")
+    staff = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
+
+    def validate_date(self, value: dt.date) -> dt.date:
+        if not dt.date(1970, 1, 2) <= value <= dt.date(9999, 12, 30):
+            raise serializers.ValidationError("Choose a real day.")
+        return value
+
+
+def valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:
+    """The validated fields of ``data``; a 400 with the field errors otherwise."""
+    serializer = serializer_class(data=data if data is not None else {})
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data

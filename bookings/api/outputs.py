@@ -1,0 +1,87 @@
+"""How the bookings API shows a booking: to its customer, to staff, in the agenda.
+
+Times are shown in the salon's zone (context ``tz``); the moves a booking
+allows are those open at the instant the request was served (context ``now``),
+the same instant the service that answered it was asked at.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from rest_framework import serializers
+
+from bookings.models import Booking
+from bookings.services import allowed_moves
+from bookings.whatsapp import click_to_chat_url
+
+
+class _LocalTimeField(serializers.DateTimeField):
+    """A UTC instant in the salon's zone, with its offset (context ``tz``)."""
+
+    def to_representation(self, value: dt.datetime) -> str:
+        return value.astimezone(self.context["tz"]).isoformat()
+
+
+class _NamedSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class BookingSerializer(serializers.Serializer):
+    reference = serializers.CharField(help_text="Public booking reference")
+    status = serializers.ChoiceField(choices=Booking.Status.choices)
+    salon = serializers.CharField(source="salon.slug", help_text="The salon's slug")
+    service = _NamedSerializer()
+    staff = _NamedSerializer(source="staff_member")
+    start = _LocalTimeField(help_text="ISO 8601 in the salon's zone, with offset")
+    end = _LocalTimeField(help_text="End of the service itself")
+    customer_name = serializers.CharField()
+    customer_phone = serializers.CharField(help_text="E.164")
+    customer_email = serializers.CharField()
+    allowed_moves = serializers.SerializerMethodField(help_text="Status changes open to this booking now")
+
+    def get_allowed_moves(self, booking: Booking) -> list[str]:
+        return allowed_moves(booking, now=self.context["now"])
+
+
+class CreatedBookingSerializer(BookingSerializer):
+    manage_token = serializers.CharField(help_text="Keep it: send it as X-Booking-Token to read, cancel or move")
+
+
+class StaffBookingSerializer(BookingSerializer):
+    whatsapp_url = serializers.SerializerMethodField(help_text="wa.me click-to-chat link with the reminder text")
+
+    def get_whatsapp_url(self, booking: Booking) -> str:
+        return click_to_chat_url(booking)
+
+
+class AgendaBookingSerializer(BookingSerializer):
+    salon = None
+
+
+def render_booking(booking: Booking, *, now: dt.datetime, staff: bool, created: bool = False) -> dict[str, Any]:
+    """One booking as its reader sees it: staff get the WhatsApp link, a new
+    booking's customer gets the manage token once."""
+    serializer_class = CreatedBookingSerializer if created else StaffBookingSerializer if staff else BookingSerializer
+    return serializer_class(booking, context={"tz": booking.salon.tz, "now": now}).data
+
+
+def render_agenda_page(bookings: list[Booking], *, tz: dt.tzinfo, now: dt.datetime) -> list[dict[str, Any]]:
+    return AgendaBookingSerializer(bookings, many=True, context={"tz": tz, "now": now}).data
+
+
+BOOKING_EXAMPLE = {
+    "reference": "k5q3zj7m2x4c6v8b9n1p3r5t7w",
+    "status": "confirmed",
+    "salon": "demo",
+    "service": {"id": 3, "name": "Cut"},
+    "staff": {"id": 7, "name": "Maria"},
+    "start": "2030-05-01T10:00:00+01:00",
+    "end": "2030-05-01T10:30:00+01:00",
+    "customer_name": "Ana Silva",
+    "customer_phone": "+447911123456",
+    "customer_email": "",
+    "allowed_moves": ["cancel"],
+}
