@@ -33,7 +33,7 @@ from bookings.services import (
     booking_mark_no_show,
     booking_reschedule,
 )
-from bookings.whatsapp import click_to_chat_url
+from bookings.reminders.links import click_to_chat_url
 from salonbook.api.base import ApiView
 from salonbook.api.exceptions import envelope
 from salonbook.api.pagination import Pagination, paginate

@@ -33,7 +33,7 @@ from bookings.services import (
     booking_mark_no_show,
     booking_reschedule,
 )
-from bookings.whatsapp import click_to_chat_url
+from bookings.reminders.links import click_to_chat_url
 from salonbook.errors import DomainError, SlotUnavailable
 from salons.models import Salon, StaffMember
 from salons.selectors import user_can_manage_salon

@@ -3,7 +3,6 @@ from django.urls import reverse
 
 from bookings.models import Reminder
 from bookings.tests.factories import make_booking, next_local
-from bookings.tests.fake_provider import eager_tasks  # noqa: F401  (fixture)
 
 pytestmark = pytest.mark.django_db
 

@@ -8,12 +8,11 @@ import pytest
 import redis
 
 from bookings import signals
-from bookings.breaker import OPEN, WhatsAppBreaker, get_breaker, reset_breaker
 from bookings.models import Reminder
-from bookings.reminders.services import reminders_dispatch_due
+from bookings.reminders.breaker import OPEN, WhatsAppBreaker, get_breaker, reset_breaker
+from bookings.reminders.dispatch import reminders_dispatch_due
 from bookings.tests.factories import make_booking, next_local
-from bookings.tests.fake_provider import eager_tasks, fake_provider, whatsapp_http  # noqa: F401  (fixtures)
-from bookings.tests.test_reminder_delivery import caught
+from bookings.tests.helpers import caught
 
 pytestmark = pytest.mark.django_db
 

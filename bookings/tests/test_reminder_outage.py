@@ -11,17 +11,16 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from bookings.models import Reminder
-from bookings.reminders.services import reminders_dispatch_due
+from bookings.reminders.dispatch import reminders_dispatch_due
 from bookings.tests.factories import make_booking, next_local
-from bookings.tests.fake_provider import eager_tasks  # noqa: F401  (fixture)
-from bookings.tests.test_worker_kill import database_url
+from bookings.tests.helpers import database_url
 
 S = Reminder.Status
 
 _DISPATCH = """
 import django, json
 django.setup()
-from bookings.reminders.services import reminders_dispatch_due
+from bookings.reminders.dispatch import reminders_dispatch_due
 result = reminders_dispatch_due()
 print(json.dumps({"claimed": result.claimed}))
 """

@@ -23,26 +23,18 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings as django_settings
-from django.db import connection
 from django.utils import timezone
 
 from bookings.models import Reminder
 from bookings.tests.factories import make_booking, next_local
 from bookings.tests.fake_provider import FakeProvider
+from bookings.tests.helpers import database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 REMINDERS = 40
 KILLS = 2
 S = Reminder.Status
-
-
-def database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
-    return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 class KillSwitch:

@@ -35,7 +35,7 @@ import redis
 from django.conf import settings
 
 from bookings import signals
-from bookings.providers import PermanentError
+from bookings.reminders.providers import PermanentError
 from salonbook.events import send_now
 
 logger = logging.getLogger("salonbook.reminders.breaker")
