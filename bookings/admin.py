@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
 from bookings.models import Booking, BookingStatusChange, IdempotencyKey, Reminder
-from bookings.reminders.services import reminder_retry_now
+from bookings.reminders.scheduling import reminder_retry_now
 from bookings.services import (
     Actor,
     booking_cancel,

@@ -9,6 +9,7 @@ from django import forms
 
 from salons.models import Salon, Service, StaffMember
 
+
 # The service's error details name fields as the API does; the form's names
 # differ in one place.
 def place_service_errors(form: forms.Form, details: dict[str, Any] | None) -> bool:

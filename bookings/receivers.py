@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.dispatch import receiver
 
-from bookings.reminders.services import reminders_cancel, reminders_reschedule, reminders_schedule
+from bookings.reminders.scheduling import reminders_cancel, reminders_reschedule, reminders_schedule
 from bookings.signals import booking_cancelled, booking_confirmed, booking_created, booking_rescheduled
 
 

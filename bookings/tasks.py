@@ -1,19 +1,22 @@
 """Celery tasks of the bookings app. They take ids (JSON), call a service, and
-are safe to run twice: the services claim rows by compare-and-set."""
+are safe to run twice: the services claim rows by compare-and-set. The time a
+task starts at is read here and handed down to the service."""
 
 from __future__ import annotations
 
 from celery import shared_task
 from django.conf import settings
+from django.utils import timezone
 
 from bookings.idempotency import idempotency_keys_purge
-from bookings.reminders.services import reminder_deliver, reminders_dispatch_due
+from bookings.reminders.delivery import reminder_deliver
+from bookings.reminders.dispatch import reminders_dispatch_due
 
 
 @shared_task(name="reminders.dispatch_due", ignore_result=True)
 def dispatch_due_reminders() -> dict[str, int]:
     """Claim due reminders and queue a send for each (beat, every minute)."""
-    result = reminders_dispatch_due()
+    result = reminders_dispatch_due(now=timezone.now())
     return {"claimed": len(result.claimed), "expired": result.expired, "recovered": result.recovered}
 
 
@@ -32,7 +35,7 @@ def dispatch_due_reminders() -> dict[str, int]:
 )
 def send_reminder(reminder_id: int, claim_token: str) -> str:
     """Send one claimed reminder through the provider."""
-    return reminder_deliver(reminder_id=reminder_id, claim_token=claim_token)
+    return reminder_deliver(reminder_id=reminder_id, claim_token=claim_token, now=timezone.now())
 
 
 @shared_task(name="bookings.purge_idempotency_keys", ignore_result=True)

@@ -22,6 +22,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from bookings.forms import AgendaQueryForm, CancelForm, DeskBookingForm, RescheduleForm, place_service_errors
 from bookings.models import Booking
+from bookings.reminders.links import click_to_chat_url
 from bookings.selectors import AgendaDay, agenda_for_day
 from bookings.services import (
     Actor,
@@ -33,7 +34,6 @@ from bookings.services import (
     booking_mark_no_show,
     booking_reschedule,
 )
-from bookings.whatsapp import click_to_chat_url
 from salonbook.errors import DomainError, SlotUnavailable
 from salons.models import Salon, StaffMember
 from salons.selectors import user_can_manage_salon

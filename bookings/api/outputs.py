@@ -13,8 +13,8 @@ from typing import Any
 from rest_framework import serializers
 
 from bookings.models import Booking
+from bookings.reminders.links import click_to_chat_url
 from bookings.services import allowed_moves
-from bookings.whatsapp import click_to_chat_url
 
 
 class _LocalTimeField(serializers.DateTimeField):

@@ -1,6 +1,48 @@
 """Reminders before an appointment: an outbox of rows in the database, sent
 by Celery through a WhatsApp provider, exactly once in effect.
 
-``messages`` renders the text, ``services`` is the only code that changes a
-reminder's state.
+A reminder row moves, always by compare-and-set on its status (and its claim
+token once claimed), through::
+
+    scheduled --claim--> queued --take--> sending --> sent
+        ^                  |                 |   \\--> failed (a 4xx, or out of attempts)
+        |--lease expired---/                 |--> scheduled (retry with backoff, or
+        |--------------------------------------    the breaker is open: no attempt used)
+    scheduled|queued --> cancelled (booking cancelled or moved) | expired (start passed)
+
+The statuses are ``Reminder.Status`` on the model. The modules that move a row
+between them follow that order, and nothing else writes to reminder rows:
+
+- ``scheduling``: rows are created, cancelled and moved with their booking,
+  and put back on schedule by staff ("retry now").
+- ``dispatch``: beat's dispatcher claims due rows (``scheduled -> queued``),
+  queues one send task per claim and recovers claims whose lease ran out.
+- ``delivery``: the send task takes its claim (``queued -> sending``), calls
+  the provider behind the breaker and records the outcome under the claim:
+  sent, a retry, failed or expired.
+
+Beside them: ``messages`` renders the words, ``links`` the click-to-chat link
+staff open, ``providers`` sends over WhatsApp and ``breaker`` guards it.
+
+Exactly once, in effect:
+
+- The dispatcher claims a due row (``scheduled -> queued``) under a fresh
+  claim token and queues a task with the id and the token. A task only acts
+  if it can move ``queued -> sending`` under that same token, so a duplicated
+  or redelivered task, or one whose row was reclaimed, does nothing.
+- The row is ``sending`` while the provider is called, outside any
+  transaction; the result is written back under the token.
+- A worker killed during a send leaves the row ``sending``. Once its lease
+  (longer than the task's hard time limit) has passed, the dispatcher knows
+  the worker is gone but not whether the provider got the message. If the
+  provider drops repeats of an idempotency key (``WHATSAPP_IDEMPOTENT``), the
+  reminder goes out again under the same key; if not, it is marked failed for
+  a person to check rather than risk a second message. A read timeout (sent,
+  no answer) is the same doubt and gets the same answer.
+
+What is left: with an idempotent provider, nothing that we can see. Without
+one, no duplicate either, but a reminder whose outcome is unknown is not sent
+again on its own (status failed, "outcome unknown", admin "retry now"). Both
+rest on the task's hard time limit being shorter than the lease and on the
+clocks of the machines agreeing to well within the difference (a minute).
 """

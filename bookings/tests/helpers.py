@@ -1,16 +1,17 @@
-"""Helpers several bookings test modules share: signals caught, the test database's URL."""
+"""Helpers shared by the reminder tests (not tests themselves)."""
 
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Iterator
 
 from django.db import connection
 
 
 @contextlib.contextmanager
-def caught(*signals_):
+def caught(*signals_) -> Iterator[list[tuple[str, dict]]]:
     """Collect (signal name, kwargs) of every send of ``signals_``."""
-    seen = []
+    seen: list[tuple[str, dict]] = []
 
     def receiver(sender, signal, **kwargs):
         seen.append((signal.name, kwargs))
@@ -25,6 +26,7 @@ def caught(*signals_):
 
 
 def database_url() -> str:
+    """``DATABASE_URL`` of this test's database, for worker processes the test starts."""
     db = connection.settings_dict
     if connection.vendor == "sqlite":
         return f"sqlite:///{db['NAME']}"

@@ -95,6 +95,7 @@ def test_editing_working_hours_in_admin_regenerates_slots(admin_client, salon, s
     data = {
         "salon": salon.pk,
         "name": member.name,
+        "role": "stylist",
         "services": [service.pk],
         "is_active": "on",
         "working_hours-TOTAL_FORMS": "1",

@@ -8,9 +8,9 @@ import pytest
 import redis
 
 from bookings import signals
-from bookings.breaker import OPEN, WhatsAppBreaker, get_breaker, reset_breaker
 from bookings.models import Reminder
-from bookings.reminders.services import reminders_dispatch_due
+from bookings.reminders.breaker import OPEN, WhatsAppBreaker, get_breaker, reset_breaker
+from bookings.reminders.dispatch import reminders_dispatch_due
 from bookings.tests.factories import make_booking, next_local
 from bookings.tests.helpers import caught
 

@@ -8,14 +8,11 @@ from django.utils import timezone
 
 from bookings import signals
 from bookings.models import Reminder
-from bookings.providers import OutgoingMessage, get_provider, reset_provider
-from bookings.reminders import services
-from bookings.reminders.services import (
-    reminder_deliver,
-    reminder_retry_now,
-    reminders_dispatch_due,
-    retry_delay,
-)
+from bookings.reminders import dispatch
+from bookings.reminders.delivery import reminder_deliver, retry_delay
+from bookings.reminders.dispatch import reminders_dispatch_due
+from bookings.reminders.providers import OutgoingMessage, get_provider, reset_provider
+from bookings.reminders.scheduling import reminder_retry_now
 from bookings.tests.factories import make_booking, next_local
 from bookings.tests.helpers import caught
 
@@ -178,7 +175,7 @@ def test_without_provider_idempotency_a_refused_connection_is_still_retried(what
 
 def test_duplicated_task_sends_once(whatsapp_http, reminder):
     reminder.refresh_from_db()
-    token = services._claim(reminder.pk, now=reminder.next_attempt_at)
+    token = dispatch._claim(reminder.pk, now=reminder.next_attempt_at)
     assert reminder_deliver(reminder_id=reminder.pk, claim_token=str(token)) == "sent"
     assert reminder_deliver(reminder_id=reminder.pk, claim_token=str(token)) == "skipped"
     assert reminder_deliver(reminder_id=reminder.pk, claim_token="not-a-token") == "skipped"
@@ -187,7 +184,7 @@ def test_duplicated_task_sends_once(whatsapp_http, reminder):
 
 def test_stale_task_from_an_earlier_claim_does_nothing(whatsapp_http, settings, reminder):
     reminder.refresh_from_db()
-    old = services._claim(reminder.pk, now=reminder.next_attempt_at)
+    old = dispatch._claim(reminder.pk, now=reminder.next_attempt_at)
     later = reminder.next_attempt_at + dt.timedelta(seconds=settings.REMINDER_QUEUE_LEASE_SECONDS + 1)
     reminders_dispatch_due(now=later)  # its message was lost: reclaimed, sent under a new claim
     reminder.refresh_from_db()
@@ -199,7 +196,7 @@ def test_stale_task_from_an_earlier_claim_does_nothing(whatsapp_http, settings, 
 def _killed_after_send(reminder):
     """What a worker leaves when it is killed after the provider accepted, before the mark."""
     reminder.refresh_from_db()
-    token = services._claim(reminder.pk, now=reminder.next_attempt_at)
+    token = dispatch._claim(reminder.pk, now=reminder.next_attempt_at)
     Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(status=S.SENDING)
     get_provider().send(OutgoingMessage(to="+447911123456", text="x", idempotency_key=str(reminder.idempotency_key)))
     reminder.refresh_from_db()
@@ -232,7 +229,7 @@ def test_reminder_of_a_cancelled_booking_is_not_sent_even_if_already_queued(what
     from bookings.models import Booking
 
     reminder.refresh_from_db()
-    token = services._claim(reminder.pk, now=reminder.next_attempt_at)
+    token = dispatch._claim(reminder.pk, now=reminder.next_attempt_at)
     # The cancel receiver failed (or lost the race): the task re-checks the booking.
     Booking.objects.filter(pk=booking.pk).update(status=Booking.Status.CANCELLED)
     assert reminder_deliver(reminder_id=reminder.pk, claim_token=str(token)) == "cancelled"

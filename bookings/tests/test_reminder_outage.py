@@ -11,7 +11,7 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from bookings.models import Reminder
-from bookings.reminders.services import reminders_dispatch_due
+from bookings.reminders.dispatch import reminders_dispatch_due
 from bookings.tests.factories import make_booking, next_local
 from bookings.tests.helpers import database_url
 
@@ -20,7 +20,7 @@ S = Reminder.Status
 _DISPATCH = """
 import django, json
 django.setup()
-from bookings.reminders.services import reminders_dispatch_due
+from bookings.reminders.dispatch import reminders_dispatch_due
 result = reminders_dispatch_due()
 print(json.dumps({"claimed": result.claimed}))
 """

@@ -4,7 +4,8 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import Reminder
-from bookings.reminders.services import reminders_dispatch_due, reminders_schedule
+from bookings.reminders.dispatch import reminders_dispatch_due
+from bookings.reminders.scheduling import reminders_schedule
 from bookings.services import Actor, booking_cancel, booking_confirm, booking_reschedule
 from bookings.signals import reminder_expired
 from bookings.tests.factories import make_booking, next_local

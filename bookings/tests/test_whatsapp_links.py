@@ -3,9 +3,9 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from bookings.reminders.links import click_to_chat_url
 from bookings.reminders.messages import reminder_text
 from bookings.tests.factories import make_booking, next_local
-from bookings.whatsapp import click_to_chat_url
 
 pytestmark = pytest.mark.django_db
 

@@ -27,15 +27,16 @@ import datetime as dt
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, TypeVar
+from typing import Any, TypeVar
 
 import pybreaker
 import redis
 from django.conf import settings
 
 from bookings import signals
-from bookings.providers import PermanentError
+from bookings.reminders.providers import PermanentError
 from salonbook.events import send_now
 
 logger = logging.getLogger("salonbook.reminders.breaker")
@@ -156,7 +157,7 @@ class WhatsAppBreaker:
             opened_at = storage.opened_at
             if opened_at is not None:
                 reopens_at = opened_at + dt.timedelta(seconds=self.reset_timeout)
-                if dt.datetime.now(dt.timezone.utc) < reopens_at:
+                if dt.datetime.now(dt.UTC) < reopens_at:
                     return Gate(OPEN, reopens_at)
         return Gate(state)
 
