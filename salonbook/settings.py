@@ -77,7 +77,7 @@ MIDDLEWARE = [
     "salonbook.middleware.PagesOnlyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Outside axes, so the lockout page axes answers with gets the policy too.
-    "csp.middleware.CSPMiddleware",
+    "salonbook.content_security.ContentSecurityPolicyMiddleware",
     # Last: turns a locked-out login into the lockout answer.
     "axes.middleware.AxesMiddleware",
 ]

@@ -63,6 +63,22 @@ def test_the_defaults_are_ten_failures_and_fifteen_minutes():
     assert defaults.AXES_LOCKOUT_PARAMETERS == ["username", "ip_address"]
 
 
+@pytest.mark.parametrize(
+    "env, message",
+    [
+        ({"LOGIN_FAILURE_LIMIT": "0"}, "LOGIN_FAILURE_LIMIT must be at least 1"),
+        ({"LOGIN_COOLOFF_MINUTES": "soon"}, "LOGIN_COOLOFF_MINUTES must be an integer"),
+        ({"API_TOKEN_TTL_DAYS": "0"}, "API_TOKEN_TTL_DAYS must be at least 1"),
+    ],
+)
+def test_bad_throttling_and_token_settings_stop_start_up(env, message):
+    from salonbook.tests.test_configuration import _manage
+
+    result = _manage("check", **env)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr and message in result.stderr
+
+
 def test_failures_below_the_limit_still_let_the_right_password_in(owner):
     fail(LIMIT - 1, address=OFFICE)
     assert api_login("owner", PASSWORD, OFFICE).status_code == 200
