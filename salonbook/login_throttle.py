@@ -14,6 +14,7 @@ username. Other accounts from other addresses are unaffected.
 
 from __future__ import annotations
 
+import ipaddress
 import math
 from datetime import timedelta
 from typing import Any
@@ -31,21 +32,26 @@ from rest_framework import exceptions, status
 LOCKED_MESSAGE = "Too many failed logins for this account or from this address. Try again in {wait}."
 
 
-def client_ip(request: HttpRequest) -> str:
+def client_ip(request: HttpRequest) -> str | None:
     """The client's address, read the way the API's rate limits read it.
 
     Behind a proxy we trust (``TRUSTED_PROXY``), the last ``X-Forwarded-For``
     entry, the one our own proxy appended (earlier ones come from the client
     and can be forged); otherwise ``REMOTE_ADDR``. The same rule as
     ``salonbook.ratelimit.client_ip``: a login guessed from one address is
-    one client for both.
+    one client for both. None when that is not an address at all (axes stores
+    addresses in an IP column): such clients share one count.
     """
+    address = request.META.get("REMOTE_ADDR")
     if settings.TRUSTED_PROXY:
         forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
         hops = [hop.strip() for hop in forwarded.split(",") if hop.strip()]
         if hops:
-            return hops[-1]
-    return request.META.get("REMOTE_ADDR") or "unknown"
+            address = hops[-1]
+    try:
+        return str(ipaddress.ip_address(address))
+    except ValueError:
+        return None
 
 
 def seconds_locked(request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:

@@ -196,6 +196,16 @@ def test_the_address_is_read_like_the_rate_limits_read_it(settings):
     assert client_ip(forwarded) == OFFICE == ratelimit.client_ip(forwarded)
 
 
+def test_a_request_without_an_address_is_counted_not_refused(owner):
+    for _ in range(LIMIT):
+        response = APIClient().post("/api/auth/token/", {"username": "owner", "password": "wrong"}, format="json", REMOTE_ADDR="")
+    error_of(response, 429, "login_locked")
+    assert AccessAttempt.objects.get().ip_address is None
+    assert api_login("owner", PASSWORD, OFFICE).status_code == 429  # the account's count
+    UserFactory(username="colleague")
+    assert api_login("colleague", PASSWORD, OFFICE).status_code == 200
+
+
 def test_behind_a_trusted_proxy_the_forwarded_address_is_the_one_locked(settings, owner):
     settings.TRUSTED_PROXY = True
     for _ in range(LIMIT):
