@@ -9,7 +9,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework.authentication import TokenAuthentication
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.request import Request
@@ -19,7 +18,7 @@ from rest_framework.views import APIView
 from monitoring import prometheus
 from monitoring.health import health, http_status
 from monitoring.metrics import snapshot
-from salonbook.api.authentication import SessionCookieAuthentication
+from salonbook.api.authentication import ApiTokenAuthentication, SessionCookieAuthentication
 from salonbook.api.permissions import IsAdmin
 
 
@@ -70,7 +69,7 @@ class MetricsView(APIView):
     """Every counter, rate and latency percentile, for admins and Prometheus."""
 
     # Token first, so an anonymous caller gets 401 with WWW-Authenticate.
-    authentication_classes = [TokenAuthentication, SessionCookieAuthentication]
+    authentication_classes = [ApiTokenAuthentication, SessionCookieAuthentication]
     permission_classes = [IsAdmin]
     renderer_classes = [JSONRenderer, PrometheusRenderer]
     content_negotiation_class = FormatWinsNegotiation

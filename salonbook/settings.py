@@ -9,9 +9,11 @@ checks (strong secret key, HTTPS, secure cookies).
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from salonbook.env import (
@@ -50,11 +52,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_ratelimit",
     "health_check",
+    "axes",
+    "csp",
     "salonbook.apps.SalonBookConfig",
     "salons",
     "slots",
@@ -73,6 +77,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "salonbook.middleware.PagesOnlyMessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Outside axes, so the lockout page axes answers with gets the policy too.
+    "salonbook.content_security.ContentSecurityPolicyMiddleware",
+    # Last: turns a locked-out login into the lockout answer.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "salonbook.urls"
@@ -287,7 +295,7 @@ REMINDER_QUEUE_LEASE_SECONDS = env_float("REMINDER_QUEUE_LEASE_SECONDS", 300.0, 
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "salonbook.api.authentication.ApiTokenAuthentication",
         "salonbook.api.authentication.SessionCookieAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
@@ -306,7 +314,6 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "bookings.models.Booking.Status",
@@ -316,6 +323,67 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "salonbook.api.schema.add_common_errors",
     ],
+}
+
+# --- Login throttling, API tokens, content security policy ---------------------
+
+# django-axes refuses a login before its password is checked once either the
+# account or the client's address has LOGIN_FAILURE_LIMIT failures within
+# LOGIN_COOLOFF_MINUTES; the lock lifts that long after the last failure.
+LOGIN_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10, minimum=1)
+LOGIN_COOLOFF_MINUTES = env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1)
+AUTHENTICATION_BACKENDS = [
+    # First: a locked-out login stops here, whatever the password.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Counts in the database: every worker sees them, with or without Redis.
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=LOGIN_COOLOFF_MINUTES)
+# Each on its own: one account guessed from many addresses, and one address
+# guessing many accounts.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The address the API's rate limits use (TRUSTED_PROXY decides on X-Forwarded-For).
+AXES_CLIENT_IP_CALLABLE = "salonbook.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "salonbook.login_throttle.lockout_response"
+# Failures during a cool-off do not extend it: Retry-After stays true.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+# A success does not wipe the failures: a login of one's own from an address
+# must not reset that address's count of guesses at other accounts.
+AXES_RESET_ON_SUCCESS = False
+# Successful logins are logged, not stored: storing them would open a session
+# for every API token login, and keep addresses forever.
+AXES_DISABLE_ACCESS_LOG = True
+# Masked in axes' log lines and in the failed attempts it stores: a username
+# field sometimes holds a mistyped password; the form's CSRF token is a secret.
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+
+# API tokens (django-rest-knox): stored as digests, one per device, expiring.
+API_TOKEN_TTL_DAYS = env_int("API_TOKEN_TTL_DAYS", 30, minimum=1)
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(days=API_TOKEN_TTL_DAYS),
+    # The header clients already send: "Authorization: Token <token>".
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
+
+# Content-Security-Policy on every response (django-csp). No inline script or
+# style anywhere: pages load theirs from /static/. A nonce is added only where
+# a page asks for one (request.csp_nonce: the agenda's computed grid).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, NONCE],
+        # Django admin's and Swagger UI's icons are data: URIs in their CSS.
+        "img-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
 }
 
 # --- Auth, i18n, static ----------------------------------------------------------

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", salon_views.home, name="home"),
     path("login/", salon_views.StaffLoginView.as_view(), name="login"),
     path("logout/", LogoutView.as_view(next_page="staff:login"), name="logout"),
+    path("logout-everywhere/", salon_views.logout_everywhere, name="logout_everywhere"),
     path("salons/", salon_views.salon_list, name="salon_list"),
     path("salons/<slug:slug>/", booking_views.agenda, name="agenda"),
     path("salons/<slug:slug>/book/", booking_views.desk_booking, name="desk_booking"),

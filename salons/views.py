@@ -12,12 +12,15 @@ from typing import Any
 
 from django import forms
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView, redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
 
+from salonbook.api_tokens import api_tokens_revoke_all
 from salons.models import Salon
 from salons.selectors import is_platform_admin, staff_member_for_user, user_can_manage_salon, user_is_staff_or_admin
 
@@ -39,8 +42,22 @@ class StaffAuthenticationForm(AuthenticationForm):
 
 
 class StaffLoginView(LoginView):
+    """Django's login page. Failed logins are throttled by django-axes: during a
+    cool-off this page comes back as 429 saying when to try again
+    (``salonbook.login_throttle.lockout_response``)."""
+
     template_name = "registration/login.html"
     authentication_form = StaffAuthenticationForm
+
+
+@require_POST
+def logout_everywhere(request: HttpRequest) -> HttpResponse:
+    """Ends every API token of the user (apps, scripts, other devices) and this session."""
+    if request.user.is_authenticated:
+        api_tokens_revoke_all(user=request.user)
+    logout(request)
+    messages.success(request, "You are logged out everywhere: every app and device must log in again.")
+    return redirect("staff:login")
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

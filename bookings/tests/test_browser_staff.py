@@ -21,6 +21,7 @@ from playwright.sync_api import expect
 from bookings.models import Booking
 from bookings.services import Actor, booking_create
 from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE
+from salonbook.tests.csp import watch_csp
 from salons.models import Salon
 from salons.services import business_info_save
 from slots.models import Slot
@@ -96,6 +97,7 @@ def _log_in(browser, live_server, username: str, viewport: dict):
     page.set_default_timeout(15_000)
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
+    watch_csp(page, errors)
     page.goto(f"{live_server.url}/staff/")
     assert "/staff/login/" in page.url
     _accessible(page)

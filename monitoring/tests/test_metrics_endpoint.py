@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from salons.tests.factories import UserFactory
@@ -46,10 +46,10 @@ def test_admin_site_staff_who_are_not_superusers_get_403(db):
 
 def test_admin_with_a_token_gets_json(db, client):
     admin = UserFactory(username="root", is_staff=True, is_superuser=True)
-    token = Token.objects.create(user=admin)
+    _, token = AuthToken.objects.create(user=admin)
     client.get("/items/1/")
 
-    response = client.get("/api/metrics", HTTP_AUTHORIZATION=f"Token {token.key}")
+    response = client.get("/api/metrics", HTTP_AUTHORIZATION=f"Token {token}")
 
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"

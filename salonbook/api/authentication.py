@@ -5,7 +5,18 @@ from __future__ import annotations
 
 from django.conf import settings
 from drf_spectacular.authentication import SessionScheme
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.plumbing import build_bearer_security_scheme_object
+from knox.auth import TokenAuthentication
 from rest_framework.authentication import SessionAuthentication
+
+
+class ApiTokenAuthentication(TokenAuthentication):
+    """``Authorization: Token <token>``: a token from ``POST /api/auth/token/``.
+
+    django-rest-knox: the database keeps a digest of each token, never the
+    token; a token expires after ``API_TOKEN_TTL_DAYS``; a user has one per
+    device, each revocable. ``request.auth`` is the token's row."""
 
 
 class SessionCookieAuthentication(SessionAuthentication):
@@ -17,6 +28,16 @@ class SessionCookieAuthentication(SessionAuthentication):
         if settings.SESSION_COOKIE_NAME not in request._request.COOKIES:
             return None
         return super().authenticate(request)
+
+
+class ApiTokenScheme(OpenApiAuthenticationExtension):
+    """The API docs describe the token under the name clients already know."""
+
+    target_class = "salonbook.api.authentication.ApiTokenAuthentication"
+    name = "tokenAuth"
+
+    def get_security_definition(self, auto_schema):
+        return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Token")
 
 
 class SessionCookieScheme(SessionScheme):

@@ -1,10 +1,10 @@
 """Every API route, under /api/ (health and metrics are mounted by monitoring)."""
 
 from django.urls import path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bookings.api import views as bookings_api
-from salonbook.api.auth import AuthTokenView
+from salonbook.api.auth import AuthTokenView, LogoutAllView, LogoutView
 from salons import api as salons_api
 from slots import api as slots_api
 
@@ -25,6 +25,8 @@ register_converter(IdConverter, "id")
 
 urlpatterns = [
     path("auth/token/", AuthTokenView.as_view(), name="api-token"),
+    path("auth/logout/", LogoutView.as_view(), name="api-logout"),
+    path("auth/logout-all/", LogoutAllView.as_view(), name="api-logout-all"),
     path("salons/", salons_api.SalonListView.as_view(), name="api-salons"),
     path("salons/<slug:slug>/", salons_api.SalonDetailView.as_view(), name="api-salon"),
     path("salons/<slug:slug>/services/", salons_api.SalonServicesView.as_view(), name="api-salon-services"),
@@ -58,5 +60,4 @@ urlpatterns = [
     path("slots/<id:pk>/unblock/", slots_api.SlotUnblockView.as_view(), name="api-slot-unblock"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
 ]

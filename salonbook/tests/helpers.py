@@ -5,7 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from rest_framework.authtoken.models import Token
+from knox.models import AuthToken
 from rest_framework.test import APIClient
 
 from salons.models import Salon, Service, StaffMember
@@ -32,8 +32,8 @@ def client_for(user=None, *, token: bool = False, booking_token: str | None = No
     client = APIClient()
     if user is not None:
         if token:
-            key, _ = Token.objects.get_or_create(user=user)
-            client.credentials(HTTP_AUTHORIZATION=f"Token {key.key}")
+            _, key = AuthToken.objects.create(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
         else:
             client.force_authenticate(user)
     if booking_token is not None:
