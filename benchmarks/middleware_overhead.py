@@ -34,7 +34,7 @@ from django.conf import settings  # noqa: E402
 from django.core.handlers.wsgi import WSGIHandler  # noqa: E402
 from django.test import override_settings  # noqa: E402
 
-from monitoring import metrics  # noqa: E402
+from monitoring.metrics import store as metrics  # noqa: E402
 
 MONITORING = "monitoring.middleware.RequestMonitoringMiddleware"
 

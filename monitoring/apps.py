@@ -11,7 +11,7 @@ class MonitoringConfig(AppConfig):
 
         from monitoring import receivers
         from monitoring.context import clear_request_id
-        from monitoring.metrics import reset_store
+        from monitoring.metrics.store import reset_store
         from monitoring.middleware import install_query_timer
 
         receivers.connect()

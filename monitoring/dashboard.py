@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from bookings.models import Booking
 from bookings.selectors import booking_counts_by_day
 from monitoring.health import health
-from monitoring.metrics import snapshot
+from monitoring.metrics.snapshot import snapshot
 from salons.views import admin_required
 
 PAST_DAYS = 14  # the days the rates are taken over, today included

@@ -36,7 +36,7 @@ from health_check.base import HealthCheck, HealthCheckResult
 from health_check.checks import Cache, Database
 
 from monitoring.checks import CeleryBroker
-from monitoring.metrics import get_store
+from monitoring.metrics.store import get_store
 
 HEALTHY, DEGRADED, UNHEALTHY = "healthy", "degraded", "unhealthy"
 NOT_CONFIGURED = "not_configured"

@@ -16,8 +16,8 @@ from typing import Any
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
-from monitoring import metrics
 from monitoring.context import accept_or_generate, set_request_id
+from monitoring.metrics.recording import batched, record_request
 
 logger = logging.getLogger("salonbook.requests")
 
@@ -88,7 +88,7 @@ class RequestMonitoringMiddleware:
         timer_token = _current_timer.set(timer)
         # Everything counted while handling the request is handed to the
         # metrics store in one go, with the request's own numbers.
-        with metrics.batched():
+        with batched():
             try:
                 response = self.get_response(request)
             finally:
@@ -106,7 +106,7 @@ class RequestMonitoringMiddleware:
         self, request: HttpRequest, response: HttpResponse, route: str, elapsed: float, timer: _QueryTimer
     ) -> None:
         try:
-            metrics.record_request(method=request.method or "", route=route, status=response.status_code, seconds=elapsed)
+            record_request(method=request.method or "", route=route, status=response.status_code, seconds=elapsed)
         except Exception:  # counting must never cost a customer their response
             logger.exception("could not record request metrics")
         if elapsed * 1000 >= settings.SLOW_REQUEST_MS:

@@ -10,13 +10,13 @@ from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Histo
 from prometheus_client.exposition import CONTENT_TYPE_PLAIN_0_0_4
 from prometheus_client.registry import Collector
 
-from monitoring.metrics import BREAKER_STATES
+from monitoring.metrics.snapshot import BREAKER_STATES
 
 CONTENT_TYPE = CONTENT_TYPE_PLAIN_0_0_4
 
 
 class SnapshotCollector(Collector):
-    """Yields metric families from one ``monitoring.metrics.snapshot()``."""
+    """Yields metric families from one ``monitoring.metrics.snapshot.snapshot()``."""
 
     def __init__(self, snapshot: dict[str, Any]) -> None:
         self.snapshot = snapshot

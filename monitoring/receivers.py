@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bookings import signals as booking_signals
-from monitoring import metrics
+from monitoring.metrics.recording import record_event, set_breaker_state
 from salonbook import events
 
 _BOOKING_EVENT_NAMES = {
@@ -29,31 +29,31 @@ _REMINDER_OUTCOMES = {
 
 
 def count_booking_event(sender: Any, signal: Any, **kwargs: Any) -> None:
-    metrics.record_event("booking", _BOOKING_EVENT_NAMES[signal])
+    record_event("booking", _BOOKING_EVENT_NAMES[signal])
 
 
 def count_reminder_outcome(sender: Any, signal: Any, **kwargs: Any) -> None:
-    metrics.record_event("reminder", _REMINDER_OUTCOMES[signal])
+    record_event("reminder", _REMINDER_OUTCOMES[signal])
 
 
 def record_breaker_state(sender: Any, old_state: str = "", new_state: str = "unknown", **kwargs: Any) -> None:
-    metrics.set_breaker_state(old_state, new_state)
+    set_breaker_state(old_state, new_state)
 
 
 def count_cache_access(sender: Any, kind: str = "other", hit: bool = False, **kwargs: Any) -> None:
-    metrics.record_event("cache_hit" if hit else "cache_miss", kind)
+    record_event("cache_hit" if hit else "cache_miss", kind)
 
 
 def count_rate_limited(sender: Any, scope: str = "api", **kwargs: Any) -> None:
-    metrics.record_event("rate_limited", scope)
+    record_event("rate_limited", scope)
 
 
 def count_rate_limit_failed_open(sender: Any, scope: str = "api", **kwargs: Any) -> None:
-    metrics.record_event("rate_limit_failed_open", scope)
+    record_event("rate_limit_failed_open", scope)
 
 
 def count_receiver_failure(sender: Any, signal_name: str = "unknown", **kwargs: Any) -> None:
-    metrics.record_event("receiver_failed", signal_name)
+    record_event("receiver_failed", signal_name)
 
 
 def connect() -> None:

@@ -17,7 +17,7 @@ from rest_framework.views import APIView
 
 from monitoring import prometheus
 from monitoring.health import health, http_status
-from monitoring.metrics import snapshot
+from monitoring.metrics.snapshot import snapshot
 from salonbook.api.authentication import ApiTokenAuthentication, SessionCookieAuthentication
 from salonbook.api.permissions import IsAdmin
 

@@ -8,23 +8,23 @@ import logging
 import pytest
 from rest_framework.test import APIClient
 
-from monitoring import metrics
+from monitoring.metrics.store import reset_store
 from salons.tests.factories import UserFactory
 
 
 @pytest.fixture(autouse=True)
 def _fresh_metrics_store(settings):
     """Each test counts from a store built for its settings (and empty when local)."""
-    metrics.reset_store()
+    reset_store()
     yield
-    metrics.reset_store()
+    reset_store()
 
 
 @pytest.fixture
 def redis_metrics(settings, redis_url):
     """Metrics shared through the real Redis of this test run."""
     settings.METRICS_REDIS_URL = redis_url
-    metrics.reset_store()
+    reset_store()
     return redis_url
 
 

@@ -10,7 +10,7 @@ from django.dispatch import Signal
 from bookings import signals as booking_signals
 from bookings.services import Actor, booking_cancel
 from bookings.tests.factories import make_booking, next_local
-from monitoring.metrics import snapshot
+from monitoring.metrics.snapshot import snapshot
 from salonbook import events
 
 pytestmark = pytest.mark.urls("monitoring.tests.urls")

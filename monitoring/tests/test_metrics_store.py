@@ -7,17 +7,18 @@ import time
 import pytest
 import redis
 
-from monitoring import metrics
-from monitoring.metrics import MetricsStore
+from monitoring.metrics.fields import SEP, latency_bucket_index
+from monitoring.metrics.recording import batched, record_event, record_request
+from monitoring.metrics.store import MetricsStore, get_store, reset_store
 
 
 def _request(store: MetricsStore, route: str = "/api/salons/<slug>/", status: int = 200, seconds: float = 0.02) -> None:
-    labels = f"GET{metrics.SEP}{route}"
+    labels = f"GET{SEP}{route}"
     store.add(
         {
-            f"req{metrics.SEP}{labels}{metrics.SEP}{status}": 1,
-            f"lat{metrics.SEP}{labels}{metrics.SEP}{metrics._bucket_index(seconds)}": 1,
-            f"latsum{metrics.SEP}{labels}": seconds,
+            f"req{SEP}{labels}{SEP}{status}": 1,
+            f"lat{SEP}{labels}{SEP}{latency_bucket_index(seconds)}": 1,
+            f"latsum{SEP}{labels}": seconds,
         },
         requests=1,
     )
@@ -25,7 +26,7 @@ def _request(store: MetricsStore, route: str = "/api/salons/<slug>/", status: in
 
 def _count(store: MetricsStore, route: str = "/api/salons/<slug>/", status: str = "200") -> int:
     counters, _, _, _ = store.read()
-    return int(counters.get(f"req{metrics.SEP}GET{metrics.SEP}{route}{metrics.SEP}{status}", 0))
+    return int(counters.get(f"req{SEP}GET{SEP}{route}{SEP}{status}", 0))
 
 
 def test_two_processes_share_one_set_of_numbers(redis_url):
@@ -42,23 +43,23 @@ def test_two_processes_share_one_set_of_numbers(redis_url):
 
 
 def _a_request_with_events() -> None:
-    with metrics.batched():
-        metrics.record_event("cache_hit", "business_info")
-        metrics.record_event("cache_hit", "availability")
-        metrics.record_event("rate_limited", "api")
-        metrics.record_request(method="GET", route="/api/salons/<slug>/availability/", status=200, seconds=0.01)
+    with batched():
+        record_event("cache_hit", "business_info")
+        record_event("cache_hit", "availability")
+        record_event("rate_limited", "api")
+        record_request(method="GET", route="/api/salons/<slug>/availability/", status=200, seconds=0.01)
 
 
 def _assert_the_request_with_events_is_in(counters: dict, times: int = 1) -> None:
-    assert counters[f"ev{metrics.SEP}cache_hit{metrics.SEP}availability"] == times
-    assert counters[f"ev{metrics.SEP}cache_hit{metrics.SEP}business_info"] == times
-    assert counters[f"ev{metrics.SEP}rate_limited{metrics.SEP}api"] == times
-    assert counters[f"req{metrics.SEP}GET{metrics.SEP}/api/salons/<slug>/availability/{metrics.SEP}200"] == times
+    assert counters[f"ev{SEP}cache_hit{SEP}availability"] == times
+    assert counters[f"ev{SEP}cache_hit{SEP}business_info"] == times
+    assert counters[f"ev{SEP}rate_limited{SEP}api"] == times
+    assert counters[f"req{SEP}GET{SEP}/api/salons/<slug>/availability/{SEP}200"] == times
 
 
 def test_a_request_costs_no_round_trip_and_one_flush_writes_many(settings, redis_metrics, sent_packets):
     settings.METRICS_FLUSH_SECONDS = 60  # no background flush during the test
-    metrics.record_event("warm", "up")  # connects
+    record_event("warm", "up")  # connects
     sent_packets.clear()
 
     _a_request_with_events()
@@ -66,12 +67,12 @@ def test_a_request_costs_no_round_trip_and_one_flush_writes_many(settings, redis
 
     assert sent_packets == []
     # This process sees its own requests before they are written.
-    _assert_the_request_with_events_is_in(metrics.get_store().read()[0], times=2)
+    _assert_the_request_with_events_is_in(get_store().read()[0], times=2)
     other_process = MetricsStore(redis_metrics, prefix=settings.METRICS_KEY_PREFIX)
-    assert f"ev{metrics.SEP}rate_limited{metrics.SEP}api" not in other_process.read()[0]
+    assert f"ev{SEP}rate_limited{SEP}api" not in other_process.read()[0]
     sent_packets.clear()
 
-    metrics.get_store().flush()
+    get_store().flush()
 
     assert len(sent_packets) == 1
     _assert_the_request_with_events_is_in(other_process.read()[0], times=2)
@@ -84,7 +85,7 @@ def test_the_background_flush_writes_a_request_within_the_interval(settings, red
     _a_request_with_events()
 
     deadline = time.monotonic() + 3
-    while f"ev{metrics.SEP}rate_limited{metrics.SEP}api" not in other_process.read()[0]:
+    while f"ev{SEP}rate_limited{SEP}api" not in other_process.read()[0]:
         assert time.monotonic() < deadline, "not written by the background flush"
         time.sleep(0.05)
     _assert_the_request_with_events_is_in(other_process.read()[0])
@@ -96,30 +97,30 @@ def test_the_background_flush_writes_a_request_within_the_interval(settings, red
 
 def test_with_no_flush_interval_each_request_is_written_in_one_round_trip(settings, redis_metrics, sent_packets):
     settings.METRICS_FLUSH_SECONDS = 0
-    metrics.record_event("warm", "up")  # connects
+    record_event("warm", "up")  # connects
     sent_packets.clear()
 
-    with metrics.batched():
-        metrics.record_event("cache_hit", "availability")
+    with batched():
+        record_event("cache_hit", "availability")
         assert sent_packets == []  # nothing written before the request ends
     _a_request_with_events()
 
     assert len(sent_packets) == 2
     other_process = MetricsStore(redis_metrics, prefix=settings.METRICS_KEY_PREFIX)
-    assert other_process.read()[0][f"ev{metrics.SEP}cache_hit{metrics.SEP}availability"] == 2
+    assert other_process.read()[0][f"ev{SEP}cache_hit{SEP}availability"] == 2
 
 
 def test_events_outside_a_request_are_written_at_once(settings, redis_metrics, sent_packets):
     """Celery tasks and commands have no request to wait for: each event is written as it comes."""
-    metrics.record_event("reminder", "sent")  # connects
+    record_event("reminder", "sent")  # connects
     sent_packets.clear()
 
-    metrics.record_event("reminder", "sent")
-    metrics.record_event("booking", "created")
+    record_event("reminder", "sent")
+    record_event("booking", "created")
 
     assert len(sent_packets) == 2
     counters = MetricsStore(redis_metrics, prefix=settings.METRICS_KEY_PREFIX).read()[0]
-    assert counters[f"ev{metrics.SEP}reminder{metrics.SEP}sent"] == 2
+    assert counters[f"ev{SEP}reminder{SEP}sent"] == 2
 
 
 def test_unwritten_counts_are_written_when_the_store_is_dropped(settings, redis_metrics):
@@ -127,19 +128,19 @@ def test_unwritten_counts_are_written_when_the_store_is_dropped(settings, redis_
     settings.METRICS_FLUSH_SECONDS = 60
     _a_request_with_events()
 
-    metrics.reset_store()
+    reset_store()
 
     _assert_the_request_with_events_is_in(MetricsStore(redis_metrics, prefix=settings.METRICS_KEY_PREFIX).read()[0])
 
 
 def test_a_request_failing_inside_the_batch_is_still_counted(redis_metrics):
     with pytest.raises(RuntimeError):
-        with metrics.batched():
-            metrics.record_event("cache_miss", "availability")
+        with batched():
+            record_event("cache_miss", "availability")
             raise RuntimeError("view blew up")
 
-    counters = metrics.get_store().read()[0]
-    assert counters[f"ev{metrics.SEP}cache_miss{metrics.SEP}availability"] == 1
+    counters = get_store().read()[0]
+    assert counters[f"ev{SEP}cache_miss{SEP}availability"] == 1
 
 
 def test_redis_outage_keeps_counting_in_process_and_writes_back_after(spare_redis):
@@ -177,26 +178,3 @@ def test_without_redis_each_process_counts_its_own():
 
     assert _count(store) == 2
     assert store.status() == {"status": "disabled", "store": "local"}
-
-
-@pytest.mark.parametrize(
-    "latencies, p50, p99",
-    [
-        ([0.003] * 100, 2.5, 4.95),  # all in the first bucket (0 - 5 ms)
-        ([0.003] * 50 + [0.2] * 50, 5.0, 247.0),  # half fast, half in (100 ms, 250 ms]
-    ],
-)
-def test_percentiles_follow_prometheus_histogram_quantile(latencies, p50, p99):
-    store = MetricsStore(None)
-    for seconds in latencies:
-        _request(store, seconds=seconds)
-    metrics._store = store
-    try:
-        latency = metrics.snapshot()["latency"]["GET /api/salons/<slug>/"]
-    finally:
-        metrics.reset_store()
-
-    assert latency["count"] == len(latencies)
-    assert latency["p50_ms"] == pytest.approx(p50)
-    assert latency["p99_ms"] == pytest.approx(p99)
-    assert latency["sum_seconds"] == pytest.approx(sum(latencies))

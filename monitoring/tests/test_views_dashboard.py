@@ -7,7 +7,8 @@ import pytest
 from django.urls import reverse
 
 from bookings.tests.factories import make_booking, next_local
-from monitoring import metrics
+from monitoring.metrics.recording import record_event, record_request
+from monitoring.metrics.store import reset_store
 
 pytestmark = pytest.mark.django_db
 
@@ -16,9 +17,9 @@ pytestmark = pytest.mark.django_db
 def _local_metrics(settings):
     """Counts of this test only, kept in this process."""
     settings.METRICS_REDIS_URL = None
-    metrics.reset_store()
+    reset_store()
     yield
-    metrics.reset_store()
+    reset_store()
 
 
 def chart_data(body: str) -> dict:
@@ -39,11 +40,11 @@ def test_staff_get_403(client, staff_of_salon):
 
 def test_admin_sees_health_rates_and_chart_data(client, admin_user, service, staff_member):
     make_booking(service=service, staff_member=staff_member, start=next_local(service.salon))
-    metrics.record_request(method="GET", route="/api/salons/<slug>/", status=200, seconds=0.004)
-    metrics.record_request(method="GET", route="/api/salons/<slug>/", status=200, seconds=0.2)
-    metrics.record_event("cache_hit", "availability")
-    metrics.record_event("cache_miss", "availability")
-    metrics.record_event("reminder", "sent")
+    record_request(method="GET", route="/api/salons/<slug>/", status=200, seconds=0.004)
+    record_request(method="GET", route="/api/salons/<slug>/", status=200, seconds=0.2)
+    record_event("cache_hit", "availability")
+    record_event("cache_miss", "availability")
+    record_event("reminder", "sent")
     client.force_login(admin_user)
 
     response = client.get(reverse("staff:metrics"))

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from monitoring import metrics
+from monitoring.metrics import store as metrics
 from salonbook.settings import redis_caches
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
