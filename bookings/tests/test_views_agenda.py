@@ -9,7 +9,7 @@ from django.utils import timezone
 from bookings.selectors import agenda_for_day
 from bookings.services import Actor, booking_cancel
 from bookings.tests.factories import make_booking, next_local
-from salons.tests.factories import ServiceFactory, StaffMemberFactory
+from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 from slots.services import slots_sync_for_staff
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +78,14 @@ def test_staff_member_can_show_only_their_own_column(client, salon, service, sta
     assert mine.count('class="col-head"') == 1
     assert "Zed Colleague</strong>" not in mine
     assert "Only me" in mine
+    assert f'<option value="{colleague.pk}">Zed Colleague</option>' in mine  # still in the menu
+
+
+def test_an_admin_on_another_salons_staff_has_no_column_of_their_own_here(client, salon, staff_member, admin_user):
+    StaffMemberFactory(salon=SalonFactory(name="Their Own Salon"), user=admin_user, name="Admin Elsewhere", hours=False)
+    client.force_login(admin_user)
+    body = agenda(client, salon, date=tomorrow(salon).isoformat()).content.decode()
+    assert "Only my column" not in body and "Only me" not in body
 
 
 def test_pending_bookings_are_listed_with_a_confirm_button(client, salon, service, staff_member, staff_of_salon):
