@@ -3,21 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from django import forms
+from django.http import QueryDict
+from django.utils import timezone
 
 from salons.models import Salon, Service, StaffMember
 
 
-# The service's error details name fields as the API does; the form's names
-# differ in one place.
 def place_service_errors(form: forms.Form, details: dict[str, Any] | None) -> bool:
     """Put a service's per-field error details (a ``DomainError``'s, keyed
     like the form's fields) next to those fields; False when none fits."""
     placed = False
     for key, problems in (details or {}).items():
         if key not in form.fields:
+            # The details name fields as the API does; a name this form
+            # lacks is left to the caller's message.
             continue
         for problem in problems if isinstance(problems, list | tuple) else [problems]:
             form.add_error(key, str(problem))
@@ -31,13 +35,87 @@ class AgendaQueryForm(forms.Form):
     date = forms.DateField(required=False)
     staff = forms.IntegerField(required=False, min_value=1)
 
+    def day_and_staff(self, *, today: dt.date) -> tuple[dt.date, int | None]:
+        """The day asked for (``today`` when none or a bad one) and the staff member's id, if one."""
+        if not self.is_valid():
+            return today, None
+        return self.cleaned_data["date"] or today, self.cleaned_data["staff"]
 
-class DeskBookingForm(forms.Form):
-    """A booking taken at the desk: on the phone or for a walk-in.
 
-    ``start`` holds ``"<staff id>|<ISO start>"`` picked from the free starts
-    that availability offers, so one choice names both the time and who.
-    """
+@dataclass(frozen=True)
+class ShownChoice:
+    """What a free-time picker shows now: the service and day whose free times
+    are listed, whose (None: anyone free), and the value of the chosen time."""
+
+    service: Service | None
+    staff_member: StaffMember | None
+    day: dt.date | None
+    start: str
+
+
+class FreeTimePickerForm(forms.Form):
+    """A form whose ``start`` holds ``"<staff id>|<ISO start>"``, picked from
+    the free starts that availability offers, so one choice names both the
+    time and who. Subclasses declare ``staff``, ``date`` and ``start``."""
+
+    def clean_start(self) -> tuple[int, dt.datetime] | None:
+        value = self.cleaned_data.get("start") or ""
+        if not value:
+            return None
+        staff_id, _, iso = value.partition("|")
+        try:
+            start = dt.datetime.fromisoformat(iso)
+            staff_id_int = int(staff_id)
+        except ValueError:
+            raise forms.ValidationError("Choose one of the free times.") from None
+        if start.tzinfo is None:
+            raise forms.ValidationError("Choose one of the free times.")
+        return staff_id_int, start
+
+    @staticmethod
+    def start_value(staff_member_id: int, start: dt.datetime) -> str:
+        return f"{staff_member_id}|{start.astimezone(dt.UTC).isoformat()}"
+
+    @cached_property
+    def offered_staff(self) -> dict[int, StaffMember]:
+        """The staff members this form offers, by id: read once per request."""
+        return {member.pk: member for member in self.fields["staff"].queryset}
+
+    def staff_member_for_start(self) -> StaffMember | None:
+        """Who the chosen free time is with, after ``is_valid()``; None, with an
+        error on ``start``, when that is not one of the staff offered or not
+        the one chosen in ``staff``."""
+        staff_id, _ = self.cleaned_data["start"]
+        chosen = self.cleaned_data.get("staff")
+        member = self.offered_staff.get(staff_id)
+        if member is None or (chosen is not None and chosen.pk != staff_id):
+            self.add_error("start", "Choose one of the free times shown.")
+            return None
+        return member
+
+    def shown_service(self) -> Service | None:
+        raise NotImplementedError
+
+    def shown_choice(self) -> ShownChoice:
+        """The choice the page shows: what was sent, else what it was prefilled with."""
+        if self.is_bound:
+            data = getattr(self, "cleaned_data", {})
+            return ShownChoice(
+                service=self.shown_service(),
+                staff_member=data.get("staff"),
+                day=data.get("date"),
+                start=self.data.get("start", ""),
+            )
+        return ShownChoice(
+            service=self.shown_service(),
+            staff_member=self.offered_staff.get(self.initial.get("staff") or 0),
+            day=self.initial.get("date"),
+            start=self.initial.get("start", ""),
+        )
+
+
+class DeskBookingForm(FreeTimePickerForm):
+    """A booking taken at the desk: on the phone or for a walk-in."""
 
     service = forms.ModelChoiceField(queryset=Service.objects.none(), empty_label=None)
     staff = forms.ModelChoiceField(
@@ -76,23 +154,42 @@ class DeskBookingForm(forms.Form):
             self.fields["customer_name"].error_messages["required"] = "Enter the customer's name."
             self.fields["customer_phone"].error_messages["required"] = "Enter the customer's mobile number."
 
-    def clean_start(self) -> tuple[int, dt.datetime] | None:
-        value = self.cleaned_data.get("start") or ""
-        if not value:
-            return None
-        staff_id, _, iso = value.partition("|")
-        try:
-            start = dt.datetime.fromisoformat(iso)
-            staff_id_int = int(staff_id)
-        except ValueError:
-            raise forms.ValidationError("Choose one of the free times.") from None
-        if start.tzinfo is None:
-            raise forms.ValidationError("Choose one of the free times.")
-        return staff_id_int, start
+    @classmethod
+    def prefilled(cls, query: QueryDict, *, salon: Salon) -> DeskBookingForm:
+        """The empty form, prefilled from the agenda's link to a free cell:
+        ``?staff=ID&date=YYYY-MM-DD&start=ISO[&service=ID]``. Without a
+        service it offers the staff member's first, else the salon's first."""
+        form = cls(salon=salon)
+        initial: dict[str, Any] = {"date": timezone.localdate(timezone=salon.tz)}
+        day, staff_id = AgendaQueryForm(query).day_and_staff(today=initial["date"])
+        initial["date"] = day
+        member = form.offered_staff.get(staff_id or 0)
+        if member is not None:
+            initial["staff"] = member.pk
+        service_id = query.get("service", "")
+        if service_id.isdigit():
+            initial["service"] = int(service_id)
+        elif member is not None:
+            first = member.services.filter(is_active=True).order_by("name").first()
+            if first is not None:
+                initial["service"] = first.pk
+        start = query.get("start", "")
+        if start and member is not None:
+            try:
+                initial["start"] = cls.start_value(member.pk, dt.datetime.fromisoformat(start))
+            except ValueError:
+                pass
+        if "service" not in initial:
+            first_service = form.fields["service"].queryset.first()
+            initial["service"] = first_service.pk if first_service else None
+        form.initial = initial
+        return form
 
-    @staticmethod
-    def start_value(staff_member_id: int, start: dt.datetime) -> str:
-        return f"{staff_member_id}|{start.astimezone(dt.UTC).isoformat()}"
+    def shown_service(self) -> Service | None:
+        if self.is_bound:
+            return getattr(self, "cleaned_data", {}).get("service")
+        services = {service.pk: service for service in self.fields["service"].queryset}
+        return services.get(self.initial.get("service"))
 
     def add_service_errors(self, details: dict[str, Any], message: str) -> None:
         """Put a service's per-field error details next to the fields, or
@@ -114,7 +211,7 @@ class CancelForm(forms.Form):
     )
 
 
-class RescheduleForm(forms.Form):
+class RescheduleForm(FreeTimePickerForm):
     """Move a booking: another day, time or staff member for the same service."""
 
     staff = forms.ModelChoiceField(
@@ -126,6 +223,7 @@ class RescheduleForm(forms.Form):
     def __init__(self, *args: Any, salon: Salon, service: Service, moving: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
+        self.service = service
         self.fields["staff"].queryset = StaffMember.objects.filter(
             salon=salon, is_active=True, services=service
         ).order_by("name")
@@ -133,4 +231,5 @@ class RescheduleForm(forms.Form):
             self.fields["start"].required = True
             self.fields["start"].error_messages["required"] = "Choose one of the free times."
 
-    clean_start = DeskBookingForm.clean_start
+    def shown_service(self) -> Service:
+        return self.service

@@ -1,15 +1,17 @@
-"""Reads of bookings: a customer's lookup, a salon's agenda."""
+"""Reads of bookings: a customer's lookup, a staff member's, a salon's agenda."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, QuerySet
 from django.db.models.functions import TruncDate
 
 from bookings.models import Booking
 from salons.models import Salon, StaffMember
+from salons.selectors import staff_member_for_user, user_can_manage_salon
 from slots.models import Slot
 from slots.selectors import day_bounds, slots_for_day
 
@@ -39,17 +41,36 @@ def bookings_for_day(*, salon: Salon, day: dt.date, staff_member_id: int | None 
 
 @dataclass(frozen=True)
 class AgendaDay:
-    """What the staff agenda draws for one salon-local day."""
+    """What the staff agenda draws for one salon-local day.
+
+    ``staff_choices`` is who the page offers to show on their own: the day's
+    columns when everyone is shown, else every active staff member.
+    """
 
     staff: list[StaffMember]
     slots: list[Slot]
     bookings: list[Booking]
+    staff_choices: list[StaffMember]
+
+    @property
+    def cancelled_bookings(self) -> list[Booking]:
+        return [b for b in self.bookings if b.status == Booking.Status.CANCELLED]
+
+    @property
+    def active_bookings(self) -> list[Booking]:
+        """The bookings that hold time on the grid: every status but cancelled."""
+        return [b for b in self.bookings if b.status != Booking.Status.CANCELLED]
+
+    @property
+    def pending_bookings(self) -> list[Booking]:
+        return [b for b in self.bookings if b.status == Booking.Status.PENDING]
 
 
 def agenda_for_day(*, salon: Salon, day: dt.date, staff_member_id: int | None = None) -> AgendaDay:
     """The staff columns, their slots and the bookings of the salon-local ``day``.
 
-    Three queries whatever the number of staff, slots or bookings. A staff
+    Three queries whatever the number of staff, slots or bookings, and one
+    more for the menu of everyone when one staff member is shown. A staff
     member who has left keeps a column on a day they still have bookings.
     """
     staff_qs = StaffMember.objects.filter(salon=salon, is_active=True)
@@ -63,7 +84,36 @@ def agenda_for_day(*, salon: Salon, day: dt.date, staff_member_id: int | None = 
         if booking.staff_member_id not in known:
             staff.append(booking.staff_member)
             known.add(booking.staff_member_id)
-    return AgendaDay(staff=staff, slots=slots, bookings=bookings)
+    if staff_member_id is None:
+        staff_choices = staff
+    else:
+        staff_choices = list(StaffMember.objects.filter(salon=salon, is_active=True).order_by("name", "pk"))
+    return AgendaDay(staff=staff, slots=slots, bookings=bookings, staff_choices=staff_choices)
+
+
+def own_staff_member_at(*, user: Any, salon: Salon) -> StaffMember | None:
+    """The user's staff record if they work at ``salon``; None for anyone else,
+    such as an admin looking at a salon they are not on the staff of."""
+    member = staff_member_for_user(user)
+    return member if member is not None and member.salon_id == salon.pk else None
+
+
+def booking_for_staff(*, user: Any, reference: str) -> Booking | None:
+    """The booking with ``reference`` if the user may manage its salon, else None.
+
+    An unknown reference and another salon's booking look the same to the
+    caller, so other salons' references cannot be probed.
+    """
+    booking = Booking.objects.select_related("salon", "service", "staff_member").filter(reference=reference).first()
+    if booking is None or not user_can_manage_salon(user, booking.salon_id):
+        return None
+    return booking
+
+
+def staff_can_reschedule(*, booking: Booking, now: dt.datetime) -> bool:
+    """Whether the staff pages offer to move the booking: while it is active and
+    has not started. The reschedule service checks again when it is asked."""
+    return booking.is_active and booking.start > now
 
 
 def booking_counts_by_day(*, first_day: dt.date, last_day: dt.date) -> dict[dt.date, dict[str, int]]:

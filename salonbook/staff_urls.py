@@ -3,7 +3,9 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
-from bookings import views as booking_views
+from bookings.views.agenda import agenda
+from bookings.views.booking_detail import booking_detail, booking_move, booking_reschedule_view
+from bookings.views.desk_booking import desk_booking
 from monitoring import dashboard
 from salons import views as salon_views
 from slots import views as slot_views
@@ -16,12 +18,12 @@ urlpatterns = [
     path("logout/", LogoutView.as_view(next_page="staff:login"), name="logout"),
     path("logout-everywhere/", salon_views.logout_everywhere, name="logout_everywhere"),
     path("salons/", salon_views.salon_list, name="salon_list"),
-    path("salons/<slug:slug>/", booking_views.agenda, name="agenda"),
-    path("salons/<slug:slug>/book/", booking_views.desk_booking, name="desk_booking"),
+    path("salons/<slug:slug>/", agenda, name="agenda"),
+    path("salons/<slug:slug>/book/", desk_booking, name="desk_booking"),
     path("salons/<slug:slug>/block/", slot_views.block_time, name="block_time"),
     path("salons/<slug:slug>/unblock/", slot_views.unblock, name="unblock"),
-    path("bookings/<str:reference>/", booking_views.booking_detail, name="booking"),
-    path("bookings/<str:reference>/reschedule/", booking_views.booking_reschedule_view, name="booking_reschedule"),
-    path("bookings/<str:reference>/<str:move>/", booking_views.booking_move, name="booking_move"),
+    path("bookings/<str:reference>/", booking_detail, name="booking"),
+    path("bookings/<str:reference>/reschedule/", booking_reschedule_view, name="booking_reschedule"),
+    path("bookings/<str:reference>/<str:move>/", booking_move, name="booking_move"),
     path("metrics/", dashboard.metrics_view, name="metrics"),
 ]

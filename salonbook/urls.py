@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from bookings.views import manage_booking
+from bookings.views.manage import manage_booking
 
 urlpatterns = [
     # Health, metrics and the admins' health page: before "api/" and "admin/".

@@ -9,7 +9,7 @@ from django.utils import timezone
 from bookings.selectors import agenda_for_day
 from bookings.services import Actor, booking_cancel
 from bookings.tests.factories import make_booking, next_local
-from salons.tests.factories import StaffMemberFactory
+from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 from slots.services import slots_sync_for_staff
 
 pytestmark = pytest.mark.django_db
@@ -78,6 +78,14 @@ def test_staff_member_can_show_only_their_own_column(client, salon, service, sta
     assert mine.count('class="col-head"') == 1
     assert "Zed Colleague</strong>" not in mine
     assert "Only me" in mine
+    assert f'<option value="{colleague.pk}">Zed Colleague</option>' in mine  # still in the menu
+
+
+def test_an_admin_on_another_salons_staff_has_no_column_of_their_own_here(client, salon, staff_member, admin_user):
+    StaffMemberFactory(salon=SalonFactory(name="Their Own Salon"), user=admin_user, name="Admin Elsewhere", hours=False)
+    client.force_login(admin_user)
+    body = agenda(client, salon, date=tomorrow(salon).isoformat()).content.decode()
+    assert "Only my column" not in body and "Only me" not in body
 
 
 def test_pending_bookings_are_listed_with_a_confirm_button(client, salon, service, staff_member, staff_of_salon):
@@ -133,7 +141,7 @@ def test_agenda_page_reads_in_a_fixed_number_of_queries(
 
 
 def test_grid_merges_a_blocked_run_and_draws_the_now_line(salon, staff_member):
-    from bookings.views import build_grid
+    from bookings.agenda_layout import lay_out_day
     from slots.services import slots_block_range
 
     day = tomorrow(salon)
@@ -141,7 +149,20 @@ def test_grid_merges_a_blocked_run_and_draws_the_now_line(salon, staff_member):
     slots_block_range(staff_member=staff_member, start=next_local(salon, at=dt.time(13)), end=next_local(salon, at=dt.time(13, 30)), reason="Errand")
     now = next_local(salon, at=dt.time(10, 7))
 
-    grid = build_grid(salon=salon, day=day, agenda=agenda_for_day(salon=salon, day=day), now=now, slug=salon.slug)
+    def build_grid(now):
+        agenda_day = agenda_for_day(salon=salon, day=day)
+        return lay_out_day(
+            day=day,
+            tz=salon.tz,
+            slot_minutes=salon.slot_minutes,
+            staff=agenda_day.staff,
+            slots=agenda_day.slots,
+            bookings=agenda_day.bookings,
+            now=now,
+            book_url=reverse("staff:desk_booking", kwargs={"slug": salon.slug}),
+        )
+
+    grid = build_grid(now)
 
     blocked = [(b.label, b.time_label, len(b.slot_ids)) for b in grid.blocks if b.kind == "blocked"]
     assert blocked == [("Lunch", "12:00–13:00", 4), ("Errand", "13:00–13:30", 2)]
@@ -149,5 +170,5 @@ def test_grid_merges_a_blocked_run_and_draws_the_now_line(salon, staff_member):
     free_times = [cell.time_label for cell in grid.cells if cell.kind == "free"]
     assert "10:00" not in free_times and "10:15" in free_times  # the past is not offered
 
-    other_day = build_grid(salon=salon, day=day, agenda=agenda_for_day(salon=salon, day=day), now=now - dt.timedelta(days=1), slug=salon.slug)
+    other_day = build_grid(now - dt.timedelta(days=1))
     assert other_day.now_style == ""

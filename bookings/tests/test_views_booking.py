@@ -73,6 +73,7 @@ def test_started_booking_offers_complete_and_no_show_not_cancel(client, service,
     body = page(client, started).content.decode()
     assert move_url(started, "complete") in body and move_url(started, "no_show") in body
     assert move_url(started, "cancel") not in body
+    assert "Move to another time" not in body
 
 
 def test_final_booking_offers_no_buttons(client, confirmed, staff_of_salon):
@@ -228,3 +229,22 @@ def test_moving_a_cancelled_booking_is_refused_with_a_message(client, confirmed,
 def test_staff_of_another_salon_cannot_move_the_booking(client, confirmed, staff_member, staff_of_other_salon):
     client.force_login(staff_of_other_salon)
     assert reschedule(client, confirmed, next_local(confirmed.salon, at=dt.time(17)), staff_member).status_code == 404
+
+
+def test_a_time_with_someone_other_than_the_chosen_staff_member_is_not_moved_to(
+    client, confirmed, service, staff_member, staff_of_salon
+):
+    from salons.tests.factories import StaffMemberFactory
+    from slots.services import slots_sync_for_staff
+
+    colleague = StaffMemberFactory(salon=confirmed.salon, services=[service])
+    slots_sync_for_staff(staff_member=colleague, days=3)
+    client.force_login(staff_of_salon)
+    later = next_local(confirmed.salon, at=dt.time(17))
+
+    response = reschedule(client, confirmed, later, colleague, staff=staff_member.pk)
+
+    assert response.status_code == 200
+    assert "Choose one of the free times shown." in response.content.decode()
+    confirmed.refresh_from_db()
+    assert (confirmed.start, confirmed.staff_member) == (next_local(confirmed.salon, at=dt.time(15)), staff_member)

@@ -153,3 +153,33 @@ def test_staff_of_another_salon_cannot_book_here(client, salon, service, staff_m
     client.force_login(staff_of_other_salon)
     assert book(client, salon, service, staff_member, next_local(salon)).status_code == 403
     assert Booking.objects.count() == 0
+
+
+def test_a_time_with_someone_other_than_the_chosen_staff_member_is_refused(
+    client, salon, service, staff_member, staff_of_salon
+):
+    colleague = StaffMemberFactory(salon=salon, services=[service])
+    slots_sync_for_staff(staff_member=colleague, days=3)
+    client.force_login(staff_of_salon)
+    start = next_local(salon, at=dt.time(11))
+
+    response = book(
+        client, salon, service, staff_member, start, start=DeskBookingForm.start_value(colleague.pk, start)
+    )
+
+    assert response.status_code == 200
+    assert "Choose one of the free times shown." in response.content.decode()
+    assert Booking.objects.count() == 0
+
+
+def test_a_time_with_another_salons_staff_member_is_refused(client, salon, service, staff_member, staff_of_salon):
+    elsewhere = StaffMemberFactory(name="Elsewhere", services=[ServiceFactory()])
+    client.force_login(staff_of_salon)
+    start = next_local(salon, at=dt.time(11))
+
+    response = book(
+        client, salon, service, staff_member, start, staff="", start=DeskBookingForm.start_value(elsewhere.pk, start)
+    )
+
+    assert "Choose one of the free times shown." in response.content.decode()
+    assert Booking.objects.count() == 0
