@@ -22,6 +22,9 @@ from rest_framework.test import APIClient
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory, UserFactory
 from slots.services import slots_sync_for_staff
 
+# Fixtures shared by apps that live in modules of their own.
+pytest_plugins = ["bookings.tests.browser"]
+
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 

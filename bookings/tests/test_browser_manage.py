@@ -7,13 +7,13 @@ from playwright.sync_api import expect
 
 from bookings.models import Booking
 from bookings.reminders.messages import manage_url
+from bookings.tests.browser import ARTIFACTS, PHONE
 from bookings.tests.factories import make_booking, next_local
-from bookings.tests.test_browser_staff import ARTIFACTS, PHONE, browser  # noqa: F401  (the fixture)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 
-def test_customer_opens_the_reminder_link_sees_the_booking_and_cancels_it(browser, live_server, service, staff_member, settings):  # noqa: F811
+def test_customer_opens_the_reminder_link_sees_the_booking_and_cancels_it(browser, live_server, service, staff_member, settings):
     settings.PUBLIC_BASE_URL = live_server.url
     booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=3))
     page = browser.new_page(viewport=PHONE)
@@ -34,7 +34,7 @@ def test_customer_opens_the_reminder_link_sees_the_booking_and_cancels_it(browse
     page.close()
 
 
-def test_a_link_with_a_wrong_token_shows_nothing_of_the_booking(browser, live_server, service, staff_member):  # noqa: F811
+def test_a_link_with_a_wrong_token_shows_nothing_of_the_booking(browser, live_server, service, staff_member):
     booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=3))
     page = browser.new_page(viewport=PHONE)
     page.goto(f"{live_server.url}/manage/{booking.reference}/#token=not-the-token")

@@ -1,9 +1,8 @@
 """The staff pages and the admins' metrics view in a real headless Chromium.
 
-Debian's ``chromium`` driven by Playwright against a live server. Screenshots
-of the agenda and the metrics view, at desktop and phone width, are saved in
-``test-artifacts/``. Without Chromium these tests skip on a developer's
-machine and fail in CI (``REQUIRE_SERVICES=1``).
+Chromium (``bookings.tests.browser``) against a live server. Screenshots of
+the agenda and the metrics view, at desktop and phone width, are saved in
+``test-artifacts/``.
 """
 
 from __future__ import annotations
@@ -11,17 +10,16 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
-from pathlib import Path
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
-from django.conf import settings
-from playwright.sync_api import expect
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from bookings.models import Booking
 from bookings.services import Actor, booking_create
+from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE
 from salons.models import Salon
 from salons.services import business_info_save
 from slots.models import Slot
@@ -29,42 +27,7 @@ from slots.selectors import availability_for_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-FLAGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 PASSWORD = "browser-test-pass"
-ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 375, "height": 812}
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        from conftest import _missing
-
-        _missing(f"Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls
-    # of the test itself are plain synchronous code.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 def _working_day(salon: Salon) -> dt.date:
