@@ -19,6 +19,7 @@ from django.db import connection
 from redis.connection import Connection
 from rest_framework.test import APIClient
 
+from salonbook.settings import redis_caches
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory, UserFactory
 from slots.services import slots_sync_for_staff
 
@@ -128,6 +129,25 @@ def spare_redis():
 def dead_redis_url() -> str:
     """A Redis URL where nothing listens: Redis is down."""
     return f"redis://127.0.0.1:{free_port()}/0"
+
+
+@pytest.fixture
+def redis_content_cache(settings, redis_url):
+    """The content cache (the "default" alias) on the test Redis, configured
+    as production configures it; the rate-limit counters stay as they are."""
+    from django.core.cache import caches
+
+    settings.CACHES = {**settings.CACHES, "default": redis_caches(redis_url)["default"]}
+    return caches["default"]
+
+
+@pytest.fixture
+def dead_content_cache(settings, dead_redis_url):
+    """The content cache on a port where nothing listens: Redis is down."""
+    from django.core.cache import caches
+
+    settings.CACHES = {**settings.CACHES, "default": redis_caches(dead_redis_url)["default"]}
+    return caches["default"]
 
 
 @pytest.fixture
