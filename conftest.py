@@ -16,7 +16,7 @@ import time
 import pytest
 import redis
 from django.db import connection
-from redis.connection import Connection
+from redis.connection import AbstractConnection, Connection
 from rest_framework.test import APIClient
 
 from salonbook.settings import redis_caches
@@ -163,6 +163,22 @@ def sent_packets(monkeypatch) -> list[bytes]:
 
     monkeypatch.setattr(Connection, "send_packed_command", counting)
     return sent
+
+
+@pytest.fixture
+def redis_connects(monkeypatch) -> list[str]:
+    """Every attempt to connect to any Redis from here on, refused ones
+    included (a refused connection sends no command: ``sent_packets`` does not
+    see it), as the connection tried."""
+    tried: list[str] = []
+    original = AbstractConnection.connect
+
+    def counting(self):
+        tried.append(repr(self))
+        return original(self)
+
+    monkeypatch.setattr(AbstractConnection, "connect", counting)
+    return tried
 
 
 @pytest.fixture
