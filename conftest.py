@@ -16,11 +16,15 @@ import time
 import pytest
 import redis
 from django.db import connection
-from redis.connection import Connection
+from redis.connection import AbstractConnection, Connection
 from rest_framework.test import APIClient
 
+from salonbook.settings import redis_caches
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory, UserFactory
 from slots.services import slots_sync_for_staff
+
+# Fixtures shared by apps that live in modules of their own.
+pytest_plugins = ["bookings.tests.browser"]
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -128,6 +132,25 @@ def dead_redis_url() -> str:
 
 
 @pytest.fixture
+def redis_content_cache(settings, redis_url):
+    """The content cache (the "default" alias) on the test Redis, configured
+    as production configures it; the rate-limit counters stay as they are."""
+    from django.core.cache import caches
+
+    settings.CACHES = {**settings.CACHES, "default": redis_caches(redis_url)["default"]}
+    return caches["default"]
+
+
+@pytest.fixture
+def dead_content_cache(settings, dead_redis_url):
+    """The content cache on a port where nothing listens: Redis is down."""
+    from django.core.cache import caches
+
+    settings.CACHES = {**settings.CACHES, "default": redis_caches(dead_redis_url)["default"]}
+    return caches["default"]
+
+
+@pytest.fixture
 def sent_packets(monkeypatch) -> list[bytes]:
     """Every command (or pipeline: one round trip) written to any Redis from
     here on, as the bytes sent."""
@@ -140,6 +163,22 @@ def sent_packets(monkeypatch) -> list[bytes]:
 
     monkeypatch.setattr(Connection, "send_packed_command", counting)
     return sent
+
+
+@pytest.fixture
+def redis_connects(monkeypatch) -> list[str]:
+    """Every attempt to connect to any Redis from here on, refused ones
+    included (a refused connection sends no command: ``sent_packets`` does not
+    see it), as the connection tried."""
+    tried: list[str] = []
+    original = AbstractConnection.connect
+
+    def counting(self):
+        tried.append(repr(self))
+        return original(self)
+
+    monkeypatch.setattr(AbstractConnection, "connect", counting)
+    return tried
 
 
 @pytest.fixture

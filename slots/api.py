@@ -16,10 +16,10 @@ from rest_framework.response import Response
 
 from salonbook.api.base import ApiView, render_json, rendered_json_response
 from salonbook.api.permissions import IsStaffOrAdmin
-from salons.selectors import user_can_manage_salon
 from salonbook.api.schema import errors
 from salons.api import business_info, business_info_cache_entry
 from salons.models import Service
+from salons.selectors import user_can_manage_salon
 from slots.cache import availability_entry, cached_availability
 from slots.models import Slot
 from slots.selectors import availability_for_day

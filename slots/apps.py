@@ -6,5 +6,7 @@ class SlotsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from slots import receivers  # noqa: F401
-        from slots import cache  # noqa: F401  (cached availability follows slot and schedule events)
+        from slots import (
+            cache,  # noqa: F401  (cached availability follows slot and schedule events)
+            receivers,  # noqa: F401
+        )

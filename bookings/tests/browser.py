@@ -1,10 +1,18 @@
-"""Where the browser tests find Chromium, how they launch it, and where screenshots go."""
+"""Headless Chromium for the browser tests: the ``browser`` fixture (loaded for
+every test by the root conftest's ``pytest_plugins``) and the screen sizes and
+screenshot folder the tests share.
+
+Debian's ``chromium`` driven by Playwright (its own browser download cannot
+work offline). Without Chromium the browser tests skip on a developer's
+machine and fail in CI (``REQUIRE_SERVICES=1``).
+"""
 
 from __future__ import annotations
 
 import os
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
@@ -19,3 +27,27 @@ FLAGS = [
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """A Chromium launched once per test module."""
+    if not os.access(CHROMIUM, os.X_OK):
+        from conftest import _missing
+
+        _missing(f"Chromium at {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    # Playwright's sync API keeps an event loop in this thread; the ORM calls
+    # of the test itself are plain synchronous code.
+    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    ARTIFACTS.mkdir(exist_ok=True)
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
+        yield chromium
+        chromium.close()
+    if previous is None:
+        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    else:
+        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

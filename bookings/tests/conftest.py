@@ -1,15 +1,12 @@
 """Fixtures of the bookings tests: a fake WhatsApp provider over real HTTP,
-Celery tasks run in the test's own process, and a headless Chromium."""
+and Celery tasks run in the test's own process."""
 
 from __future__ import annotations
-
-import os
 
 import pytest
 
 from bookings.reminders.breaker import reset_breaker
 from bookings.reminders.providers import reset_provider
-from bookings.tests.browser import ARTIFACTS, CHROMIUM, FLAGS
 from bookings.tests.fake_provider import FakeProvider
 
 
@@ -50,26 +47,3 @@ def whatsapp_http(settings, fake_provider, eager_tasks):
     yield fake_provider
     reset_provider()
     reset_breaker()
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        from conftest import _missing
-
-        _missing(f"Chromium at {CHROMIUM} (apt-get install chromium)")
-    from playwright.sync_api import sync_playwright  # noqa: PLC0415
-
-    # Playwright's sync API keeps an event loop in this thread; the ORM calls
-    # of the test itself are plain synchronous code.
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    ARTIFACTS.mkdir(exist_ok=True)
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
-        yield chromium
-        chromium.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous

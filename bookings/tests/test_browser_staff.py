@@ -1,9 +1,8 @@
 """The staff pages and the admins' metrics view in a real headless Chromium.
 
-Debian's ``chromium`` driven by Playwright against a live server. Screenshots
-of the agenda and the metrics view, at desktop and phone width, are saved in
-``test-artifacts/``. Without Chromium these tests skip on a developer's
-machine and fail in CI (``REQUIRE_SERVICES=1``).
+Chromium (``bookings.tests.browser``) against a live server. Screenshots of
+the agenda and the metrics view, at desktop and phone width, are saved in
+``test-artifacts/``.
 """
 
 from __future__ import annotations

@@ -9,7 +9,7 @@ from django.utils import timezone
 from bookings.selectors import agenda_for_day
 from bookings.services import Actor, booking_cancel
 from bookings.tests.factories import make_booking, next_local
-from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
+from salons.tests.factories import SalonFactory, StaffMemberFactory
 from slots.services import slots_sync_for_staff
 
 pytestmark = pytest.mark.django_db

@@ -13,22 +13,10 @@ from rest_framework.test import APIClient
 
 from salonbook import ratelimit
 from salonbook.events import rate_limit_failed_open, rate_limited
+from salonbook.settings import redis_caches
 from salonbook.tests.helpers import client_for, error_of
 
 pytestmark = pytest.mark.django_db
-
-
-def _redis_cache(url: str, *, ignore_errors: bool = False, prefix: str = "sb-rl") -> dict:
-    return {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": url,
-        "KEY_PREFIX": prefix,
-        "OPTIONS": {
-            "SOCKET_CONNECT_TIMEOUT": 0.25,
-            "SOCKET_TIMEOUT": 0.25,
-            "IGNORE_EXCEPTIONS": ignore_errors,
-        },
-    }
 
 
 @pytest.fixture
@@ -57,13 +45,17 @@ def fresh_outage_log(monkeypatch):
 @pytest.fixture
 def redis_counters(settings, redis_url):
     """The rate-limit alias on the test Redis (the content cache as configured)."""
-    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(redis_url)}
+    settings.CACHES = {**settings.CACHES, "ratelimit": redis_caches(redis_url)["ratelimit"]}
     return redis_url
 
 
-def test_the_default_limits_are_100_a_minute_and_10_bookings_a_minute(settings):
-    assert settings.RATE_LIMIT_API == "100/m"
-    assert settings.RATE_LIMIT_BOOKINGS == "10/m"
+def test_as_shipped_a_client_has_100_requests_a_minute_of_which_10_bookings(db):
+    client = Client(REMOTE_ADDR=_client_with_time_left(30))
+    bookings = [client.post("/api/bookings/", {}, content_type="application/json").status_code for _ in range(11)]
+    assert bookings == [400] * 10 + [429]
+    reads = [client.get("/api/salons/").status_code for _ in range(89)]  # the 11 above count too
+    assert reads == [200] * 89
+    error_of(client.get("/api/salons/"), 429, "rate_limited")
 
 
 def test_over_the_api_limit_answers_429_in_the_envelope_with_retry_after(settings, salon, events):
@@ -160,7 +152,7 @@ def test_150_concurrent_requests_from_one_client_give_exactly_100_successes(sett
     # the production quarter second. Production workers run far fewer threads.
     # (django-redis keeps one pool per URL for the process: a URL of its own
     # gets a pool of its own.)
-    counters = _redis_cache(f"{redis_url}?max_connections=200")
+    counters = redis_caches(f"{redis_url}?max_connections=200")["ratelimit"]
     counters["OPTIONS"].update(SOCKET_TIMEOUT=5, SOCKET_CONNECT_TIMEOUT=5)
     settings.CACHES = {**settings.CACHES, "ratelimit": counters}
     settings.RATE_LIMIT_API = "100/m"
@@ -186,8 +178,8 @@ def test_150_concurrent_requests_from_one_client_give_exactly_100_successes(sett
 def test_limits_hold_when_the_content_cache_is_down(settings, redis_url, db, dead_redis_url):
     """Swallowing the content cache's errors must not switch limiting off."""
     settings.CACHES = {
-        "default": _redis_cache(dead_redis_url, ignore_errors=True, prefix="sb"),
-        "ratelimit": _redis_cache(redis_url),
+        "default": redis_caches(dead_redis_url)["default"],
+        "ratelimit": redis_caches(redis_url)["ratelimit"],
     }
     settings.RATE_LIMIT_API = "2/m"
     client = APIClient()
@@ -195,7 +187,7 @@ def test_limits_hold_when_the_content_cache_is_down(settings, redis_url, db, dea
 
 
 def test_redis_down_fails_open_logged_and_counted(settings, db, events, caplog, fresh_outage_log, dead_redis_url):
-    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(dead_redis_url)}
+    settings.CACHES = {**settings.CACHES, "ratelimit": redis_caches(dead_redis_url)["ratelimit"]}
     settings.RATE_LIMIT_API = "1/m"
     settings.RATE_LIMIT_FAIL_OPEN = True
     client = APIClient()
@@ -209,7 +201,7 @@ def test_redis_down_fails_open_logged_and_counted(settings, db, events, caplog, 
 
 
 def test_redis_down_with_fail_closed_chosen_answers_503(settings, db, events, dead_redis_url):
-    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(dead_redis_url)}
+    settings.CACHES = {**settings.CACHES, "ratelimit": redis_caches(dead_redis_url)["ratelimit"]}
     settings.RATE_LIMIT_FAIL_OPEN = False
     error_of(APIClient().get("/api/salons/"), 503, "rate_limit_unavailable")
     assert events == []
@@ -217,8 +209,8 @@ def test_redis_down_with_fail_closed_chosen_answers_503(settings, db, events, de
 
 def test_a_store_that_swallows_errors_does_not_block_everyone(settings, db, events, dead_redis_url):
     """django-ratelimit fails closed when the cache answers nothing; we fail open, counted."""
-    dead = _redis_cache(dead_redis_url, ignore_errors=True)
-    settings.CACHES = {**settings.CACHES, "ratelimit": dead}
+    swallowing = redis_caches(dead_redis_url)["default"]  # IGNORE_EXCEPTIONS, as the content cache
+    settings.CACHES = {**settings.CACHES, "ratelimit": swallowing}
     assert APIClient().get("/api/salons/").status_code == 200
     assert events == [("rate_limit_failed_open", "api")]
 
@@ -226,7 +218,7 @@ def test_a_store_that_swallows_errors_does_not_block_everyone(settings, db, even
 @pytest.mark.redis
 @pytest.mark.slow
 def test_limiting_survives_redis_stopping_and_resumes_when_it_is_back(settings, db, events, spare_redis):
-    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(spare_redis.url)}
+    settings.CACHES = {**settings.CACHES, "ratelimit": redis_caches(spare_redis.url)["ratelimit"]}
     settings.RATE_LIMIT_API = "2/m"
     client = APIClient()
     assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 429]

@@ -10,7 +10,6 @@ from django.core.cache import caches
 from django.urls import reverse
 
 from salonbook.events import cache_accessed
-from salonbook.settings import redis_caches
 from salons.cache import BUSINESS_INFO_TTL, cached_business_info
 from salons.models import Salon, Service
 from salons.services import business_info_delete, business_info_save, day_off_add, salon_update, working_hours_set
@@ -24,8 +23,7 @@ def cache_store(request, settings):
     """Each test runs on the cache the settings configure (local memory without
     REDIS_URL) and on a real Redis."""
     if request.param == "redis":
-        url = request.getfixturevalue("redis_url")
-        settings.CACHES = {**settings.CACHES, "default": redis_caches(url)["default"]}
+        return request.getfixturevalue("redis_content_cache")
     return caches["default"]
 
 
@@ -104,8 +102,7 @@ def test_a_salon_that_does_not_exist_is_not_cached(cache_store):
     assert read("nowhere", "salon")["name"] == "Nowhere"
 
 
-def test_business_info_is_kept_one_hour_in_redis(redis_url, settings, salon):
-    settings.CACHES = {**settings.CACHES, "default": redis_caches(redis_url)["default"]}
+def test_business_info_is_kept_one_hour_in_redis(redis_content_cache, salon):
     read(salon.slug, "salon")
     client = caches["default"].client.get_client()
     keys = [k for k in client.keys("sb:*") if b":bi:" in k and not k.endswith(b":bi:v")]

@@ -92,10 +92,26 @@ def test_a_staff_member_not_doing_the_service_is_a_400(salon, service, staff_mem
     assert "staff" in error_of(availability(salon, service, "2030-01-01", staff=elsewhere.pk), 400)["details"]
 
 
-def test_a_day_in_the_past_or_beyond_the_window_has_no_free_starts(salon, service, staff_member):
+def test_a_day_in_the_past_has_no_free_starts_and_today_only_later_ones(salon, service, staff_member):
+    # Slots made two days ago are still there, now in the past.
+    slots_sync_for_staff(staff_member=staff_member, days=3, now=timezone.now() - dt.timedelta(days=2))
     today = timezone.localdate(timezone=salon.tz)
-    assert availability(salon, service, today - dt.timedelta(days=1)).json()["slots"] == []
-    assert availability(salon, service, today + dt.timedelta(days=400)).json()["slots"] == []
+    yesterday = today - dt.timedelta(days=1)
+    assert Slot.objects.filter(staff_member=staff_member, start__date=yesterday, status=Slot.Status.AVAILABLE).exists()
+    before = timezone.now()
+    assert availability(salon, service, yesterday).json()["slots"] == []
+    starts = [dt.datetime.fromisoformat(s["start"]) for s in availability(salon, service, today).json()["slots"]]
+    assert all(start > before for start in starts)
+
+
+def test_a_day_beyond_the_booking_window_has_no_free_starts(salon, service, staff_member):
+    salon.booking_window_days = 2
+    salon.save(update_fields=["booking_window_days"])
+    beyond = timezone.localdate(timezone=salon.tz) + dt.timedelta(days=4)
+    # staff_member has a week of slots: the day has free ones the window hides.
+    assert Slot.objects.filter(staff_member=staff_member, start__date=beyond, status=Slot.Status.AVAILABLE).count() > 50
+    assert availability(salon, service, next_local(salon).date()).json()["slots"] != []
+    assert availability(salon, service, beyond).json()["slots"] == []
 
 
 def test_every_offered_start_can_be_booked_and_others_are_refused(salon, staff_member, django_capture_on_commit_callbacks):

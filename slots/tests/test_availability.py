@@ -60,12 +60,40 @@ def test_staff_filter_and_staff_without_the_service(salon):
     assert {f.staff_member_id for f in only} == {alice.pk}
 
 
-def test_past_and_beyond_window_days_offer_nothing(salon):
-    service = ServiceFactory(salon=salon)
-    _member(salon, [service])
-    assert availability_for_day(salon=salon, day=_day(salon, -1), service=service) == []
+def _at(day, hour, minute=0, *, tz):
+    return dt.datetime.combine(day, dt.time(hour, minute), tzinfo=tz)
+
+
+def test_starts_at_or_before_now_are_not_offered(salon):
+    service = ServiceFactory(salon=salon, duration_minutes=30)
+    _member(salon, [service])  # slots 09:00-12:00 from today on
+    day = _day(salon)
+    earlier = _at(day - dt.timedelta(days=1), 8, tz=salon.tz)
+    now = _at(day, 10, tz=salon.tz)
+    # The slots are there: a clock a day earlier offers the whole morning.
+    assert _local(availability_for_day(salon=salon, day=day, service=service, now=earlier), salon.tz)[:2] == ["09:00", "09:15"]
+
+    starts = _local(availability_for_day(salon=salon, day=day, service=service, now=now), salon.tz)
+    assert starts == ["10:15", "10:30", "10:45", "11:00", "11:15", "11:30"]  # 10:00 has begun
+    yesterday = day - dt.timedelta(days=1)
+    assert availability_for_day(salon=salon, day=yesterday, service=service, now=earlier) != []
+    assert availability_for_day(salon=salon, day=yesterday, service=service, now=now) == []
+
+
+def test_starts_beyond_the_booking_window_are_not_offered(salon):
+    service = ServiceFactory(salon=salon, duration_minutes=30)
+    _member(salon, [service])  # slots 09:00-12:00 for the next 5 days
     salon.booking_window_days = 1
-    assert availability_for_day(salon=salon, day=_day(salon, 3), service=service) == []
+    today = _day(salon, 1)
+    now = _at(today, 10, tz=salon.tz)  # the window closes at 10:00 tomorrow
+    tomorrow, after = today + dt.timedelta(days=1), today + dt.timedelta(days=2)
+
+    starts = _local(availability_for_day(salon=salon, day=tomorrow, service=service, now=now), salon.tz)
+    assert starts == ["09:00", "09:15", "09:30", "09:45", "10:00"]
+    assert availability_for_day(salon=salon, day=after, service=service, now=now) == []
+    # The day after has free slots: a wider window offers them.
+    salon.booking_window_days = 30
+    assert len(availability_for_day(salon=salon, day=after, service=service, now=now)) == 11
 
 
 def test_inactive_service_offers_nothing(salon):

@@ -12,19 +12,8 @@ from rest_framework.test import APIClient
 from bookings.models import Booking
 from bookings.signals import booking_created
 from bookings.tests.factories import next_local
-from salonbook.settings import redis_caches
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def redis_content_cache(redis_url, settings):
-    settings.CACHES = {**settings.CACHES, "default": redis_caches(redis_url)["default"]}
-
-
-@pytest.fixture
-def dead_content_cache(settings, dead_redis_url):
-    settings.CACHES = {**settings.CACHES, "default": redis_caches(dead_redis_url)["default"]}
 
 
 def availability_url(service, day: dt.date) -> str:

@@ -13,7 +13,6 @@ from django.utils import timezone
 from bookings.services import Actor, booking_cancel, booking_reschedule
 from bookings.tests.factories import make_booking, next_local
 from salonbook.events import cache_accessed
-from salonbook.settings import redis_caches
 from salons.models import Salon, Service
 from salons.services import business_info_delete, business_info_save, day_off_add, salon_update, working_hours_set
 from salons.tests.factories import StaffMemberFactory
@@ -30,14 +29,7 @@ def cache_store(request, settings):
     """Each test runs on the cache the settings configure (local memory without
     REDIS_URL) and on a real Redis."""
     if request.param == "redis":
-        url = request.getfixturevalue("redis_url")
-        settings.CACHES = {**settings.CACHES, "default": redis_caches(url)["default"]}
-    return caches["default"]
-
-
-@pytest.fixture
-def redis_store(redis_url, settings):
-    settings.CACHES = {**settings.CACHES, "default": redis_caches(redis_url)["default"]}
+        return request.getfixturevalue("redis_content_cache")
     return caches["default"]
 
 
@@ -136,7 +128,7 @@ def test_entries_are_kept_apart_by_day_service_and_staff(cache_store, salon, ser
     assert next_day["date"] == (day + dt.timedelta(days=1)).isoformat()
 
 
-def test_cached_read_makes_no_sql_query_on_real_redis(redis_store, service, staff_member, django_assert_num_queries):
+def test_cached_read_makes_no_sql_query_on_real_redis(redis_content_cache, service, staff_member, django_assert_num_queries):
     day = local_day(service.salon)
     first = read(service, day)
     with django_assert_num_queries(0):
@@ -144,7 +136,7 @@ def test_cached_read_makes_no_sql_query_on_real_redis(redis_store, service, staf
     assert second == first and second["slots"]
 
 
-def test_cached_read_is_one_round_trip_to_redis(redis_store, service, staff_member, monkeypatch):
+def test_cached_read_is_one_round_trip_to_redis(redis_content_cache, service, staff_member, monkeypatch):
     """Every command the cache sends, seen where redis-py writes it to the socket
     (the server's own counters would count other clients too)."""
     from redis.connection import Connection
@@ -177,10 +169,10 @@ def test_cached_read_is_one_round_trip_to_redis(redis_store, service, staff_memb
     assert len(cache_commands[0]) == 5  # the epoch, the salon's and the day's versions, the entry
 
 
-def test_availability_is_kept_five_minutes_in_redis(redis_store, service, staff_member):
+def test_availability_is_kept_five_minutes_in_redis(redis_content_cache, service, staff_member):
     day = local_day(service.salon, days=2)
     read(service, day)
-    client = redis_store.client.get_client()
+    client = redis_content_cache.client.get_client()
     keys = [k for k in client.keys("sb:*") if b":av:" in k and b":av:v:" not in k]
     assert len(keys) == 1
     assert AVAILABILITY_TTL - 5 <= client.ttl(keys[0]) <= AVAILABILITY_TTL == 300

@@ -23,7 +23,9 @@ from slots.selectors import availability_for_day
 
 pytestmark = pytest.mark.django_db
 
-RETRY_AFTER = 0.2
+# Long enough that the reads a test makes while Redis is skipped all fall
+# inside the skip, however loaded the machine.
+RETRY_AFTER = 1.0
 
 
 @pytest.fixture
@@ -43,13 +45,12 @@ def dead_port_cache(settings, dead_redis_url):
 
 
 class Reader:
-    """Availability of one day, read the way the API reads it, with the cost
-    of each read and whether it was a hit."""
+    """Availability of one day, read the way the API reads it, and whether
+    each read was a hit."""
 
     def __init__(self, service: Service, day: dt.date) -> None:
         self.service, self.day = service, day
         self.hits: list[bool] = []
-        self.seconds: list[float] = []
 
     def build(self) -> list[str]:
         salon = Salon.objects.get(pk=self.service.salon_id)
@@ -61,7 +62,6 @@ class Reader:
             self.hits.append(hit)
 
         cache_accessed.connect(listen)
-        began = time.perf_counter()
         try:
             return cached_availability(
                 salon_id=self.service.salon_id,
@@ -71,7 +71,6 @@ class Reader:
                 build=self.build,
             )
         finally:
-            self.seconds.append(time.perf_counter() - began)
             cache_accessed.disconnect(listen)
 
 
@@ -99,36 +98,42 @@ def test_without_a_cache_every_read_answers_from_the_database(
 
 
 def test_closed_port_every_read_answers_from_the_database_at_once(
-    dead_port_cache, reader, service, staff_member, django_capture_on_commit_callbacks
+    dead_port_cache, reader, service, staff_member, django_capture_on_commit_callbacks, redis_connects
 ):
-    answers = [reader() for _ in range(5)]
+    answers = [reader()]
+    tried = len(redis_connects)
+    answers += [reader() for _ in range(4)]
     taken = book(service, staff_member, 10, django_capture_on_commit_callbacks)  # its invalidation fails too
     answers.append(reader())
+    skipped = len(redis_connects) == tried
     time.sleep(RETRY_AFTER)
     answers.append(reader())  # tries Redis again, refused again
 
     assert all(a == answers[0] for a in answers[:5]) and taken in answers[0]
     assert taken not in answers[5] and answers[6] == answers[5] == reader.build()
     assert not any(reader.hits)
-    # A refused connection costs about a millisecond, not a timeout.
-    assert max(reader.seconds) < 0.2, reader.seconds
+    # Tried once, then left alone until the retry time, then tried again.
+    assert tried > 0 and skipped and len(redis_connects) > tried
 
 
 def test_redis_stopped_mid_traffic_then_restarted(
-    spare_redis, reader, service, staff_member, django_capture_on_commit_callbacks, django_assert_num_queries
+    spare_redis, reader, service, staff_member, django_capture_on_commit_callbacks, django_assert_num_queries,
+    redis_connects, sent_packets,
 ):
     before = reader()
     reader()
     assert reader.hits == [False, True]
 
     spare_redis.stop()
-    during = [reader() for _ in range(3)]
+    during = [reader()]  # finds Redis gone...
+    tried = len(redis_connects), len(sent_packets)
+    during += [reader() for _ in range(2)]
     taken = book(service, staff_member, 10, django_capture_on_commit_callbacks)
     during.append(reader())
+    assert (len(redis_connects), len(sent_packets)) == tried  # ...and leaves it alone until the retry time
     assert during[:3] == [before] * 3
     assert taken in before and taken not in during[3] and during[3] == reader.build()
     assert reader.hits[2:] == [False] * 4
-    assert max(reader.seconds[2:]) < 0.2, reader.seconds
 
     spare_redis.start()  # empty, as a restarted Redis without persistence is
     time.sleep(RETRY_AFTER)
@@ -140,7 +145,8 @@ def test_redis_stopped_mid_traffic_then_restarted(
 
 
 def test_hung_redis_that_kept_its_data_never_serves_what_changed_meanwhile(
-    spare_redis, reader, service, staff_member, django_capture_on_commit_callbacks, django_assert_num_queries
+    spare_redis, reader, service, staff_member, django_capture_on_commit_callbacks, django_assert_num_queries,
+    redis_connects, sent_packets,
 ):
     """The trap with IGNORE_EXCEPTIONS: the invalidation sent while Redis hung is
     lost, and Redis still holds the old entry when it answers again."""
@@ -150,18 +156,15 @@ def test_hung_redis_that_kept_its_data_never_serves_what_changed_meanwhile(
 
     spare_redis.hang()
     first_during = reader()  # waits for the read timeout once...
+    tried = len(redis_connects), len(sent_packets)
     rest_during = [reader() for _ in range(5)]  # ...then skips Redis for a while
     taken = book(service, staff_member, 10, django_capture_on_commit_callbacks)
+    skipped = (len(redis_connects), len(sent_packets)) == tried
     time.sleep(RETRY_AFTER)
-    began = time.perf_counter()
     after_change = reader()  # tries Redis again: another timeout
-    assert time.perf_counter() - began < 0.5
     assert first_during == before and rest_during == [before] * 5
     assert taken in before and taken not in after_change
-
-    timeouts, skipped = reader.seconds[2], reader.seconds[3:8]
-    assert 0.2 <= timeouts < 0.4, reader.seconds  # SOCKET_TIMEOUT is 0.25 s
-    assert max(skipped) < 0.1, reader.seconds
+    assert skipped and len(sent_packets) > tried[1]
 
     spare_redis.resume()
     time.sleep(RETRY_AFTER)
