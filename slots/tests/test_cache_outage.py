@@ -64,7 +64,7 @@ class Reader:
         began = time.perf_counter()
         try:
             return cached_availability(
-                salon_id=self.service.salon_id,
+                slug=self.service.salon.slug,
                 day=self.day,
                 service_id=self.service.pk,
                 staff_member_id=None,
