@@ -102,15 +102,21 @@ class SalonDetailView(CachedReadView):
         return json_answer(body)
 
 
-def _business_info_or_404(view: CachedReadView, request, slug: str) -> dict:
-    info = business_info(slug, found=view.count_and_read(request, [business_info_entry(slug=slug)]))
-    if info is None:
-        raise NotFound(NO_SUCH_SALON)
-    return info
+class _BusinessInfoListView(CachedReadView):
+    """One list from a salon's cached business info, paginated."""
 
-
-class SalonServicesView(CachedReadView):
     pagination_class = Pagination
+    listed: str  # "services" or "staff"
+
+    def get(self, request, slug: str):
+        info = business_info(slug, found=self.count_and_read(request, [business_info_entry(slug=slug)]))
+        if info is None:
+            raise NotFound(NO_SUCH_SALON)
+        return paginate(self, request, info[self.listed], list)
+
+
+class SalonServicesView(_BusinessInfoListView):
+    listed = "services"
 
     @extend_schema(
         operation_id="salons_services_list",
@@ -119,11 +125,11 @@ class SalonServicesView(CachedReadView):
         responses={200: ServiceSerializer(many=True), **errors(404)},
     )
     def get(self, request, slug: str):
-        return paginate(self, request, _business_info_or_404(self, request, slug)["services"], list)
+        return super().get(request, slug)
 
 
-class SalonStaffView(CachedReadView):
-    pagination_class = Pagination
+class SalonStaffView(_BusinessInfoListView):
+    listed = "staff"
 
     @extend_schema(
         operation_id="salons_staff_list",
@@ -132,4 +138,4 @@ class SalonStaffView(CachedReadView):
         responses={200: StaffSerializer(many=True), **errors(404)},
     )
     def get(self, request, slug: str):
-        return paginate(self, request, _business_info_or_404(self, request, slug)["staff"], list)
+        return super().get(request, slug)
