@@ -143,16 +143,16 @@ def availability_build(salon_id: int, service_id: int, day: dt.date) -> Callable
     return build
 
 
-def cached_read(salon_id: int, service_id: int, day: dt.date) -> list[dict]:
+def cached_read(salon, service_id: int, day: dt.date) -> list[dict]:
     """The day's free starts for everyone, through the availability cache."""
     from slots.cache import cached_availability
 
     return cached_availability(
-        salon_id=salon_id,
+        slug=salon.slug,
         day=day,
         service_id=service_id,
         staff_member_id=None,
-        build=availability_build(salon_id, service_id, day),
+        build=availability_build(salon.pk, service_id, day),
     )
 
 
@@ -197,16 +197,16 @@ def function_level(salon, services, days, rounds):
     uncached, misses, hits = [], [], []
     for service_id, day in combos:  # warm-up: connections, code paths
         availability_build(salon.pk, service_id, day)()
-        cached_read(salon.pk, service_id, day)
+        cached_read(salon, service_id, day)
     for _ in range(rounds):
         random.shuffle(combos)
         for service_id, day in combos:
             uncached.append(timed(availability_build(salon.pk, service_id, day)))
         availability_invalidate_salon(salon.pk)
         for service_id, day in combos:
-            misses.append(timed(lambda: cached_read(salon.pk, service_id, day)))
+            misses.append(timed(lambda: cached_read(salon, service_id, day)))
         for service_id, day in combos:
-            hits.append(timed(lambda: cached_read(salon.pk, service_id, day)))
+            hits.append(timed(lambda: cached_read(salon, service_id, day)))
     sizes = [len(availability_build(salon.pk, s, d)()) for s, d in combos]
     print(f"\n  {len(combos)} day/service pairs, {statistics.fmean(sizes):.0f} free starts each on average")
     return report(
@@ -275,7 +275,7 @@ def outage_level(salon, services, days):
         while time.monotonic() < deadline:
             service_id, day = random.choice(combos)
             plain = timed(availability_build(salon.pk, service_id, day))
-            took = timed(lambda: cached_read(salon.pk, service_id, day))
+            took = timed(lambda: cached_read(salon, service_id, day))
             added.append(took - plain)
             timeouts += took >= 0.25  # SOCKET_TIMEOUT
         if name:

@@ -14,15 +14,12 @@ reader's entry is born stale-stamped: the next read rebuilds. Deleting would
 let that reader put stale data back after the delete.
 
 Several entries one request needs (the availability view's business info and
-free starts) can be read in that same single ``MGET``: ``prefetch()`` reads
-each entry with the epoch and its versions up front, and a ``cached()`` call
-for one of those keys inside the block uses what was read, once, as if it had
-read it itself. The freshness rule is unchanged (the stamp is read with the
-entry, before any build); a prefetched key that is not asked for costs
-nothing but the bytes, and a key asked for that was not prefetched is read as
-usual. The API goes one step further: ``PrefetchRead`` hands the ``MGET`` to
-the rate limiter, which sends it in the same pipeline as the request's
-counter, so a cached read costs one round trip to Redis in all.
+free starts) can be read in one ``MGET`` as well: ``read_entries()`` reads
+them with the epoch and their versions up front, and each ``cached()`` call
+given what was read (``found=``) uses it instead of reading again. The
+freshness rule is unchanged: the stamp is read with the entry, before any
+build. ``PipelinedRead`` is that ``MGET`` for a pipeline someone else sends
+(``salonbook.api.cached_reads`` sends it with the rate-limit count).
 
 Redis missing or down: every read is answered by ``build()`` from the
 database. django-redis swallows errors on the "default" alias
@@ -51,9 +48,7 @@ import logging
 import secrets
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
-from contextvars import ContextVar
+from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 import redis
@@ -147,109 +142,65 @@ def _count(kind: str, hit: bool) -> None:
     send_now(cache_accessed, sender=None, kind=kind, hit=hit)
 
 
-# key -> what the prefetch read for it (the entry and its stamp's keys).
-_prefetched: ContextVar[dict[str, dict[str, Any]] | None] = ContextVar("salonbook_cache_prefetched", default=None)
-
+# What one read found: every name asked for, with None for a missing one.
+Found = dict[str, Any]
 Entries = Sequence[tuple[str, Sequence[str]]]
 
 
-@contextmanager
-def prefetch_scope() -> Iterator[None]:
-    """Keep what prefetches inside the block read for the ``cached()`` calls
-    inside it (the API opens one per request)."""
-    token = _prefetched.set({})
-    try:
-        yield
-    finally:
-        _prefetched.reset(token)
-
-
-@contextmanager
-def prefetch(entries: Entries) -> Iterator[None]:
-    """Read every ``(key, versions)`` entry, the epoch and the versions in one
-    ``MGET``, for the ``cached()`` calls inside the block.
-
-    Each prefetched entry answers one ``cached()`` call for its key with the
-    same versions; a cache that fails or is skipped reads nothing here and
-    leaves ``cached()`` to do as it does without a prefetch.
-    """
-    with prefetch_scope():
-        prefetch_now(entries)
-        yield
-
-
-def prefetch_now(entries: Entries) -> None:
-    """Read ``entries`` into the current ``prefetch_scope()`` in one ``MGET``."""
-    store = _store() if entries else None
-    if store is None:
-        return
-    names = _names(entries)
-    try:
-        _settle(store)
-        found = store.get_many(names)
-    except CACHE_ERRORS as error:
-        _failed(error, "read")
-        return
-    _keep(entries, found)
-
-
-class PrefetchRead:
-    """A prefetch whose ``MGET`` another module sends to Redis in its own
-    pipeline: ``redis_keys`` to read, then ``finish(values)`` with what the
-    ``MGET`` answered, or ``fail(error)``."""
-
-    def __init__(self, client: Any, entries: Entries) -> None:
-        self._client = client
-        self._entries = entries
-        self._names = _names(entries)
-        self.redis_keys = [client.make_key(name) for name in self._names]
-
-    @classmethod
-    def start(cls, entries: Entries, *, location: Any) -> PrefetchRead | None:
-        """A read of ``entries`` for a pipeline to the Redis at ``location``;
-        None when the cache is elsewhere, not Redis, skipped after a failure,
-        or has an epoch to write first (then ``prefetch_now`` reads it)."""
-        if not entries or _health.owes_epoch or time.monotonic() < _health.skip_until:
-            return None
-        cache = caches[CACHE_ALIAS]
-        if not isinstance(cache, RedisCache) or settings.CACHES[CACHE_ALIAS].get("LOCATION") != location:
-            return None
-        return cls(cache.client, entries)
-
-    def finish(self, values: Sequence[bytes | None]) -> None:
-        found = {
-            name: self._client.decode(value)
-            for name, value in zip(self._names, values)
-            if value is not None
-        }
-        _keep(self._entries, found)
-
-    def fail(self, error: BaseException) -> None:
-        _failed(error, "read")
-
-
 def _names(entries: Entries) -> list[str]:
+    """The names to read for ``(key, versions)`` entries: the epoch, each
+    entry's versions and the entry itself, each once."""
     return list(dict.fromkeys([EPOCH_KEY, *(name for key, versions in entries for name in (*versions, key))]))
 
 
-def _keep(entries: Entries, found: dict[str, Any]) -> None:
-    table = _prefetched.get()
-    if table is None:
-        return  # no scope to keep it in: cached() reads for itself
-    for key, versions in entries:
-        wanted = (EPOCH_KEY, *versions, key)
-        table[key] = {"names": wanted, "found": {name: found.get(name) for name in wanted}}
+def read_entries(entries: Entries) -> Found:
+    """Read every ``(key, versions)`` entry with the epoch and its versions in
+    one ``MGET``, for ``cached(..., found=...)``. A cache that fails or is
+    skipped reads nothing: then each ``cached()`` call does as it does alone."""
+    store = _store() if entries else None
+    if store is None:
+        return {}
+    names = _names(entries)
+    try:
+        _settle(store)
+        got = store.get_many(names)
+    except CACHE_ERRORS as error:
+        _failed(error, "read")
+        return {}
+    return {name: got.get(name) for name in names}
 
 
-def _take_prefetched(key: str, names: list[str]) -> dict[str, Any] | None:
-    table = _prefetched.get()
-    if not table:
+class PipelinedRead:
+    """``read_entries`` as one ``MGET`` that someone else sends to Redis in
+    their own pipeline: ``redis_keys`` to read, then ``found(values)`` with
+    what the ``MGET`` answered, or ``failed(error)``."""
+
+    def __init__(self, cache: RedisCache, entries: Entries) -> None:
+        self._client = cache.client
+        self._names = _names(entries)
+        self.location = settings.CACHES[CACHE_ALIAS].get("LOCATION")
+        self.redis_keys = [self._client.make_key(name) for name in self._names]
+
+    def found(self, values: Sequence[bytes | None]) -> Found:
+        return {
+            name: None if value is None else self._client.decode(value) for name, value in zip(self._names, values)
+        }
+
+    def failed(self, error: BaseException) -> Found:
+        _failed(error, "read")
+        return {}
+
+
+def pipelined_read(entries: Entries) -> PipelinedRead | None:
+    """A read of ``entries`` for a pipeline; None when there is nothing to
+    read, the cache is not Redis or is skipped after a failure, or it owes a
+    new epoch (``read_entries`` writes that first)."""
+    if not entries or _health.owes_epoch or time.monotonic() < _health.skip_until:
         return None
-    read = table.get(key)
-    if read is None or read["names"] != (*names, key):
+    cache = caches[CACHE_ALIAS]
+    if not isinstance(cache, RedisCache):
         return None
-    del table[key]  # once: a second call for the key reads again
-    return read["found"]
+    return PipelinedRead(cache, entries)
 
 
 def cached(
@@ -259,6 +210,7 @@ def cached(
     versions: Sequence[str],
     ttl: int | Callable[[Any], int],
     build: Callable[[], T],
+    found: Found | None = None,
 ) -> T:
     """``build()``'s value for ``key``, from the cache while none of
     ``versions`` (nor the epoch) has moved on since it was stored.
@@ -266,14 +218,17 @@ def cached(
     ``ttl`` is seconds, or a function of the built value giving them (0: do
     not store). A cache that fails never fails the read: ``build()`` answers.
     Errors from ``build()`` itself propagate and nothing is stored.
+
+    ``found``: what ``read_entries`` (or a ``PipelinedRead``) read earlier in
+    this request; when it holds the entry and its stamp's names they are not
+    read again, else they are.
     """
     store = _store()
     if store is None:
         _count(kind, hit=False)
         return build()
     names = [EPOCH_KEY, *versions]
-    found = _take_prefetched(key, names)
-    if found is None:
+    if found is None or any(name not in found for name in (*names, key)):
         try:
             _settle(store)
             found = store.get_many([*names, key])
@@ -325,9 +280,6 @@ def invalidate(version_keys: Sequence[str]) -> None:
     """
     if not version_keys:
         return
-    table = _prefetched.get()
-    if table:
-        table.clear()  # read before this change: cached() must read again
     store = _store()
     if store is None:
         with _health.lock:
@@ -338,3 +290,9 @@ def invalidate(version_keys: Sequence[str]) -> None:
         store.set_many({name: _token() for name in version_keys}, VERSION_TTL)
     except CACHE_ERRORS as error:
         _failed(error, "invalidate")
+
+
+def invalidate_all() -> None:
+    """Make every entry stale: a new epoch. For a change whose version keys
+    cannot be named."""
+    invalidate([EPOCH_KEY])

@@ -1,53 +1,53 @@
-"""Per-client request limits for the API.
+"""Per-client request limits for the API: fixed windows, counted in Redis.
 
 Two scopes: ``api`` (``RATE_LIMIT_API``, every API request) and ``bookings``
-(``RATE_LIMIT_BOOKINGS``, booking creation on top of ``api``). A client is the
-user when the request is authenticated, else its IP address; the
-``X-Forwarded-For`` header is believed only when ``TRUSTED_PROXY`` says a proxy
-we run sets it.
+(``RATE_LIMIT_BOOKINGS``, booking creation on top of ``api``, counted with it
+in one go). A rate reads ``"100/m"``: 100 requests per minute; ``"10/5m"``:
+10 per five minutes. A client is the user when the request is authenticated,
+else its IP address; the ``X-Forwarded-For`` header is believed only when
+``TRUSTED_PROXY`` says a proxy we run sets it.
 
-The counters live in the ``ratelimit`` cache alias (``RATELIMIT_USE_CACHE``),
-in django-ratelimit's fixed windows and keys (its per-client window jitter,
-its ``RATELIMIT_*`` settings), counted two ways:
+Each scope counts in fixed windows that start on the period's multiples of
+Unix time (a minute's window starts at :00). The window's counter is the key
+``rl:<scope>:<period>:<window start>:<client>`` in the cache alias
+``RATELIMIT_USE_CACHE``; ``Retry-After`` is the time left in the window.
 
-- On Redis (django-redis), by one small Lua script: INCR each scope's window
-  counter, EXPIRE it when the INCR created it, stop at the first scope over
-  its limit. One round trip per request, whatever the number of scopes, and
-  the content cache's read for the request (``prefetch``) goes in the same
-  pipeline when the cache lives on the same Redis: a cached read costs one
-  round trip in all. django-ratelimit's own ``get_usage`` needs two
-  (``cache.add``, then ``cache.incr``) per scope.
+- On Redis (django-redis), one Lua script (``COUNT_SCRIPT``) counts every
+  scope of the request: INCR the window's counter, EXPIRE it when the INCR
+  created it, stop at the first scope over its limit. It is one command, so
+  ``salonbook.api.cached_reads`` can send it in the same pipeline as the
+  content cache's read (``RedisCount``).
 - On any other cache (local memory when no ``REDIS_URL`` is set: one
-  development process), by django-ratelimit's ``get_usage``.
+  development process), by the cache API's ``add`` and ``incr``.
 
-Both are exact under concurrency: INCR (and django-ratelimit's add + incr) is
-atomic, so every request gets its own number and no two share one.
+Both are exact under concurrency: INCR (and local memory's ``incr``) is atomic,
+so every request gets its own number and no two share one.
 
-Errors of the counter store are seen, never swallowed: django-ratelimit would
-read a swallowed error as "no count" and block every request (it fails
-closed). When the store cannot be reached, the ``RATE_LIMIT_FAIL_OPEN``
-setting decides: let the request through (the default, so a Redis outage
-never takes the salon offline), logged and counted through
-``rate_limit_failed_open``; or refuse it with 503.
+Errors of the counter store are seen, never swallowed: the Redis client is
+used directly, not through the alias's ``IGNORE_EXCEPTIONS``. When the store
+cannot be reached, ``RATE_LIMIT_FAIL_OPEN`` decides: let the request through
+(the default, so a Redis outage never takes the salon offline), logged and
+counted through ``rate_limit_failed_open``; or refuse it with 503.
+``RATELIMIT_ENABLE = False`` switches counting off (tests of other things).
 """
 
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.cache import caches
-from django_ratelimit.core import _get_window, _make_cache_key, _split_rate, get_usage
 from django_ratelimit.exceptions import Ratelimited
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
-from redis.exceptions import NoScriptError, RedisError
+from redis.exceptions import RedisError
 
-from salonbook.cache import Entries, PrefetchRead, prefetch_now
 from salonbook.errors import DomainError
 from salonbook.events import rate_limit_failed_open, rate_limited, send_now
 
@@ -55,13 +55,20 @@ logger = logging.getLogger("salonbook.ratelimit")
 
 SCOPES = {"api": "RATE_LIMIT_API", "bookings": "RATE_LIMIT_BOOKINGS"}
 
-# What a broken counter store raises through the "ratelimit" alias.
+# What a broken counter store raises.
 STORE_ERRORS = (RedisError, ConnectionInterrupted, OSError)
+
+_PERIOD_SECONDS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
+_RATE = re.compile(r"^(\d+)/(\d*)([smhd])$")
+
+# A counter outlives its window by a few seconds, so a request at the very end
+# of a window never finds its counter gone.
+EXPIRY_MARGIN = 5
 
 
 class RateLimitExceeded(Ratelimited):
-    """Over a limit. Still django-ratelimit's ``Ratelimited`` (a ``PermissionDenied``),
-    so the API's exception handler must map it to 429 before any 403."""
+    """Over a limit. django-ratelimit's public ``Ratelimited`` (a
+    ``PermissionDenied``), which the API's exception handler maps to 429."""
 
     def __init__(self, *, scope: str, retry_after: int) -> None:
         super().__init__(f"Rate limit '{scope}' exceeded.")
@@ -75,6 +82,15 @@ class RateLimitUnavailable(DomainError):
     code = "rate_limit_unavailable"
     status = 503
     default_message = "The service is briefly unavailable; please try again shortly."
+
+
+def parse_rate(rate: str) -> tuple[int, int]:
+    """``"100/m"`` -> (100, 60): the limit and the window in seconds."""
+    match = _RATE.match(rate)
+    if match is None:
+        raise ValueError(f"a rate looks like '100/m' or '10/5m', got {rate!r}")
+    limit, multiple, unit = match.groups()
+    return int(limit), int(multiple or 1) * _PERIOD_SECONDS[unit]
 
 
 def client_ip(request: Any) -> str:
@@ -91,16 +107,53 @@ def client_ip(request: Any) -> str:
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
-def client_key(group: str, request: Any) -> str:
-    """django-ratelimit key: the user when authenticated, else the IP address."""
+def client_key(request: Any) -> str:
+    """Who is counted: the user when authenticated, else the IP address."""
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated:
         return f"user:{user.pk}"
     return f"ip:{client_ip(request)}"
 
 
-def _rate(scope: str) -> str:
-    return getattr(settings, SCOPES[scope])
+@dataclass(frozen=True)
+class Window:
+    """One scope's current window for one client."""
+
+    scope: str
+    limit: int
+    period: int
+    start: int  # Unix time
+    key: str  # the counter's name in the cache alias, before its prefix
+
+    def retry_after(self, now: float) -> int:
+        return max(1, int(self.start + self.period - now))
+
+
+def windows(request: Any, scopes: Sequence[str], *, now: float) -> list[Window]:
+    """The windows ``request`` counts in at ``now``, one per scope."""
+    client = client_key(request)
+    found = []
+    for scope in scopes:
+        limit, period = parse_rate(getattr(settings, SCOPES[scope]))
+        start = int(now) - int(now) % period
+        found.append(Window(scope, limit, period, start, f"rl:{scope}:{period}:{start}:{client}"))
+    return found
+
+
+def _store() -> Any:
+    return caches[getattr(settings, "RATELIMIT_USE_CACHE", "default")]
+
+
+def limits_on() -> bool:
+    return getattr(settings, "RATELIMIT_ENABLE", True)
+
+
+# --- Over a limit, or the store down -------------------------------------------------------
+
+
+def _over(window: Window, now: float) -> None:
+    send_now(rate_limited, sender=__name__, scope=window.scope)
+    raise RateLimitExceeded(scope=window.scope, retry_after=window.retry_after(now))
 
 
 class _Throttled:
@@ -126,22 +179,27 @@ class _Throttled:
 _outage_log = _Throttled()
 
 
-def _store_failed(scope: str, error: Exception | None) -> None:
-    if not getattr(settings, "RATE_LIMIT_FAIL_OPEN", True):
-        logger.error("rate-limit store unavailable; refusing request", extra={"scope": scope})
-        raise RateLimitUnavailable(details={"scope": scope})
-    _outage_log.warn(
-        "rate-limit store unavailable; letting requests through unlimited",
-        scope=scope,
-        error=type(error).__name__ if error else "no value returned",
-    )
-    send_now(rate_limit_failed_open, sender=__name__, scope=scope)
+def store_failed(scopes: Sequence[str], error: BaseException) -> None:
+    """The counters could not be reached: let the request through, logged and
+    counted per scope, or refuse it (``RATE_LIMIT_FAIL_OPEN = False``)."""
+    for scope in scopes:
+        if not getattr(settings, "RATE_LIMIT_FAIL_OPEN", True):
+            logger.error("rate-limit store unavailable; refusing request", extra={"scope": scope})
+            raise RateLimitUnavailable(details={"scope": scope})
+        _outage_log.warn(
+            "rate-limit store unavailable; letting requests through unlimited",
+            scope=scope,
+            error=type(error).__name__,
+        )
+        send_now(rate_limit_failed_open, sender=__name__, scope=scope)
 
+
+# --- Counting on Redis ------------------------------------------------------------------
 
 # KEYS: one window counter per scope; ARGV: limit, seconds to keep, per key.
 # Counts scope after scope and stops at the first one over its limit, as
 # checking them one by one would.
-_COUNT_SCRIPT = """
+COUNT_SCRIPT = """
 local counts = {}
 for i, key in ipairs(KEYS) do
     local count = redis.call('INCR', key)
@@ -155,118 +213,102 @@ for i, key in ipairs(KEYS) do
 end
 return counts
 """
-# As django-ratelimit: a counter outlives its window by a few seconds.
-EXPIRATION_FUDGE = 5
-
-_script_sha: str | None = None  # the script's SHA1, for EVALSHA
 
 
-def _counted_scopes(request: Any) -> set[str]:
-    counted = getattr(request, "_rate_limit_counted", None)
-    if counted is None:
-        counted = set()
-        request._rate_limit_counted = counted
-    return counted
+class RedisCount:
+    """One request's count on Redis as a single command for a pipeline:
+    ``queue(pipe)``, then ``settle(reply)`` with its reply, or ``failed(error)``.
+
+    The script is sent with EVAL every time (Redis keeps it compiled by its
+    hash): a few hundred bytes, and no "script not loaded" after a restart.
+    """
+
+    def __init__(self, cache: RedisCache, found: list[Window], now: float) -> None:
+        self.windows = found
+        self.now = now
+        self.client = cache.client.get_client(write=True)
+        self.location = settings.CACHES[getattr(settings, "RATELIMIT_USE_CACHE", "default")].get("LOCATION")
+        self._keys = [cache.make_key(window.key) for window in found]
+        self._args = [n for window in found for n in (window.limit, window.period + EXPIRY_MARGIN)]
+
+    def queue(self, pipe: Any) -> None:
+        pipe.eval(COUNT_SCRIPT, len(self._keys), *self._keys, *self._args)
+
+    def settle(self, counts: Sequence[int]) -> None:
+        """Raise ``RateLimitExceeded`` for the first scope over its limit."""
+        for window, count in zip(self.windows, counts):
+            if int(count) > window.limit:
+                _over(window, self.now)
+
+    def failed(self, error: BaseException) -> None:
+        store_failed([window.scope for window in self.windows], error)
+
+    def run(self) -> None:
+        """Count in a round trip of its own."""
+        pipe = self.client.pipeline(transaction=False)
+        self.queue(pipe)
+        try:
+            (counts,) = pipe.execute()
+        except STORE_ERRORS as error:
+            self.failed(error)
+            return
+        self.settle(counts)
 
 
-def enforce(request: Any, *, scope: str | Sequence[str], prefetch: Entries = ()) -> None:
-    """Count ``request`` against ``scope``'s limit (or each of several scopes,
-    in one round trip); raise ``RateLimitExceeded`` over one.
+def redis_count(request: Any, scopes: Sequence[str]) -> RedisCount | None:
+    """The count of ``request`` against ``scopes`` as one Redis command; None
+    when limits are off, there is no scope, or the counters are not on Redis."""
+    if not scopes or not limits_on():
+        return None
+    store = _store()
+    if not isinstance(store, RedisCache):
+        return None
+    now = time.time()
+    return RedisCount(store, windows(request, scopes, now=now), now)
 
-    ``prefetch`` names content-cache entries the request will read
-    (``salonbook.cache.prefetch``): they are read in the same round trip as
-    the count when both live on one Redis, else right after it, into the
-    current ``prefetch_scope()``.
+
+# --- Counting anywhere --------------------------------------------------------------------
+
+
+def count(request: Any, scopes: Sequence[str]) -> None:
+    """Count ``request`` against each of ``scopes``, in one round trip on Redis;
+    raise ``RateLimitExceeded`` at the first scope over its limit.
 
     Call once the request is authenticated, so a token user counts as that
-    user and not as an anonymous address. A scope already counted for this
-    request is not counted again.
+    user and not as an anonymous address.
     """
-    counted = _counted_scopes(request)
-    scopes = [s for s in ([scope] if isinstance(scope, str) else scope) if s not in counted]
-    if not scopes or not getattr(settings, "RATELIMIT_ENABLE", True):
-        prefetch_now(prefetch)
-        return
-    counted.update(scopes)
-    alias = getattr(settings, "RATELIMIT_USE_CACHE", "default")
-    cache = caches[alias]
-    if not isinstance(cache, RedisCache):
-        for name in scopes:
-            _enforce_with_django_ratelimit(request, name)
-        prefetch_now(prefetch)
-        return
-    read = PrefetchRead.start(prefetch, location=settings.CACHES[alias].get("LOCATION"))
+    on_redis = redis_count(request, scopes)
+    if on_redis is not None:
+        on_redis.run()
+    elif scopes and limits_on():
+        _count_with_cache_api(request, scopes)
+
+
+def _count_with_cache_api(request: Any, scopes: Sequence[str]) -> None:
+    store = _store()
+    now = time.time()
+    for window in windows(request, scopes, now=now):
+        try:
+            number = _incr(store, window)
+        except STORE_ERRORS as error:
+            store_failed([window.scope], error)
+            continue
+        if number > window.limit:
+            _over(window, now)
+
+
+def _incr(store: Any, window: Window) -> int:
+    timeout = window.period + EXPIRY_MARGIN
+    if store.add(window.key, 1, timeout):
+        return 1
     try:
-        _enforce_on_redis(request, cache, scopes, read)
-    finally:
-        if read is None:
-            prefetch_now(prefetch)
+        return store.incr(window.key)
+    except ValueError:  # expired between add() and incr(): a new window's first request
+        store.add(window.key, 1, timeout)
+        return 1
 
 
-def _enforce_on_redis(request: Any, cache: RedisCache, scopes: list[str], read: PrefetchRead | None) -> None:
-    now = int(time.time())
-    keys, args, windows = [], [], []
-    for name in scopes:
-        rate = _rate(name)
-        limit, period = _split_rate(rate)
-        value = client_key(name, request)
-        window = _get_window(value, period)
-        keys.append(cache.make_key(_make_cache_key(name, window, rate, value, None)))
-        args += [limit, period + EXPIRATION_FUDGE]
-        windows.append((name, limit, window))
-    try:
-        counts, values = _count_and_read(cache.client.get_client(write=True), keys, args, read)
-    except STORE_ERRORS as error:
-        if read is not None:
-            read.fail(error)
-        for name in scopes:
-            _store_failed(name, error)
-        return
-    if read is not None:
-        read.finish(values)
-    for (name, limit, window), count in zip(windows, counts):
-        if int(count) > limit:
-            send_now(rate_limited, sender=__name__, scope=name)
-            raise RateLimitExceeded(scope=name, retry_after=max(1, window - now))
-
-
-def _count_and_read(
-    client: Any, keys: list[str], args: list[int], read: PrefetchRead | None
-) -> tuple[list[int], list[bytes | None]]:
-    """The counter script and the cache's MGET in one pipeline: one round trip."""
-    global _script_sha
-    if _script_sha is None:
-        _script_sha = client.register_script(_COUNT_SCRIPT).sha
-
-    def send() -> list[Any]:
-        pipe = client.pipeline(transaction=False)
-        pipe.evalsha(_script_sha, len(keys), *keys, *args)
-        if read is not None:
-            pipe.mget(read.redis_keys)
-        return pipe.execute(raise_on_error=False)
-
-    results = send()
-    if isinstance(results[0], NoScriptError):  # a Redis that restarted: load it once
-        client.script_load(_COUNT_SCRIPT)
-        results = send()
-    for result in results:
-        if isinstance(result, Exception):
-            raise result
-    return results[0], (results[1] if read is not None else [])
-
-
-def _enforce_with_django_ratelimit(request: Any, scope: str) -> None:
-    try:
-        usage = get_usage(request, group=scope, key=client_key, rate=_rate(scope), increment=True)
-    except STORE_ERRORS as error:
-        _store_failed(scope, error)
-        return
-    if usage is None:
-        return
-    if usage["limit"] == 0 and usage["time_left"] == -1:
-        # django-ratelimit's answer when the store gave back nothing.
-        _store_failed(scope, None)
-        return
-    if usage["should_limit"]:
-        send_now(rate_limited, sender=__name__, scope=scope)
-        raise RateLimitExceeded(scope=scope, retry_after=max(1, int(usage["time_left"])))
+def usage(request: Any, scope: str) -> int:
+    """How many requests ``request``'s client made in ``scope``'s current window."""
+    (window,) = windows(request, [scope], now=time.time())
+    return int(_store().get(window.key) or 0)

@@ -55,7 +55,6 @@ INSTALLED_APPS = [
     "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
-    "django_ratelimit",
     "health_check",
     "axes",
     "csp",
@@ -184,6 +183,7 @@ if not env_bool("CONTENT_CACHE", True):
 
 # --- Rate limiting -------------------------------------------------------------
 
+# The cache alias the rate-limit counters live in (salonbook.ratelimit).
 RATELIMIT_USE_CACHE = "ratelimit"
 RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "100/m")
 RATE_LIMIT_BOOKINGS = env_rate("RATE_LIMIT_BOOKINGS", "10/m")
@@ -191,13 +191,8 @@ RATE_LIMIT_BOOKINGS = env_rate("RATE_LIMIT_BOOKINGS", "10/m")
 TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
 # When the counters cannot be read (Redis down): true lets requests through,
 # logged and counted (rate_limit_failed_open), so an outage never takes the
-# salon offline; false refuses them with 503. salonbook.ratelimit decides,
-# so django-ratelimit itself must report the failure, not hide it.
+# salon offline; false refuses them with 503.
 RATE_LIMIT_FAIL_OPEN = env_bool("RATE_LIMIT_FAIL_OPEN", True)
-RATELIMIT_FAIL_OPEN = False
-if not REDIS_URL:
-    # A local-memory counter is per process: fine for one development server.
-    SILENCED_SYSTEM_CHECKS = ["django_ratelimit.E003", "django_ratelimit.W001"]
 
 # --- Celery ------------------------------------------------------------------
 

@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import Prefetch
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound
 
-from salonbook.api.base import ApiView, render_json, rendered_json_response
+from salonbook.api.base import ApiView
+from salonbook.api.cached_reads import CachedReadView, json_answer, rendered
 from salonbook.api.pagination import Pagination, paginate
 from salonbook.api.schema import errors
-from salons.cache import business_info_entry, cached_business_info
-from salons.models import Salon, Service
+from salons.cache import business_info, business_info_entry, cached_business_info
+from salons.models import Salon
+from salons.selectors import NO_SUCH_SALON
 
 # --- Output shapes (also the schema) ----------------------------------------------------
 
@@ -54,89 +53,6 @@ class SalonSerializer(SalonSummarySerializer):
     staff = StaffSerializer(many=True)
 
 
-# --- Business info, JSON-ready for the cache ------------------------------------------------
-
-
-def _service_data(service: Service) -> dict[str, Any]:
-    return {
-        "id": service.pk,
-        "name": service.name,
-        "duration_minutes": service.duration_minutes,
-        "buffer_minutes": service.buffer_minutes,
-        "price": str(service.price),
-    }
-
-
-def _build_business_info(slug: str) -> dict[str, Any] | None:
-    """The salon, its active services and staff as plain data: four queries."""
-    salon = Salon.objects.filter(slug=slug).first()
-    if salon is None:
-        return None
-    services = list(salon.services.filter(is_active=True).order_by("name", "id"))
-    active_ids = {s.pk for s in services}
-    staff = salon.staff.filter(is_active=True).order_by("name", "id").prefetch_related(
-        Prefetch("services", queryset=Service.objects.only("id"))
-    )
-    return {
-        "id": salon.pk,
-        "slug": salon.slug,
-        "name": salon.name,
-        "timezone": salon.timezone,
-        "address": salon.address,
-        "whatsapp_phone": salon.whatsapp_phone,
-        "booking_rules": {
-            "slot_minutes": salon.slot_minutes,
-            "booking_window_days": salon.booking_window_days,
-            "cancellation_cutoff_hours": salon.cancellation_cutoff_hours,
-            "auto_confirm": salon.auto_confirm,
-        },
-        "services": [_service_data(s) for s in services],
-        "staff": [
-            {"id": m.pk, "name": m.name, "services": sorted(s.pk for s in m.services.all() if s.pk in active_ids)}
-            for m in staff
-        ],
-    }
-
-
-def business_info_cache_entry(slug: str) -> tuple[str, list[str]]:
-    """The cache entry ``business_info(slug)`` reads, for ``salonbook.cache.prefetch``."""
-    return business_info_entry(slug=slug, part="info")
-
-
-NO_SUCH_SALON = "No salon with that name."
-
-
-def _cached_info_or_none(slug: str) -> dict[str, Any] | None:
-    return cached_business_info(slug=slug, part="info", build=lambda: _build_business_info(slug))
-
-
-def business_info(slug: str) -> dict[str, Any]:
-    """A salon's business info, from the cache; 404 when no salon has ``slug``."""
-    info = _cached_info_or_none(slug)
-    if info is None:
-        raise NotFound(NO_SUCH_SALON)
-    return info
-
-
-def business_info_rendered_cache_entry(slug: str) -> tuple[str, list[str]]:
-    """The cache entry ``business_info_rendered(slug)`` reads."""
-    return business_info_entry(slug=slug, part="rendered")
-
-
-def business_info_rendered(slug: str) -> bytes:
-    """The salon's detail answer as JSON bytes, kept rendered in the cache
-    beside the data; 404 when no salon has ``slug``."""
-
-    def build() -> bytes | None:
-        info = _cached_info_or_none(slug)
-        return None if info is None else render_json(info)
-
-    body = cached_business_info(slug=slug, part="rendered", build=build)
-    if body is None:
-        raise NotFound(NO_SUCH_SALON)
-    return body
-
-
 # --- Views -------------------------------------------------------------------------------
 
 
@@ -167,10 +83,7 @@ class SalonListView(ApiView):
         return paginate(self, request, salons, lambda page: SalonSummarySerializer(page, many=True).data)
 
 
-class SalonDetailView(ApiView):
-    def cache_entries(self, request, slug: str) -> list[tuple[str, list[str]]]:
-        return [business_info_rendered_cache_entry(slug)]
-
+class SalonDetailView(CachedReadView):
     @extend_schema(
         operation_id="salons_retrieve",
         summary="A salon's business info: rules, services and staff",
@@ -179,14 +92,31 @@ class SalonDetailView(ApiView):
         examples=[OpenApiExample("Demo salon", value=_SALON_EXAMPLE, response_only=True)],
     )
     def get(self, request, slug: str):
-        return rendered_json_response(business_info_rendered(slug))
+        # The answer is kept rendered beside the data it is rendered from.
+        found = self.count_and_read(request, [business_info_entry(slug=slug, part="rendered")])
+        body = cached_business_info(
+            slug=slug, part="rendered", found=found, build=rendered(lambda: business_info(slug))
+        )
+        if body is None:
+            raise NotFound(NO_SUCH_SALON)
+        return json_answer(body)
 
 
-class SalonServicesView(ApiView):
+class _BusinessInfoListView(CachedReadView):
+    """One list from a salon's cached business info, paginated."""
+
     pagination_class = Pagination
+    listed: str  # "services" or "staff"
 
-    def cache_entries(self, request, slug: str) -> list[tuple[str, list[str]]]:
-        return [business_info_cache_entry(slug)]
+    def get(self, request, slug: str):
+        info = business_info(slug, found=self.count_and_read(request, [business_info_entry(slug=slug)]))
+        if info is None:
+            raise NotFound(NO_SUCH_SALON)
+        return paginate(self, request, info[self.listed], list)
+
+
+class SalonServicesView(_BusinessInfoListView):
+    listed = "services"
 
     @extend_schema(
         operation_id="salons_services_list",
@@ -195,14 +125,11 @@ class SalonServicesView(ApiView):
         responses={200: ServiceSerializer(many=True), **errors(404)},
     )
     def get(self, request, slug: str):
-        return paginate(self, request, business_info(slug)["services"], list)
+        return super().get(request, slug)
 
 
-class SalonStaffView(ApiView):
-    pagination_class = Pagination
-
-    def cache_entries(self, request, slug: str) -> list[tuple[str, list[str]]]:
-        return [business_info_cache_entry(slug)]
+class SalonStaffView(_BusinessInfoListView):
+    listed = "staff"
 
     @extend_schema(
         operation_id="salons_staff_list",
@@ -211,4 +138,4 @@ class SalonStaffView(ApiView):
         responses={200: StaffSerializer(many=True), **errors(404)},
     )
     def get(self, request, slug: str):
-        return paginate(self, request, business_info(slug)["staff"], list)
+        return super().get(request, slug)

@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 
 from django.dispatch import receiver
 
-from salonbook.cache import cached, invalidate
+from salonbook.cache import Found, cached, invalidate
+from salons.selectors import business_info_for_slug
 from salons.signals import salon_updated, staff_schedule_changed
 
 T = TypeVar("T")
@@ -22,17 +23,23 @@ BUSINESS_INFO_TTL = 60 * 60
 BUSINESS_INFO_VERSION = "bi:v"
 
 
-def business_info_entry(*, slug: str, part: str) -> tuple[str, list[str]]:
-    """The cache key and version keys of one part of a salon's info
-    (also what ``salonbook.cache.prefetch`` is given)."""
+def business_info_entry(*, slug: str, part: str = "info") -> tuple[str, list[str]]:
+    """The cache key and version keys of one part of a salon's info (what
+    ``salonbook.cache.read_entries`` is given to read it ahead)."""
     return f"bi:{slug}:{part}", [BUSINESS_INFO_VERSION]
 
 
-def cached_business_info(*, slug: str, part: str, build: Callable[[], T]) -> T:
-    """The JSON-ready ``part`` ("salon", "services", "staff", ...) of the salon
-    ``slug``'s info, from the cache or from ``build()``."""
+def cached_business_info(*, slug: str, part: str, build: Callable[[], T], found: Found | None = None) -> T:
+    """``part`` of the salon ``slug``'s info ("info", its rendered answer,
+    ...), from the cache or from ``build()``; ``found``: read ahead."""
     key, versions = business_info_entry(slug=slug, part=part)
-    return cached(kind="business_info", key=key, versions=versions, ttl=BUSINESS_INFO_TTL, build=build)
+    return cached(kind="business_info", key=key, versions=versions, ttl=BUSINESS_INFO_TTL, build=build, found=found)
+
+
+def business_info(slug: str, *, found: Found | None = None) -> dict[str, Any] | None:
+    """The salon ``slug``'s business info (``salons.selectors.business_info_for_slug``),
+    from the cache; None, cached too, when no salon has that slug."""
+    return cached_business_info(slug=slug, part="info", build=lambda: business_info_for_slug(slug), found=found)
 
 
 def business_info_invalidate() -> None:

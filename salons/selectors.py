@@ -1,4 +1,4 @@
-"""Reads of salons and of who works where.
+"""Reads of salons and of who works where, and a salon's business info.
 
 The access rule lives here once: every API permission, staff page, admin
 view and metrics view asks these functions, so "who may manage this salon"
@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from salons.models import StaffMember
+from django.db.models import Prefetch
+
+from salons.models import Salon, Service, StaffMember
 
 # Looked up at most once per user object, which is one request's user: the
 # same idea as Django's ModelBackend keeping ``_perm_cache`` on the user.
@@ -56,3 +58,56 @@ def user_owns_salon(user: Any, salon_id: int) -> bool:
         return True
     member = staff_member_for_user(user)
     return member is not None and member.salon_id == salon_id and member.role == StaffMember.Role.OWNER
+
+
+# --- Business info ------------------------------------------------------------------------
+
+NO_SUCH_SALON = "No salon with that name."
+
+
+def _service_data(service: Service) -> dict[str, Any]:
+    return {
+        "id": service.pk,
+        "name": service.name,
+        "duration_minutes": service.duration_minutes,
+        "buffer_minutes": service.buffer_minutes,
+        "price": str(service.price),
+    }
+
+
+def business_info_for_slug(slug: str) -> dict[str, Any] | None:
+    """The salon named ``slug``, its active services and staff as plain,
+    JSON-ready data (what ``salons.cache`` keeps); None when no salon has that
+    slug. Four queries."""
+    salon = Salon.objects.filter(slug=slug).first()
+    if salon is None:
+        return None
+    services = list(salon.services.filter(is_active=True).order_by("name", "id"))
+    active_ids = {s.pk for s in services}
+    staff = salon.staff.filter(is_active=True).order_by("name", "id").prefetch_related(
+        Prefetch("services", queryset=Service.objects.only("id"))
+    )
+    return {
+        "id": salon.pk,
+        "slug": salon.slug,
+        "name": salon.name,
+        "timezone": salon.timezone,
+        "address": salon.address,
+        "whatsapp_phone": salon.whatsapp_phone,
+        "booking_rules": {
+            "slot_minutes": salon.slot_minutes,
+            "booking_window_days": salon.booking_window_days,
+            "cancellation_cutoff_hours": salon.cancellation_cutoff_hours,
+            "auto_confirm": salon.auto_confirm,
+        },
+        "services": [_service_data(s) for s in services],
+        "staff": [
+            {"id": m.pk, "name": m.name, "services": sorted(s.pk for s in m.services.all() if s.pk in active_ids)}
+            for m in staff
+        ],
+    }
+
+
+def salon_slug(salon_id: int) -> str | None:
+    """The slug of the salon ``salon_id``, None when there is no such salon."""
+    return Salon.objects.filter(pk=salon_id).values_list("slug", flat=True).first()

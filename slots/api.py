@@ -3,23 +3,23 @@
 from __future__ import annotations
 
 import datetime as dt
-from functools import lru_cache
 from typing import Any
 
-from django.http import Http404, QueryDict
+from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
-from salonbook.api.base import ApiView, render_json, rendered_json_response
+from salonbook.api.base import ApiView
+from salonbook.api.cached_reads import CachedReadView, json_answer, rendered
 from salonbook.api.permissions import IsStaffOrAdmin
 from salonbook.api.schema import errors
-from salons.api import business_info, business_info_cache_entry
+from salons.cache import business_info, business_info_entry
 from salons.models import Service
-from salons.selectors import user_can_manage_salon
+from salons.selectors import NO_SUCH_SALON, user_can_manage_salon
 from slots.cache import availability_entry, cached_availability
 from slots.models import Slot
 from slots.selectors import availability_for_day
@@ -65,17 +65,6 @@ class AvailabilitySerializer(serializers.Serializer):
     slots = FreeStartSerializer(many=True)
 
 
-@lru_cache(maxsize=1024)
-def _checked_query(query_string: str, today: dt.date) -> AvailabilityQuerySerializer:
-    """The query, validated once per query string and day (``today`` keys the
-    memo because the dates allowed move with it). Validating costs more than
-    the rest of a cached read, and phones ask for the same few days again and
-    again. Callers only read the serialiser's results."""
-    query = AvailabilityQuerySerializer(data=QueryDict(query_string))
-    query.is_valid()
-    return query
-
-
 def _build_free_starts(*, salon_id: int, service_id: int, day: dt.date, staff_member_id: int | None) -> list[dict]:
     service = Service.objects.select_related("salon").get(pk=service_id, salon_id=salon_id)
     tz = service.salon.tz
@@ -96,40 +85,7 @@ def _check_against_info(info: dict[str, Any], *, service_id: int, staff_id: int 
             raise ValidationError({"staff": ["This staff member does not do that service."]})
 
 
-# Salon ids by slug, as this process last saw them in business info: they name
-# the availability entry to read in the same MGET as the business info. A
-# wrong guess (a slug renamed) only costs a second read, never a wrong answer.
-_salon_ids: dict[str, int] = {}
-_SALON_IDS_MAX = 10_000
-
-
-def _cache_entries(slug: str, query: AvailabilityQuerySerializer) -> list[tuple[str, list[str]]]:
-    entries = [business_info_cache_entry(slug)]
-    salon_id = _salon_ids.get(slug)
-    if query.is_valid() and salon_id is not None:
-        data = query.validated_data
-        entries.append(
-            availability_entry(
-                salon_id=salon_id, day=data["date"], service_id=data["service"], staff_member_id=data.get("staff")
-            )
-        )
-    return entries
-
-
-def _remember_salon_id(slug: str, salon_id: int) -> None:
-    if _salon_ids.get(slug) != salon_id:
-        if len(_salon_ids) >= _SALON_IDS_MAX:
-            _salon_ids.clear()
-        _salon_ids[slug] = salon_id
-
-
-class AvailabilityView(ApiView):
-    def cache_entries(self, request, slug: str) -> list[tuple[str, list[str]]]:
-        # Business info and (when this process knows the salon's id) the day's
-        # free starts: read with the rate-limit count, in one round trip.
-        self.query = _checked_query(request.META.get("QUERY_STRING", ""), dt.date.today())
-        return _cache_entries(slug, self.query)
-
+class AvailabilityView(CachedReadView):
     @extend_schema(
         operation_id="salons_availability",
         summary="Free start times for a service on one day",
@@ -158,23 +114,30 @@ class AvailabilityView(ApiView):
         ],
     )
     def get(self, request, slug: str):
-        query = self.query
-        info = business_info(slug)  # an unknown salon is a 404 before a bad query is a 400
-        _remember_salon_id(slug, info["id"])
-        if not query.is_valid():
+        query = AvailabilityQuerySerializer(data=request.query_params)
+        valid = query.is_valid()
+        day, service_id, staff_id = (query.validated_data.get(name) for name in ("date", "service", "staff"))
+        # The business info and (for a valid query) the day's free starts, read
+        # with the rate-limit count: one round trip.
+        wanted = [business_info_entry(slug=slug)]
+        if valid:
+            wanted.append(availability_entry(slug=slug, day=day, service_id=service_id, staff_member_id=staff_id))
+        found = self.count_and_read(request, wanted)
+
+        info = business_info(slug, found=found)
+        if info is None:  # an unknown salon is a 404 before a bad query is a 400
+            raise NotFound(NO_SUCH_SALON)
+        if not valid:
             raise ValidationError(query.errors)
-        day, service_id = query.validated_data["date"], query.validated_data["service"]
-        staff_id = query.validated_data.get("staff")
         _check_against_info(info, service_id=service_id, staff_id=staff_id)
         body = cached_availability(
-            salon_id=info["id"],
+            slug=slug,
             day=day,
             service_id=service_id,
             staff_member_id=staff_id,
-            # The rendered answer is what is kept: a hit sends its bytes as
-            # they are, with no serialising or rendering again.
-            build=lambda: render_json(
-                {
+            found=found,
+            build=rendered(
+                lambda: {
                     "date": day.isoformat(),
                     "timezone": info["timezone"],
                     "service": service_id,
@@ -185,7 +148,7 @@ class AvailabilityView(ApiView):
                 }
             ),
         )
-        return rendered_json_response(body)
+        return json_answer(body)
 
 
 # --- Blocking ------------------------------------------------------------------------------

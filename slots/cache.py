@@ -4,6 +4,15 @@ Each entry depends on two versions: the salon's (service lengths, who does
 what, working hours, generated slots) and the salon-local day's (slots booked,
 released, blocked or unblocked that day). The slot events say which days they
 touched, so a booking makes only those days stale.
+
+Entries and versions are named by the salon's slug, as the availability URL
+names the salon: a read knows every key it needs from the request alone, so
+the API reads them with the business info in one ``MGET``. The events name
+the salon by id; invalidating looks its slug up (one query, after the
+change's commit). A salon renamed leaves its entries under the old slug
+behind, unread: the old slug's business info is gone, and a salon given that
+slug later offers other services, whose ids are in the keys. A renamed
+salon's own change event moves the versions of its new slug.
 """
 
 from __future__ import annotations
@@ -13,10 +22,12 @@ import json
 from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
+from django.db import DatabaseError
 from django.dispatch import receiver
 from django.utils import timezone
 
-from salonbook.cache import cached, invalidate
+from salonbook.cache import Found, cached, invalidate, invalidate_all
+from salons.selectors import salon_slug
 from salons.signals import salon_updated, staff_schedule_changed
 from slots.signals import slot_blocked, slot_booked, slot_released, slot_unblocked, slots_generated
 
@@ -27,35 +38,40 @@ T = TypeVar("T")
 AVAILABILITY_TTL = 5 * 60
 
 
-def _salon_version(salon_id: int) -> str:
-    return f"av:v:{salon_id}"
+def _salon_version(slug: str) -> str:
+    return f"av:v:{slug}"
 
 
-def _day_version(salon_id: int, day: dt.date) -> str:
-    return f"av:v:{salon_id}:{day.isoformat()}"
+def _day_version(slug: str, day: dt.date) -> str:
+    return f"av:v:{slug}:{day.isoformat()}"
 
 
 def availability_entry(
-    *, salon_id: int, day: dt.date, service_id: int, staff_member_id: int | None
+    *, slug: str, day: dt.date, service_id: int, staff_member_id: int | None
 ) -> tuple[str, list[str]]:
-    """The cache key and version keys of one day's free starts
-    (also what ``salonbook.cache.prefetch`` is given)."""
+    """The cache key and version keys of one day's free starts (what
+    ``salonbook.cache.read_entries`` is given to read it ahead)."""
     staff = staff_member_id if staff_member_id is not None else "any"
     return (
-        f"av:{salon_id}:{day.isoformat()}:{service_id}:{staff}",
-        [_salon_version(salon_id), _day_version(salon_id, day)],
+        f"av:{slug}:{day.isoformat()}:{service_id}:{staff}",
+        [_salon_version(slug), _day_version(slug, day)],
     )
 
 
 def cached_availability(
-    *, salon_id: int, day: dt.date, service_id: int, staff_member_id: int | None, build: Callable[[], T]
+    *,
+    slug: str,
+    day: dt.date,
+    service_id: int,
+    staff_member_id: int | None,
+    build: Callable[[], T],
+    found: Found | None = None,
 ) -> T:
     """The free starts for one salon-local day, from the cache or ``build()``:
-    JSON-ready data, or the rendered JSON answer itself (the API keeps that)."""
-    key, versions = availability_entry(
-        salon_id=salon_id, day=day, service_id=service_id, staff_member_id=staff_member_id
-    )
-    return cached(kind="availability", key=key, versions=versions, ttl=availability_ttl, build=build)
+    JSON-ready data, or the rendered JSON answer itself (the API keeps that).
+    ``found``: the entry read ahead (``salonbook.cache.read_entries``)."""
+    key, versions = availability_entry(slug=slug, day=day, service_id=service_id, staff_member_id=staff_member_id)
+    return cached(kind="availability", key=key, versions=versions, ttl=availability_ttl, build=build, found=found)
 
 
 def availability_ttl(value: Any, *, now: dt.datetime | None = None) -> int:
@@ -93,15 +109,28 @@ def _first_start(value: Any) -> dt.datetime | None:
     return first
 
 
+def _invalidate_for_salon(salon_id: int, version_keys: Callable[[str], list[str]]) -> None:
+    try:
+        slug = salon_slug(salon_id)
+    except DatabaseError:
+        # The keys cannot be named: make everything stale rather than
+        # leave this salon's change unseen for up to 5 minutes.
+        invalidate_all()
+        return
+    if slug is not None:  # a salon deleted: its entries are unreachable
+        invalidate(version_keys(slug))
+
+
 def availability_invalidate_salon(salon_id: int) -> None:
     """Make every cached day of the salon stale."""
-    invalidate([_salon_version(salon_id)])
+    _invalidate_for_salon(salon_id, lambda slug: [_salon_version(slug)])
 
 
 def availability_invalidate_days(salon_id: int, days: Iterable[dt.date]) -> None:
     """Make the salon's cached ``days`` stale. Working hours end by midnight,
     so no start needs a slot of the next day."""
-    invalidate([_day_version(salon_id, day) for day in sorted(set(days))])
+    wanted = sorted(set(days))
+    _invalidate_for_salon(salon_id, lambda slug: [_day_version(slug, day) for day in wanted])
 
 
 @receiver(salon_updated, dispatch_uid="slots.cache.salon_updated")

@@ -187,7 +187,7 @@ def snapshot() -> dict[str, Any]:
     failures = series.event_counts("receiver_failed")
     return {
         "store": reading.source,
-        "generated_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "requests": _requests(series, reading.requests_last_minute),
         "latency": _latency(series),
         "bookings": _bookings(series),

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from prometheus_client.parser import text_string_to_metric_families
 from knox.models import AuthToken
+from prometheus_client.parser import text_string_to_metric_families
 from rest_framework.test import APIClient
 
 from salons.tests.factories import UserFactory

@@ -2,17 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any
-
-from django.http import HttpResponse
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.parsers import JSONParser
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import APIView
 
-from salonbook.cache import prefetch_now, prefetch_scope
-from salonbook.ratelimit import enforce
+from salonbook.ratelimit import count
 
 
 class JsonNegotiation(DefaultContentNegotiation):
@@ -42,12 +37,7 @@ class ApiView(APIView):
     Set ``rate_limit_scope = None`` for views that must never be limited
     (health checks). ``rate_limit_scopes_by_method`` names further scopes a
     method counts against (``{"POST": ("bookings",)}``): they are counted with
-    ``api`` in the same round trip to the counter store, and a later
-    ``enforce()`` of the same scope in the view counts nothing again.
-
-    A read that answers from the content cache names its entries in
-    ``cache_entries()``: they are read in the same round trip to Redis as the
-    rate-limit count, and the view's ``cached()`` calls find them there.
+    ``api`` in the same round trip to the counter store.
     """
 
     renderer_classes = [JSONRenderer]
@@ -56,13 +46,11 @@ class ApiView(APIView):
     rate_limit_scope: str | None = "api"
     rate_limit_scopes_by_method: dict[str, tuple[str, ...]] = {}
 
-    def cache_entries(self, request, *args: Any, **kwargs: Any) -> Sequence[tuple[str, Sequence[str]]]:
-        """The content-cache entries a GET will read (``salonbook.cache.prefetch``)."""
-        return ()
-
-    def dispatch(self, request, *args: Any, **kwargs: Any):
-        with prefetch_scope():
-            return super().dispatch(request, *args, **kwargs)
+    def rate_limit_scopes(self, request) -> tuple[str, ...]:
+        """The scopes ``request`` counts against (none for an unlimited view)."""
+        if not self.rate_limit_scope:
+            return ()
+        return (self.rate_limit_scope, *self.rate_limit_scopes_by_method.get(request.method or "", ()))
 
     def perform_authentication(self, request) -> None:
         # The limit is counted right after authentication, so a token user is
@@ -71,21 +59,4 @@ class ApiView(APIView):
         try:
             super().perform_authentication(request)
         finally:
-            entries = self.cache_entries(request, *self.args, **self.kwargs) if request.method in ("GET", "HEAD") else ()
-            if self.rate_limit_scope:
-                extra = self.rate_limit_scopes_by_method.get(request.method or "", ())
-                enforce(request, scope=(self.rate_limit_scope, *extra), prefetch=entries)
-            else:
-                prefetch_now(entries)
-
-
-def render_json(data: Any) -> bytes:
-    """``data`` as an API answer's body, byte for byte what ``Response(data)``
-    sends: for caching the rendered answer of a hot read."""
-    return JSONRenderer().render(data)
-
-
-def rendered_json_response(body: bytes) -> HttpResponse:
-    """A 200 answer whose body ``render_json`` made earlier (from the cache):
-    no serialiser or renderer runs again."""
-    return HttpResponse(body, content_type="application/json")
+            count(request, self.rate_limit_scopes(request))

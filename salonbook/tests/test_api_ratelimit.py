@@ -3,20 +3,32 @@ an explicit, counted choice when the counter store is down."""
 
 import logging
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from django.db import connections
 from django.test import Client, RequestFactory
-from django_ratelimit.core import get_usage
 from rest_framework.test import APIClient
 
 from salonbook import ratelimit
 from salonbook.events import rate_limit_failed_open, rate_limited
-from salonbook.settings import redis_caches
 from salonbook.tests.helpers import client_for, error_of
 
 pytestmark = pytest.mark.django_db
+
+
+def _redis_cache(url: str, *, ignore_errors: bool = False, prefix: str = "sb-rl") -> dict:
+    return {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": url,
+        "KEY_PREFIX": prefix,
+        "OPTIONS": {
+            "SOCKET_CONNECT_TIMEOUT": 0.25,
+            "SOCKET_TIMEOUT": 0.25,
+            "IGNORE_EXCEPTIONS": ignore_errors,
+        },
+    }
 
 
 @pytest.fixture
@@ -45,12 +57,15 @@ def fresh_outage_log(monkeypatch):
 @pytest.fixture
 def redis_counters(settings, redis_url):
     """The rate-limit alias on the test Redis (the content cache as configured)."""
-    settings.CACHES = {**settings.CACHES, "ratelimit": redis_caches(redis_url)["ratelimit"]}
+    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(redis_url)}
     return redis_url
 
 
-def test_as_shipped_a_client_has_100_requests_a_minute_of_which_10_bookings(db):
-    client = Client(REMOTE_ADDR=_client_with_time_left(30))
+def test_as_shipped_a_client_has_100_requests_a_minute_of_which_10_bookings(db, monkeypatch):
+    # One second into a minute, so the whole burst falls in one window.
+    next_minute = (int(time.time()) // 60 + 1) * 60
+    monkeypatch.setattr(ratelimit.time, "time", lambda: next_minute + 1.0)
+    client = Client(REMOTE_ADDR="10.77.0.1")
     bookings = [client.post("/api/bookings/", {}, content_type="application/json").status_code for _ in range(11)]
     assert bookings == [400] * 10 + [429]
     reads = [client.get("/api/salons/").status_code for _ in range(89)]  # the 11 above count too
@@ -128,19 +143,12 @@ def test_health_checks_are_never_limited(settings, db):
 # --- Real Redis ---------------------------------------------------------------------------
 
 
-def _client_with_time_left(seconds: int) -> str:
-    """An address whose current one-minute window has ``seconds`` or more left,
-    so a burst is not split across two windows (django-ratelimit jitters window
-    ends per client)."""
-    factory = RequestFactory()
-    for n in range(1, 250):
-        address = f"10.77.{n // 200}.{n % 200 + 1}"
-        request = factory.get("/api/salons/", REMOTE_ADDR=address)
-        request.user = None
-        usage = get_usage(request, group="api", key=ratelimit.client_key, rate="100/m")
-        if usage["time_left"] >= seconds:
-            return address
-    raise AssertionError("no address with enough of its window left")
+def _wait_for_a_window_with(seconds: int, period: int = 60) -> None:
+    """Return once the current window has ``seconds`` or more left, so a burst
+    is not split across two windows."""
+    left = period - time.time() % period
+    if left < seconds:
+        time.sleep(left + 0.05)
 
 
 @pytest.mark.redis
@@ -152,11 +160,12 @@ def test_150_concurrent_requests_from_one_client_give_exactly_100_successes(sett
     # the production quarter second. Production workers run far fewer threads.
     # (django-redis keeps one pool per URL for the process: a URL of its own
     # gets a pool of its own.)
-    counters = redis_caches(f"{redis_url}?max_connections=200")["ratelimit"]
+    counters = _redis_cache(f"{redis_url}?max_connections=200")
     counters["OPTIONS"].update(SOCKET_TIMEOUT=5, SOCKET_CONNECT_TIMEOUT=5)
     settings.CACHES = {**settings.CACHES, "ratelimit": counters}
     settings.RATE_LIMIT_API = "100/m"
-    address = _client_with_time_left(30)
+    address = "10.77.0.1"
+    _wait_for_a_window_with(30)
     barrier = threading.Barrier(150)
 
     def one_request(_):
@@ -178,8 +187,8 @@ def test_150_concurrent_requests_from_one_client_give_exactly_100_successes(sett
 def test_limits_hold_when_the_content_cache_is_down(settings, redis_url, db, dead_redis_url):
     """Swallowing the content cache's errors must not switch limiting off."""
     settings.CACHES = {
-        "default": redis_caches(dead_redis_url)["default"],
-        "ratelimit": redis_caches(redis_url)["ratelimit"],
+        "default": _redis_cache(dead_redis_url, ignore_errors=True, prefix="sb"),
+        "ratelimit": _redis_cache(redis_url),
     }
     settings.RATE_LIMIT_API = "2/m"
     client = APIClient()
@@ -187,7 +196,7 @@ def test_limits_hold_when_the_content_cache_is_down(settings, redis_url, db, dea
 
 
 def test_redis_down_fails_open_logged_and_counted(settings, db, events, caplog, fresh_outage_log, dead_redis_url):
-    settings.CACHES = {**settings.CACHES, "ratelimit": redis_caches(dead_redis_url)["ratelimit"]}
+    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(dead_redis_url)}
     settings.RATE_LIMIT_API = "1/m"
     settings.RATE_LIMIT_FAIL_OPEN = True
     client = APIClient()
@@ -201,16 +210,17 @@ def test_redis_down_fails_open_logged_and_counted(settings, db, events, caplog, 
 
 
 def test_redis_down_with_fail_closed_chosen_answers_503(settings, db, events, dead_redis_url):
-    settings.CACHES = {**settings.CACHES, "ratelimit": redis_caches(dead_redis_url)["ratelimit"]}
+    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(dead_redis_url)}
     settings.RATE_LIMIT_FAIL_OPEN = False
     error_of(APIClient().get("/api/salons/"), 503, "rate_limit_unavailable")
     assert events == []
 
 
 def test_a_store_that_swallows_errors_does_not_block_everyone(settings, db, events, dead_redis_url):
-    """django-ratelimit fails closed when the cache answers nothing; we fail open, counted."""
-    swallowing = redis_caches(dead_redis_url)["default"]  # IGNORE_EXCEPTIONS, as the content cache
-    settings.CACHES = {**settings.CACHES, "ratelimit": swallowing}
+    """A counter store whose alias swallows errors (IGNORE_EXCEPTIONS) still
+    reports them to the limiter: it fails open, counted, not closed."""
+    dead = _redis_cache(dead_redis_url, ignore_errors=True)
+    settings.CACHES = {**settings.CACHES, "ratelimit": dead}
     assert APIClient().get("/api/salons/").status_code == 200
     assert events == [("rate_limit_failed_open", "api")]
 
@@ -218,7 +228,7 @@ def test_a_store_that_swallows_errors_does_not_block_everyone(settings, db, even
 @pytest.mark.redis
 @pytest.mark.slow
 def test_limiting_survives_redis_stopping_and_resumes_when_it_is_back(settings, db, events, spare_redis):
-    settings.CACHES = {**settings.CACHES, "ratelimit": redis_caches(spare_redis.url)["ratelimit"]}
+    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(spare_redis.url)}
     settings.RATE_LIMIT_API = "2/m"
     client = APIClient()
     assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 429]
@@ -246,53 +256,114 @@ def _anonymous_request(address: str):
 def test_on_redis_both_scopes_are_counted_in_one_round_trip(settings, redis_counters, sent_packets, events):
     settings.RATE_LIMIT_API = "100/m"
     settings.RATE_LIMIT_BOOKINGS = "2/m"
-    ratelimit.enforce(_anonymous_request("10.1.0.1"), scope=("api", "bookings"))  # connects, loads the script
+    _wait_for_a_window_with(5)
+    ratelimit.count(_anonymous_request("10.1.0.1"), ("api", "bookings"))  # connects
     sent_packets.clear()
 
-    ratelimit.enforce(_anonymous_request("10.1.0.1"), scope=("api", "bookings"))
+    ratelimit.count(_anonymous_request("10.1.0.1"), ("api", "bookings"))
     assert len(sent_packets) == 1
 
     with pytest.raises(ratelimit.RateLimitExceeded) as over:
-        ratelimit.enforce(_anonymous_request("10.1.0.1"), scope=("api", "bookings"))
+        ratelimit.count(_anonymous_request("10.1.0.1"), ("api", "bookings"))
     assert over.value.scope == "bookings"
     assert 1 <= over.value.retry_after <= 60
     assert events == [("rate_limited", "bookings")]
+    assert ratelimit.usage(_anonymous_request("10.1.0.1"), "api") == 3
 
 
-@pytest.mark.redis
-def test_a_scope_counted_with_the_request_is_not_counted_again(settings, redis_counters):
-    settings.RATE_LIMIT_BOOKINGS = "1/m"
-    request = _anonymous_request("10.1.0.2")
-    ratelimit.enforce(request, scope=("api", "bookings"))
-    ratelimit.enforce(request, scope="bookings")  # the view's own check: already counted
+@pytest.fixture(params=["local memory", "redis"])
+def counter_store(request, settings):
+    """The counters on local memory (no REDIS_URL) and on a real Redis."""
+    if request.param == "redis":
+        settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(request.getfixturevalue("redis_url"))}
+    else:
+        settings.CACHES = {
+            **settings.CACHES,
+            "ratelimit": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "rl-test"},
+        }
+        from django.core.cache import caches
 
-    usage = get_usage(request, group="bookings", key=ratelimit.client_key, rate="1/m")
-    assert usage["count"] == 1
+        caches["ratelimit"].clear()
+    return request.param
 
 
-@pytest.mark.redis
-def test_over_the_first_scope_the_next_is_not_counted(settings, redis_counters):
+def test_over_the_first_scope_the_next_is_not_counted(settings, counter_store):
     settings.RATE_LIMIT_API = "1/m"
     settings.RATE_LIMIT_BOOKINGS = "5/m"
-    ratelimit.enforce(_anonymous_request("10.1.0.3"), scope=("api", "bookings"))
+    _wait_for_a_window_with(5)
+    ratelimit.count(_anonymous_request("10.1.0.3"), ("api", "bookings"))
     with pytest.raises(ratelimit.RateLimitExceeded) as over:
-        ratelimit.enforce(_anonymous_request("10.1.0.3"), scope=("api", "bookings"))
+        ratelimit.count(_anonymous_request("10.1.0.3"), ("api", "bookings"))
     assert over.value.scope == "api"
 
-    usage = get_usage(_anonymous_request("10.1.0.3"), group="bookings", key=ratelimit.client_key, rate="5/m")
-    assert usage["count"] == 1
+    assert ratelimit.usage(_anonymous_request("10.1.0.3"), "bookings") == 1
+
+
+def test_counts_are_per_window_and_retry_after_is_the_time_left_in_it(settings, counter_store, monkeypatch):
+    settings.RATE_LIMIT_API = "2/m"
+    clock = [1_700_000_040.0]  # a window starts at every multiple of 60
+    monkeypatch.setattr(ratelimit.time, "time", lambda: clock[0])
+    request = _anonymous_request("10.1.0.5")
+    ratelimit.count(request, ("api",))
+    clock[0] += 20
+    ratelimit.count(request, ("api",))
+    clock[0] += 15
+    with pytest.raises(ratelimit.RateLimitExceeded) as over:
+        ratelimit.count(request, ("api",))
+    assert over.value.retry_after == 25  # the window ends at +60
+
+    clock[0] += 25  # the next window
+    ratelimit.count(request, ("api",))
+    assert ratelimit.usage(request, "api") == 1
 
 
 @pytest.mark.redis
-def test_redis_counters_are_django_ratelimits_windows_and_keys(settings, redis_counters):
-    """The script counts in the keys and windows django-ratelimit reads, and they expire."""
+def test_redis_counters_expire_after_their_window(settings, redis_counters):
     settings.RATE_LIMIT_API = "100/m"
+    _wait_for_a_window_with(5)
     for _ in range(3):
-        ratelimit.enforce(_anonymous_request("10.1.0.4"), scope="api")
+        ratelimit.count(_anonymous_request("10.1.0.4"), ("api",))
 
-    usage = get_usage(_anonymous_request("10.1.0.4"), group="api", key=ratelimit.client_key, rate="100/m")
-    assert usage["count"] == 3
+    assert ratelimit.usage(_anonymous_request("10.1.0.4"), "api") == 3
     import redis as redis_py
 
-    keys = redis_py.Redis.from_url(redis_counters).keys("sb-rl:*")
-    assert keys and all(0 < redis_py.Redis.from_url(redis_counters).ttl(k) <= 65 for k in keys)
+    client = redis_py.Redis.from_url(redis_counters)
+    keys = client.keys("sb-rl:*")
+    assert keys and all(0 < client.ttl(k) <= 60 + ratelimit.EXPIRY_MARGIN for k in keys)
+
+
+@pytest.mark.parametrize(("rate", "parsed"), [("100/m", (100, 60)), ("10/5m", (10, 300)), ("3/s", (3, 1)), ("7/d", (7, 86400))])
+def test_rates_read_as_a_limit_per_period(rate, parsed):
+    assert ratelimit.parse_rate(rate) == parsed
+
+
+@pytest.mark.parametrize("path", ["", "services/", "staff/", "availability/?date=2030-01-01&service=1"])
+def test_every_cached_read_is_counted(settings, salon, path):
+    settings.RATE_LIMIT_API = "2/m"
+    _wait_for_a_window_with(5)
+    client = APIClient()
+    statuses = [client.get(f"/api/salons/{salon.slug}/{path}").status_code for _ in range(3)]
+    assert statuses[2] == 429 and 429 not in statuses[:2]
+
+
+def test_a_failed_authentication_on_a_cached_read_is_counted(settings, salon):
+    settings.RATE_LIMIT_API = "2/m"
+    _wait_for_a_window_with(5)
+    url = f"/api/salons/{salon.slug}/"
+    forged = APIClient(HTTP_AUTHORIZATION="Token not-a-real-token")
+    assert [forged.get(url).status_code for _ in range(2)] == [401, 401]
+    assert APIClient().get(url).status_code == 429
+    assert APIClient().post(url, {}, format="json").status_code == 429  # another method: counted too
+
+
+@pytest.mark.parametrize(("fail_open", "status"), [(True, 200), (False, 503)])
+def test_a_cached_read_with_redis_down_follows_the_fail_open_setting(
+    settings, salon, events, dead_redis_url, fail_open, status
+):
+    from salonbook.settings import redis_caches
+
+    settings.CACHES = redis_caches(dead_redis_url)  # the cache and the counters, in one pipeline
+    settings.RATE_LIMIT_FAIL_OPEN = fail_open
+    response = APIClient().get(f"/api/salons/{salon.slug}/")
+    assert response.status_code == status
+    assert events == ([("rate_limit_failed_open", "api")] if fail_open else [])

@@ -88,7 +88,7 @@ def test_failing_receiver_is_logged_and_counted_and_the_booking_stands(
 
     def read():
         return cached_availability(
-            salon_id=salon.pk, day=day, service_id=service.pk, staff_member_id=None, build=availability
+            slug=salon.slug, day=day, service_id=service.pk, staff_member_id=None, build=availability
         )
 
     assert start.isoformat() in read()

@@ -1,6 +1,8 @@
-"""A cached read costs one round trip to Redis, and no SQL: the rate-limit
+"""The budget of ``salonbook.api.cached_reads``: a cached availability or
+business-info read costs one round trip to Redis and no SQL. The rate-limit
 counter (one script) and the cache entries with their version keys (one MGET)
-go in one pipeline. Its metrics go with the process's next background flush."""
+go in one pipeline; its metrics go with the process's next background flush.
+This is the one place the budget is counted."""
 
 from __future__ import annotations
 
@@ -29,7 +31,7 @@ def all_on_redis(settings, redis_url):
 def _kinds(packets: list[bytes]) -> list[list[str]]:
     """What each round trip carried."""
     return [
-        [kind for kind, command in (("rate limit", b"EVALSHA"), ("cache", b"MGET"), ("metrics", b"HINCRBY")) if command in packet]
+        [kind for kind, command in (("rate limit", b"EVAL"), ("cache", b"MGET"), ("metrics", b"HINCRBY")) if command in packet]
         for packet in packets
     ]
 
@@ -88,7 +90,46 @@ def test_with_the_cache_on_another_redis_the_read_follows_the_count(
     assert _kinds(sent_packets) == [["rate limit"], ["cache"]]
 
 
-def test_a_redis_that_lost_the_counting_script_gets_it_again(all_on_redis, redis_url, service, settings):
+def test_entries_another_process_cached_are_read_in_one_round_trip(
+    all_on_redis, service, staff_member, sent_packets, django_assert_num_queries
+):
+    """Every key a read needs comes from the request itself: a process that has
+    never served this salon reads what another process cached, in one round
+    trip, with nothing to learn first."""
+    from salonbook.api.cached_reads import rendered
+    from salons.cache import business_info
+    from slots.api import _build_free_starts
+    from slots.cache import cached_availability
+
+    salon = service.salon
+    day = timezone.localdate(timezone=salon.tz) + dt.timedelta(days=1)
+    # Cached the way another process's view caches them, not through this process's view.
+    business_info(salon.slug)
+    cached_availability(
+        slug=salon.slug,
+        day=day,
+        service_id=service.pk,
+        staff_member_id=None,
+        build=rendered(
+            lambda: {
+                "date": day.isoformat(),
+                "timezone": salon.timezone,
+                "service": service.pk,
+                "staff": None,
+                "slots": _build_free_starts(salon_id=salon.pk, service_id=service.pk, day=day, staff_member_id=None),
+            }
+        ),
+    )
+    sent_packets.clear()
+
+    with django_assert_num_queries(0):
+        response = APIClient().get(_availability_url(service))
+
+    assert response.status_code == 200 and response.json()["slots"]
+    assert _kinds(sent_packets) == [["rate limit", "cache"]]
+
+
+def test_a_redis_that_lost_the_counting_script_still_counts(all_on_redis, redis_url, service, settings):
     import redis
 
     settings.RATE_LIMIT_API = "2/m"
@@ -100,55 +141,23 @@ def test_a_redis_that_lost_the_counting_script_gets_it_again(all_on_redis, redis
     assert [client.get(url).status_code for _ in range(2)] == [200, 429]
 
 
-def _mgets(packets: list[bytes]) -> int:
-    return sum(1 for packet in packets if b"MGET" in packet)
-
-
-def test_a_wrong_salon_id_guess_costs_a_read_not_a_wrong_answer(
-    all_on_redis, service, staff_member, sent_packets, monkeypatch
+def test_a_bad_query_is_still_counted_and_reads_only_the_business_info(
+    all_on_redis, service, staff_member, sent_packets, django_assert_num_queries
 ):
-    from slots import api as slots_api
-
-    client = APIClient()
-    day = timezone.localdate(timezone=service.salon.tz) + dt.timedelta(days=1)
-    url = f"/api/salons/{service.salon.slug}/availability/?date={day.isoformat()}&service={service.pk}"
-    expected = client.get(url).json()
-    monkeypatch.setitem(slots_api._salon_ids, service.salon.slug, service.salon.pk + 1000)
+    url = f"/api/salons/{service.salon.slug}/availability/?date=not-a-day&service={service.pk}"
+    assert APIClient().get(url).status_code == 400  # caches the business info
     sent_packets.clear()
 
-    assert client.get(url).json() == expected
-    assert _mgets(sent_packets) == 2  # the guessed entry, then the right one
-    assert slots_api._salon_ids[service.salon.slug] == service.salon.pk  # and it learnt
+    with django_assert_num_queries(0):
+        assert APIClient().get(url).status_code == 400
+
+    assert _kinds(sent_packets) == [["rate limit", "cache"]]
 
 
-def test_an_invalidation_inside_a_prefetch_makes_the_next_read_go_to_redis(all_on_redis):
-    from salonbook.cache import cached, invalidate, prefetch
+def test_with_the_cache_skipped_after_a_failure_the_count_still_happens(all_on_redis, service, settings, monkeypatch):
+    from salonbook import cache
 
-    builds = []
-
-    def build():
-        builds.append(1)
-        return len(builds)
-
-    def read():
-        return cached(kind="test", key="t:entry", versions=["t:v"], ttl=60, build=build)
-
-    assert read() == 1
-    with prefetch([("t:entry", ["t:v"])]):
-        invalidate(["t:v"])
-        assert read() == 2  # not the entry prefetched before the change
-
-
-def test_a_prefetched_entry_answers_one_read(all_on_redis, sent_packets):
-    from salonbook.cache import cached, prefetch
-
-    def read():
-        return cached(kind="test", key="t:once", versions=["t:v"], ttl=60, build=lambda: "built")
-
-    read()
-    sent_packets.clear()
-    with prefetch([("t:once", ["t:v"]), ("t:unused", ["t:v"])]):
-        assert read() == "built"
-        assert _mgets(sent_packets) == 1
-        assert read() == "built"
-        assert _mgets(sent_packets) == 2  # the second read reads again
+    settings.RATE_LIMIT_API = "1/m"
+    url = _availability_url(service)
+    monkeypatch.setattr(cache._health, "skip_until", float("inf"))  # as after a failed call
+    assert [APIClient().get(url).status_code for _ in range(2)] == [200, 429]

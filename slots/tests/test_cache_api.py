@@ -89,3 +89,31 @@ def test_failing_receiver_never_breaks_the_booking_request(service, staff_member
         booking_created.disconnect(broken)
     assert response.status_code == 201, response.content
     assert Booking.objects.filter(reference=response.json()["reference"]).exists()
+
+
+def test_a_renamed_salon_answers_fresh_under_either_name(
+    redis_content_cache, service, staff_member, django_capture_on_commit_callbacks
+):
+    """Entries are named by slug; a rename must not bring back what an old
+    name cached before a booking made under the new one."""
+    from salons.services import salon_update
+
+    client = APIClient()
+    salon = service.salon
+    first_name = salon.slug
+    start = next_local(salon, at=dt.time(10))
+    old = availability_url(service, start.date())
+    assert start in starts(client.get(old))  # cached under the old name
+
+    with django_capture_on_commit_callbacks(execute=True):
+        salon_update(salon=salon, slug="renamed")
+    assert client.get(old).status_code == 404
+    new = availability_url(service, start.date())
+    assert "/renamed/" in new and start in starts(client.get(new))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert book(client, service, staff_member, start).status_code == 201
+    assert start not in starts(client.get(new))
+
+    with django_capture_on_commit_callbacks(execute=True):
+        salon_update(salon=salon, slug=first_name)
+    assert start not in starts(client.get(old))

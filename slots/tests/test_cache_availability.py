@@ -54,7 +54,7 @@ def build_for(salon_id: int, service_id: int, day: dt.date, staff_member_id: int
 
 def read(service, day, staff_member_id=None):
     return cached_availability(
-        salon_id=service.salon_id,
+        slug=service.salon.slug,
         day=day,
         service_id=service.pk,
         staff_member_id=staff_member_id,
@@ -105,8 +105,8 @@ def test_second_read_is_a_hit_and_does_not_build_again(cache_store, service, sta
     events = []
     cache_accessed.connect(lambda sender, **kw: events.append((kw["kind"], kw["hit"])), weak=False, dispatch_uid="t")
     try:
-        first = cached_availability(salon_id=service.salon_id, day=day, service_id=service.pk, staff_member_id=None, build=build)
-        second = cached_availability(salon_id=service.salon_id, day=day, service_id=service.pk, staff_member_id=None, build=build)
+        first = cached_availability(slug=service.salon.slug, day=day, service_id=service.pk, staff_member_id=None, build=build)
+        second = cached_availability(slug=service.salon.slug, day=day, service_id=service.pk, staff_member_id=None, build=build)
     finally:
         cache_accessed.disconnect(dispatch_uid="t")
     assert first == second and first["slots"]
@@ -203,7 +203,7 @@ def test_a_change_committed_while_a_miss_builds_is_not_cached_as_fresh(
         return answer
 
     racing = cached_availability(
-        salon_id=service.salon_id, day=day, service_id=service.pk, staff_member_id=None, build=build_then_someone_books
+        slug=service.salon.slug, day=day, service_id=service.pk, staff_member_id=None, build=build_then_someone_books
     )
     assert start.isoformat() in starts(racing)
     after = read(service, day)
@@ -375,6 +375,7 @@ def test_staff_services_edited_in_admin_show_at_once(
             {
                 "salon": staff_member.salon_id,
                 "name": staff_member.name,
+                "role": "stylist",
                 "is_active": "on",
                 "services": [],
                 "working_hours-TOTAL_FORMS": "0",
@@ -385,3 +386,25 @@ def test_staff_services_edited_in_admin_show_at_once(
         )
     assert response.status_code == 302, response.content
     assert read(service, day)["slots"] == []
+
+
+def test_a_change_whose_salon_cannot_be_looked_up_makes_every_entry_stale(cache_store, service, staff_member, monkeypatch):
+    """Invalidating names the salon by slug, read from the database after the
+    change commits; if that read fails, nothing cached may outlive the change."""
+    from django.db import OperationalError
+
+    from slots import cache as slots_cache
+
+    day = local_day(service.salon)
+    warm(service, day)
+
+    def unreachable(salon_id):
+        raise OperationalError("database went away")
+
+    monkeypatch.setattr(slots_cache, "salon_slug", unreachable)
+    slots_cache.availability_invalidate_days(service.salon_id, [day])
+    builds = []
+    cached_availability(
+        slug=service.salon.slug, day=day, service_id=service.pk, staff_member_id=None, build=lambda: builds.append(1)
+    )
+    assert builds == [1]

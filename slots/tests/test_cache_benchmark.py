@@ -34,8 +34,8 @@ def test_the_benchmark_salon_builds_and_its_timed_hit_serves_the_build():
             for day in (today + dt.timedelta(days=1), today + dt.timedelta(days=DAYS - 2)):
                 fresh = availability_build(salon.pk, service.pk, day)()
                 assert fresh  # a day with free starts, as the benchmark reads
-                assert cached_read(salon.pk, service.pk, day) == fresh  # the miss stores it
-                assert cached_read(salon.pk, service.pk, day) == fresh
+                assert cached_read(salon, service.pk, day) == fresh  # the miss stores it
+                assert cached_read(salon, service.pk, day) == fresh
     finally:
         cache_accessed.disconnect(listen)
     assert hits == [False, True] * 4

@@ -64,7 +64,7 @@ class Reader:
         cache_accessed.connect(listen)
         try:
             return cached_availability(
-                salon_id=self.service.salon_id,
+                slug=self.service.salon.slug,
                 day=self.day,
                 service_id=self.service.pk,
                 staff_member_id=None,
