@@ -204,9 +204,9 @@ def function_level(salon, services, days, rounds):
             uncached.append(timed(availability_build(salon.pk, service_id, day)))
         availability_invalidate_salon(salon.pk)
         for service_id, day in combos:
-            misses.append(timed(lambda: cached_read(salon, service_id, day)))
+            misses.append(timed(lambda s=service_id, d=day: cached_read(salon, s, d)))
         for service_id, day in combos:
-            hits.append(timed(lambda: cached_read(salon, service_id, day)))
+            hits.append(timed(lambda s=service_id, d=day: cached_read(salon, s, d)))
     sizes = [len(availability_build(salon.pk, s, d)()) for s, d in combos]
     print(f"\n  {len(combos)} day/service pairs, {statistics.fmean(sizes):.0f} free starts each on average")
     return report(
@@ -238,7 +238,7 @@ def request_level(salon, services, days, rounds):
         for _ in range(rounds):
             random.shuffle(paths)
             for path in paths:
-                samples.append(timed(lambda: client.get(path)))
+                samples.append(timed(lambda p=path: client.get(p)))
         return samples
 
     cached = run()
@@ -275,7 +275,7 @@ def outage_level(salon, services, days):
         while time.monotonic() < deadline:
             service_id, day = random.choice(combos)
             plain = timed(availability_build(salon.pk, service_id, day))
-            took = timed(lambda: cached_read(salon, service_id, day))
+            took = timed(lambda s=service_id, d=day: cached_read(salon, s, d))
             added.append(took - plain)
             timeouts += took >= 0.25  # SOCKET_TIMEOUT
         if name:

@@ -223,7 +223,7 @@ def _status(answer) -> str:
 def _recovery_time(samples, restarted: float) -> float | None:
     """Seconds from the restart to the first 2-second window with >= 90% hits."""
     after = [(t, c) for t, c in samples if t >= restarted and c is not None]
-    for (t0, (h0, m0)), (t1, (h1, m1)) in zip(after, after[1:]):
+    for (_, (h0, m0)), (t1, (h1, m1)) in zip(after, after[1:]):
         hits, misses = h1 - h0, m1 - m0
         if hits >= 0 and misses >= 0 and hits + misses > 0 and hits / (hits + misses) >= 0.9:
             return t1 - restarted

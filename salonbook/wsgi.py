@@ -17,4 +17,4 @@ refuse_to_serve_without_static_files()
 # it (preload_app). Importing the URLconf, and with it every view, here means
 # no worker, new or recycled, spends its first request on imports (about
 # 150 ms, and CPU taken from the other workers). No connection is opened.
-get_resolver().url_patterns
+get_resolver().url_patterns  # noqa: B018  (the import is the point)
