@@ -9,6 +9,7 @@ was issued (``REST_KNOX["TOKEN_TTL"]``).
 from __future__ import annotations
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.utils import timezone
 from knox.models import AuthToken
 
 
@@ -16,8 +17,10 @@ def api_token_issue(*, user: AbstractBaseUser) -> tuple[AuthToken, str]:
     """A new token for ``user``, next to any they have on other devices.
 
     Returns the stored row (its ``expiry``) and the token string, which is
-    shown once and cannot be read back.
+    shown once and cannot be read back. The user's expired tokens are deleted
+    here, not on every request.
     """
+    AuthToken.objects.filter(user=user, expiry__lt=timezone.now()).delete()
     return AuthToken.objects.create(user=user)
 
 

@@ -103,13 +103,12 @@ def lockout_response(
         return original_response
     retry_after = max(1, seconds_locked(request, credentials))
     message = LOCKED_MESSAGE.format(wait=wait_in_words(retry_after))
-    form = getattr(original_response, "context_data", None) and original_response.context_data.get("form")
+    context = getattr(original_response, "context_data", None) or {}
+    form = context.get("form")
     if isinstance(original_response, TemplateResponse) and form is not None:
         form.errors.clear()
         form.add_error(None, ValidationError(message, code="login_locked"))
-        response = TemplateResponse(
-            request, original_response.template_name, original_response.context_data, status=429
-        )
+        response = TemplateResponse(request, original_response.template_name, context, status=429)
         response.render()  # a middleware's response is not rendered for it
     else:
         response = HttpResponse(message, content_type="text/plain; charset=utf-8", status=429)

@@ -193,6 +193,23 @@ def test_stale_task_from_an_earlier_claim_does_nothing(whatsapp_http, settings, 
     assert len(whatsapp_http.requests) == 1
 
 
+def test_task_of_an_earlier_claim_cannot_take_the_row_claimed_again(whatsapp_http, settings, reminder):
+    reminder.refresh_from_db()
+    old = dispatch._claim(reminder.pk, now=reminder.next_attempt_at)
+    # Its broker message was lost: after the queue lease the dispatcher gives
+    # the row back and claims it again, and then the old message turns up.
+    later = reminder.next_attempt_at + dt.timedelta(seconds=settings.REMINDER_QUEUE_LEASE_SECONDS + 1)
+    Reminder.objects.filter(pk=reminder.pk).update(claimed_at=reminder.next_attempt_at)
+    dispatch._recover_stale(later, dispatch.DispatchResult())
+    new = dispatch._claim(reminder.pk, now=later)
+    assert new is not None and new != old
+    assert reminder_deliver(reminder_id=reminder.pk, claim_token=str(old)) == "skipped"
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.claim_token) == (S.QUEUED, new)
+    assert reminder_deliver(reminder_id=reminder.pk, claim_token=str(new)) == "sent"
+    assert len(whatsapp_http.requests) == 1
+
+
 def _killed_after_send(reminder):
     """What a worker leaves when it is killed after the provider accepted, before the mark."""
     reminder.refresh_from_db()

@@ -7,7 +7,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.test import Client
+from django.test import Client, RequestFactory
 from django.utils import timezone
 from knox.models import AuthToken
 from rest_framework.test import APIClient
@@ -69,6 +69,21 @@ def test_a_token_expires_after_the_configured_days(staff_of_salon, agenda_url, s
     error = error_of(with_token(body["token"]).get(agenda_url), 401, "authentication_failed")
     assert "Invalid token" in error["message"]
     assert not AuthToken.objects.exists()  # an expired token is removed when it is next seen
+
+
+def test_a_token_costs_one_query_and_expired_ones_go_at_the_next_login(staff_of_salon, django_assert_num_queries):
+    old = log_in()["token"]
+    AuthToken.objects.update(expiry=timezone.now() - dt.timedelta(seconds=1))
+    fresh = log_in()["token"]
+    assert AuthToken.objects.get().token_key == fresh[:15]
+    assert old != fresh
+
+    from salonbook.api.authentication import ApiTokenAuthentication
+
+    request = RequestFactory().get("/", HTTP_AUTHORIZATION=f"Token {fresh}")
+    with django_assert_num_queries(1):
+        user, token = ApiTokenAuthentication().authenticate(request)
+    assert user == staff_of_salon
 
 
 def test_each_login_is_its_own_token_for_its_own_device(staff_of_salon, agenda_url):
