@@ -127,8 +127,7 @@ def request(url: str, *, method: str = "GET", body: dict | None = None, token: s
 
 
 def admin_token(env: dict[str, str]) -> str:
-    out = manage(env, "drf_create_token", "admin")
-    return out.strip().split()[2]
+    return manage(env, "issue_api_token", "admin").strip()
 
 
 def _cache_counts(base: str, token: str) -> tuple[int, int] | None:
