@@ -165,20 +165,37 @@ def sent_packets(monkeypatch) -> list[bytes]:
     return sent
 
 
+class RedisTraffic:
+    """Connections attempted and commands (or pipelines) sent, per Redis port."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, str]] = []
+
+    def to(self, port: int) -> int:
+        """How many connection attempts and sends went to the Redis on ``port``."""
+        return sum(1 for called_port, _ in self.calls if called_port == port)
+
+
 @pytest.fixture
-def redis_connects(monkeypatch) -> list[str]:
-    """Every attempt to connect to any Redis from here on, refused ones
-    included (a refused connection sends no command: ``sent_packets`` does not
-    see it), as the connection tried."""
-    tried: list[str] = []
-    original = AbstractConnection.connect
+def redis_traffic(monkeypatch) -> RedisTraffic:
+    """What is tried on each Redis from here on, refused connections included
+    (a refused connection sends no command, so ``sent_packets`` misses it).
+    Counted per port: the other Redis clients of a test (rate limits,
+    metrics) do not blur the count of the one under test."""
+    traffic = RedisTraffic()
+    connect, send = AbstractConnection.connect, Connection.send_packed_command
 
-    def counting(self):
-        tried.append(repr(self))
-        return original(self)
+    def counting_connect(self):
+        traffic.calls.append((getattr(self, "port", 0), "connect"))
+        return connect(self)
 
-    monkeypatch.setattr(AbstractConnection, "connect", counting)
-    return tried
+    def counting_send(self, command, check_health=True):
+        traffic.calls.append((self.port, "send"))
+        return send(self, command, check_health)
+
+    monkeypatch.setattr(AbstractConnection, "connect", counting_connect)
+    monkeypatch.setattr(Connection, "send_packed_command", counting_send)
+    return traffic
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import time
+from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import caches
@@ -98,14 +99,15 @@ def test_without_a_cache_every_read_answers_from_the_database(
 
 
 def test_closed_port_every_read_answers_from_the_database_at_once(
-    dead_port_cache, reader, service, staff_member, django_capture_on_commit_callbacks, redis_connects
+    dead_port_cache, reader, service, staff_member, django_capture_on_commit_callbacks, redis_traffic, dead_redis_url
 ):
     answers = [reader()]
-    tried = len(redis_connects)
+    port = urlsplit(dead_redis_url).port
+    tried = redis_traffic.to(port)
     answers += [reader() for _ in range(4)]
     taken = book(service, staff_member, 10, django_capture_on_commit_callbacks)  # its invalidation fails too
     answers.append(reader())
-    skipped = len(redis_connects) == tried
+    skipped = redis_traffic.to(port) == tried
     time.sleep(RETRY_AFTER)
     answers.append(reader())  # tries Redis again, refused again
 
@@ -113,12 +115,12 @@ def test_closed_port_every_read_answers_from_the_database_at_once(
     assert taken not in answers[5] and answers[6] == answers[5] == reader.build()
     assert not any(reader.hits)
     # Tried once, then left alone until the retry time, then tried again.
-    assert tried > 0 and skipped and len(redis_connects) > tried
+    assert tried > 0 and skipped and redis_traffic.to(port) > tried
 
 
 def test_redis_stopped_mid_traffic_then_restarted(
     spare_redis, reader, service, staff_member, django_capture_on_commit_callbacks, django_assert_num_queries,
-    redis_connects, sent_packets,
+    redis_traffic,
 ):
     before = reader()
     reader()
@@ -126,11 +128,11 @@ def test_redis_stopped_mid_traffic_then_restarted(
 
     spare_redis.stop()
     during = [reader()]  # finds Redis gone...
-    tried = len(redis_connects), len(sent_packets)
+    tried = redis_traffic.to(spare_redis.port)
     during += [reader() for _ in range(2)]
     taken = book(service, staff_member, 10, django_capture_on_commit_callbacks)
     during.append(reader())
-    assert (len(redis_connects), len(sent_packets)) == tried  # ...and leaves it alone until the retry time
+    assert redis_traffic.to(spare_redis.port) == tried  # ...and leaves it alone until the retry time
     assert during[:3] == [before] * 3
     assert taken in before and taken not in during[3] and during[3] == reader.build()
     assert reader.hits[2:] == [False] * 4
@@ -146,7 +148,7 @@ def test_redis_stopped_mid_traffic_then_restarted(
 
 def test_hung_redis_that_kept_its_data_never_serves_what_changed_meanwhile(
     spare_redis, reader, service, staff_member, django_capture_on_commit_callbacks, django_assert_num_queries,
-    redis_connects, sent_packets,
+    redis_traffic,
 ):
     """The trap with IGNORE_EXCEPTIONS: the invalidation sent while Redis hung is
     lost, and Redis still holds the old entry when it answers again."""
@@ -156,15 +158,15 @@ def test_hung_redis_that_kept_its_data_never_serves_what_changed_meanwhile(
 
     spare_redis.hang()
     first_during = reader()  # waits for the read timeout once...
-    tried = len(redis_connects), len(sent_packets)
+    tried = redis_traffic.to(spare_redis.port)
     rest_during = [reader() for _ in range(5)]  # ...then skips Redis for a while
     taken = book(service, staff_member, 10, django_capture_on_commit_callbacks)
-    skipped = (len(redis_connects), len(sent_packets)) == tried
+    skipped = redis_traffic.to(spare_redis.port) == tried
     time.sleep(RETRY_AFTER)
     after_change = reader()  # tries Redis again: another timeout
     assert first_during == before and rest_during == [before] * 5
     assert taken in before and taken not in after_change
-    assert skipped and len(sent_packets) > tried[1]
+    assert skipped and redis_traffic.to(spare_redis.port) > tried
 
     spare_redis.resume()
     time.sleep(RETRY_AFTER)
