@@ -21,9 +21,15 @@ from django.core.cache import caches
 from django.core.wsgi import get_wsgi_application
 from django.http import HttpResponse
 from django.urls import path
-from rest_framework.views import APIView
 
-from salonbook.api.base import ApiView
+# Django is set up before DRF's views are imported: their default
+# authentication (the token model) is loaded at import time.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salonbook.settings")
+application = get_wsgi_application()
+
+from rest_framework.views import APIView  # noqa: E402
+
+from salonbook.api.base import ApiView  # noqa: E402
 
 BODY_BYTES = int(os.environ.get("FLOOR_BODY_BYTES", "2000"))
 BODY = b'{"slots":[' + b",".join([b'"' + b"x" * 40 + b'"'] * max(1, (BODY_BYTES - 12) // 43)) + b"]}"
@@ -49,9 +55,6 @@ class RedisBody(StaticBody):
 
 urlpatterns = [path("floor/static", StaticBody.as_view()), path("floor/redis", RedisBody.as_view())]
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salonbook.settings")
-application = get_wsgi_application()
-
-from django.conf import settings  # noqa: E402  (configured by the line above)
+from django.conf import settings  # noqa: E402  (configured above)
 
 settings.ROOT_URLCONF = __name__
