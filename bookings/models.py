@@ -7,6 +7,7 @@ import secrets
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
@@ -22,6 +23,22 @@ def new_reference() -> str:
 
 def new_manage_token() -> str:
     return secrets.token_urlsafe(32)
+
+
+class BookingSeries(models.Model):
+    """A standing appointment: bookings of one service with one staff member,
+    every ``every_weeks`` weeks at the same wall-clock time, booked together."""
+
+    salon = models.ForeignKey(Salon, on_delete=models.PROTECT, related_name="booking_series")
+    every_weeks = models.PositiveSmallIntegerField(validators=[MinValueValidator(1), MaxValueValidator(52)])
+    count = models.PositiveSmallIntegerField(validators=[MinValueValidator(2), MaxValueValidator(26)])
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name_plural = "booking series"
+
+    def __str__(self) -> str:
+        return f"series {self.pk}: {self.count} every {self.every_weeks} weeks"
 
 
 class Booking(FSMModelMixin, models.Model):
@@ -48,6 +65,10 @@ class Booking(FSMModelMixin, models.Model):
     customer_name = models.CharField(max_length=120)
     customer_phone = models.CharField(max_length=20, help_text="E.164")
     customer_email = models.EmailField(blank=True)
+
+    series = models.ForeignKey(
+        BookingSeries, null=True, blank=True, on_delete=models.PROTECT, related_name="bookings"
+    )
 
     status = FSMField(choices=Status.choices, default=Status.PENDING, protected=True)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -188,6 +209,24 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} reminder for {self.booking_id} ({self.status})"
+
+
+class CustomerNote(models.Model):
+    """Staff's note on one customer of a salon; customers are known by phone."""
+
+    salon = models.ForeignKey(Salon, on_delete=models.CASCADE, related_name="customer_notes")
+    customer_phone = models.CharField(max_length=20, help_text="E.164")
+    note = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["salon", "customer_phone"], name="one_note_per_customer"),
+        ]
+
+    def __str__(self) -> str:
+        # Never the phone: strings of models end up in logs.
+        return f"note {self.pk} of salon {self.salon_id}"
 
 
 class IdempotencyKey(models.Model):

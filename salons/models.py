@@ -39,6 +39,19 @@ class Salon(models.Model):
         default=24, help_text="Customers may cancel online until this many hours before the start"
     )
     auto_confirm = models.BooleanField(default=True, help_text="Confirm new bookings without staff review")
+    minimum_notice_minutes = models.PositiveIntegerField(
+        default=0,
+        validators=[MaxValueValidator(60 * 24 * 14)],
+        help_text="Customers may not book a start sooner than this many minutes from now",
+    )
+
+    class Language(models.TextChoices):
+        ENGLISH = "en", "English"
+        SPANISH = "es", "Español"
+
+    language = models.CharField(
+        max_length=8, choices=Language.choices, default=Language.ENGLISH, help_text="Language of customer messages"
+    )
 
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -112,6 +125,9 @@ class StaffMember(models.Model):
     services = models.ManyToManyField(Service, related_name="staff", blank=True)
     role = models.CharField(max_length=10, choices=Role.choices, default=Role.STYLIST)
     is_active = models.BooleanField(default=True)
+    # The secret in the member's private calendar feed URL; made when first
+    # asked for, replaced when the owner resets the feed.
+    calendar_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
         ordering = ["salon", "name"]
@@ -181,3 +197,23 @@ class DayOff(models.Model):
 
     def __str__(self) -> str:
         return f"{self.staff_member} off on {self.date}"
+
+
+class SalonClosure(models.Model):
+    """The whole salon closed (a holiday): one date or a range, for everyone."""
+
+    salon = models.ForeignKey(Salon, on_delete=models.CASCADE, related_name="closures")
+    date_from = models.DateField()
+    date_to = models.DateField(help_text="Last closed day (the same as the first for one day)")
+    reason = models.CharField(max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["salon", "date_from"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(date_to__gte=models.F("date_from")), name="closure_ends_after_it_starts"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.salon} closed {self.date_from}..{self.date_to}"
