@@ -69,14 +69,14 @@ def booking_messages_moved(*, booking: Booking, previous_start: dt.datetime, now
 
 def booking_messages_cancelled(*, booking: Booking, by_customer: bool, now: dt.datetime) -> None:
     messages_supersede(booking=booking, kinds=ABOUT_THE_TIME, reminders=True, reason="booking cancelled", now=now)
-    if not by_customer:
-        _to_customer(booking, K.BOOKING_CANCELLED, now=now)
-        return
-    _to_customer(booking, K.CANCEL_RECEIPT, now=now)
     # A salon that was never told of the booking need not hear it is gone.
     untold = messages_supersede(
         booking=booking, kinds=[K.SALON_NEW_BOOKING], reason="booking cancelled before the alert went out", now=now
     )
+    if not by_customer:
+        _to_customer(booking, K.BOOKING_CANCELLED, now=now)
+        return
+    _to_customer(booking, K.CANCEL_RECEIPT, now=now)
     if not untold:
         _to_salon(booking, K.SALON_CANCELLED_BOOKING, now=now)
 
