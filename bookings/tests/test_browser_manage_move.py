@@ -22,6 +22,8 @@ from bookings.tests.browser import ARTIFACTS
 from bookings.tests.factories import make_booking, next_local
 from salonbook.tests.csp import watch_csp
 from salons.services import business_info_save
+from salons.tests.factories import StaffMemberFactory
+from slots.services import slots_sync_for_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
@@ -54,6 +56,10 @@ def test_customer_moves_the_booking_to_another_day_and_the_agenda_shows_it_there
         service=service, staff_member=staff_member, start=next_local(salon, days=3), name="Maya Patel"
     )
     new_start = next_local(salon, days=4, at=dt.time(14))
+    # At 15:00 that day only a colleague is free: not a time to offer for this booking.
+    colleague = StaffMemberFactory(salon=salon, services=[service], name="Carla Colleague")
+    slots_sync_for_staff(staff_member=colleague, days=7)
+    make_booking(service=service, staff_member=staff_member, start=next_local(salon, days=4, at=dt.time(15)))
     context, page, errors = _phone_page(browser)
 
     page.goto(manage_url(booking))
@@ -71,6 +77,8 @@ def test_customer_moves_the_booking_to_another_day_and_the_agenda_shows_it_there
     # Another day: its free times for the same service and staff member.
     page.get_by_label("Day").fill(new_start.date().isoformat())
     page.get_by_role("button", name="Show free times").click()
+    expect(page.locator(".time-pill").filter(has_text="14:30")).to_have_count(1)
+    expect(page.locator(".time-pill").filter(has_text="15:00")).to_have_count(0)
     page.locator(".time-pill").filter(has_text="14:00").click()
     _accessible(page)
     page.get_by_role("button", name="Move my booking").click()
