@@ -31,8 +31,9 @@ def booking_for_customer(*, reference: str, token: str | None) -> Booking | None
 def bookings_for_day(*, salon: Salon, day: dt.date, staff_member_id: int | None = None) -> QuerySet[Booking]:
     """The salon-local ``day``'s bookings, every status, for the staff agenda."""
     begin, end = day_bounds(salon, day)
+    # The salon too: the API shows each booking's cut-off, a rule of its salon.
     bookings = Booking.objects.filter(salon=salon, start__gte=begin, start__lt=end).select_related(
-        "service", "staff_member"
+        "salon", "service", "staff_member"
     )
     if staff_member_id is not None:
         bookings = bookings.filter(staff_member_id=staff_member_id)
