@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 import pytest
 from axe_playwright_python.sync_playwright import Axe
@@ -36,7 +37,7 @@ def _accessible(page) -> None:
     assert results.violations_count == 0, results.generate_report()
 
 
-def _phone_page(browser):
+def _phone_page(browser: Any) -> tuple[Any, Any, list[str]]:
     context = browser.new_context(viewport=PHONE_390, locale="en-GB", timezone_id="Europe/London")
     page = context.new_page()
     page.set_default_timeout(15_000)
