@@ -84,6 +84,7 @@
     // decides what to offer.
     var open = active && Date.parse(booking.changes_close_at) > Date.now();
     cutoff.hidden = !active;
+    icsForm.hidden = !active;
     cutoff.textContent = open
       ? "You can cancel or move until " + when(booking.changes_close_at) + "."
       : "Online changes closed on " + when(booking.changes_close_at) + ". Please call the salon.";
