@@ -48,7 +48,7 @@ def test_page_shows_details_history_reminders_and_whatsapp(client, confirmed, st
     assert "Ana Silva" in body and "+447911123456" in body and confirmed.reference in body
     assert "15:00–15:30" in body
     assert "Pending → Confirmed" in body and "by system" in body
-    assert "Reminder 24h before" in body and "Scheduled" in body
+    assert "Reminder 2h before" in body and "Scheduled" in body
     assert "Booking confirmed" in body and "read " in body
     assert 'href="https://wa.me/447911123456?text=' in body
 
