@@ -31,7 +31,7 @@ _UNSENT = (Reminder.Status.SCHEDULED, Reminder.Status.QUEUED)
 
 def _history(booking_id: int, status: str, actor: Actor, note: str, now: dt.datetime) -> BookingStatusChange:
     """A history row that records an action on the booking without a change of status."""
-    user = actor.user if actor.user is not None and actor.user.is_authenticated else None
+    user: Any = actor.user if actor.user is not None and actor.user.is_authenticated else None
     return BookingStatusChange(
         booking_id=booking_id,
         from_status=status,

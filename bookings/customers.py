@@ -31,7 +31,7 @@ def salon_region(salon: Salon) -> str:
     return region_of(salon.whatsapp_phone) or "GB"
 
 
-def _matching_phones(salon: Salon, query: str) -> QuerySet[Booking]:
+def _matching_phones(salon: Salon, query: str) -> QuerySet[Booking, Any]:
     """Phones of the salon's customers whose phone is ``query`` (typed any
     way) or who gave a name containing it in any of their bookings."""
     matches = Q(customer_name__icontains=query)
