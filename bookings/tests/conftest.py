@@ -47,3 +47,14 @@ def whatsapp_http(settings, fake_provider, eager_tasks):
     yield fake_provider
     reset_provider()
     reset_breaker()
+
+
+@pytest.fixture
+def owner_of_salon(salon):
+    """A user who owns ``salon`` (the back office's owner)."""
+    from salons.models import StaffMember
+    from salons.tests.factories import StaffMemberFactory, UserFactory
+
+    user = UserFactory(username="owner-here")
+    StaffMemberFactory(salon=salon, user=user, role=StaffMember.Role.OWNER, hours=False)
+    return user
