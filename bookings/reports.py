@@ -2,7 +2,7 @@
 revenue, utilisation per staff member, no-show and cancellation rates and the
 busiest hours.
 
-Six queries whatever the range: the bookings (a few columns each; the
+Five queries whatever the range: the bookings (a few columns each; the
 counting is done here, in the salon's time zone, the same way on every
 database), the staff, their weekly hours, their days off, the salon's
 closures, and nothing per day or per person.
