@@ -175,7 +175,8 @@ def personal_data_retention_run(*, months: int, now: dt.datetime, batch_size: in
     """Replace the personal data in every booking that ended more than
     ``months`` months before ``now`` (0: keep it forever), in batches of
     ``batch_size``, each its own transaction so a long run holds no lock for
-    long. Already erased bookings are left alone, so a second run changes
+    long; rows locked by a booking change are skipped until the next run.
+    Already erased bookings are left alone, so a second run changes
     nothing. A booking still ahead never qualifies: the cut-off is in the
     past. Notes of customers left with no booking are deleted. Returns how
     many bookings were changed."""
@@ -184,12 +185,13 @@ def personal_data_retention_run(*, months: int, now: dt.datetime, batch_size: in
     cutoff = months_before(now, months)
     actor = Actor.system()
     note = f"personal data removed after the {months}-month retention period"
-    changed = 0
+    changed, last_pk = 0, 0
     while True:
         with transaction.atomic():
+            # Walked by primary key, so every run ends after one pass over the table.
             rows = list(
                 Booking.objects.select_for_update(skip_locked=True)
-                .filter(end__lt=cutoff)
+                .filter(end__lt=cutoff, pk__gt=last_pk)
                 .exclude(customer_phone=ERASED_PHONE)
                 .order_by("pk")
                 .values_list("pk", "status", "salon_id", "customer_phone")[:batch_size]
@@ -197,6 +199,7 @@ def personal_data_retention_run(*, months: int, now: dt.datetime, batch_size: in
             if not rows:
                 return changed
             ids = [row[0] for row in rows]
+            last_pk = ids[-1]
             _scrub(ids)
             BookingStatusChange.objects.bulk_create([_history(pk, status, actor, note, now) for pk, status, _, _ in rows])
             _delete_orphan_notes(salon_ids={row[2] for row in rows}, phones={row[3] for row in rows})
