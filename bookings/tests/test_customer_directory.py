@@ -178,4 +178,5 @@ def test_directory_page_queries_do_not_grow(client, salon, service, staff_member
         add_booking(service=service, staff_member=staff_member, start=_at(-2 - n), phone=f"+4479113{n:05d}")
     with CaptureQueriesContext(connection) as many:
         assert client.get(_list_url(salon)).status_code == 200
-    assert len(few) == len(many)
+    # session, user, staff member, salon; the count and the page
+    assert len(few) == len(many) <= 6

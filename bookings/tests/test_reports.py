@@ -185,5 +185,4 @@ def test_page_queries_are_the_same_for_one_day_and_ninety(client, salon, week, o
         with CaptureQueriesContext(connection) as queries:
             assert client.get(_url(salon, **query)).status_code == 200
         counts.append(len(queries))
-    assert counts[0] == counts[1]
-    print("report page queries:", counts)
+    assert counts[0] == counts[1] <= 9  # session, user, staff member, salon; the report's five
