@@ -3,6 +3,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
+from bookings.views import calendar as calendar_views
 from bookings.views import customers, reports
 from bookings.views.agenda import agenda
 from bookings.views.booking_detail import booking_detail, booking_move, booking_reschedule_view
@@ -29,6 +30,10 @@ urlpatterns = [
     path("salons/<slug:slug>/customers/<str:reference>/erase/", customers.customer_erase_view, name="customer_erase"),
     path("salons/<slug:slug>/customers/<str:reference>/export/", customers.customer_export_view, name="customer_export"),
     path("salons/<slug:slug>/reports/", reports.salon_reports, name="reports"),
+    path("salons/<slug:slug>/calendars/", calendar_views.calendar_links, name="calendar_links"),
+    path(
+        "salons/<slug:slug>/calendars/<int:member_id>/reset/", calendar_views.calendar_reset, name="calendar_reset"
+    ),
     path("bookings/<str:reference>/", booking_detail, name="booking"),
     path("bookings/<str:reference>/reschedule/", booking_reschedule_view, name="booking_reschedule"),
     path("bookings/<str:reference>/<str:move>/", booking_move, name="booking_move"),
