@@ -80,17 +80,23 @@ def customer_erase(*, salon: Salon, phone: str, actor: Actor, now: dt.datetime |
             Booking.objects.select_for_update()
             .filter(salon=salon, customer_phone=phone)
             .order_by("pk")
-            .values_list("pk", "status")
+            .values_list("pk", "status", "staff_member_id")
         )
         if not rows or phone == ERASED_PHONE:
             raise NotFound("No customer with that phone at this salon.")
-        ids = [pk for pk, _ in rows]
+        ids = [pk for pk, _, _ in rows]
         _scrub(ids)
         BookingStatusChange.objects.bulk_create(
-            [_history(pk, status, actor, "customer's personal data erased", now) for pk, status in rows]
+            [_history(pk, status, actor, "customer's personal data erased", now) for pk, status, _ in rows]
         )
         CustomerNote.objects.filter(salon=salon, customer_phone=phone).delete()
-        send_on_commit(signals.personal_data_erased, sender=Booking, booking_ids=ids, reason="erased")
+        send_on_commit(
+            signals.personal_data_erased,
+            sender=Booking,
+            booking_ids=ids,
+            staff_member_ids={member for _, _, member in rows},
+            reason="erased",
+        )
     return len(ids)
 
 
@@ -194,16 +200,22 @@ def personal_data_retention_run(*, months: int, now: dt.datetime, batch_size: in
                 .filter(end__lt=cutoff, pk__gt=last_pk)
                 .exclude(customer_phone=ERASED_PHONE)
                 .order_by("pk")
-                .values_list("pk", "status", "salon_id", "customer_phone")[:batch_size]
+                .values_list("pk", "status", "salon_id", "customer_phone", "staff_member_id")[:batch_size]
             )
             if not rows:
                 return changed
             ids = [row[0] for row in rows]
             last_pk = ids[-1]
             _scrub(ids)
-            BookingStatusChange.objects.bulk_create([_history(pk, status, actor, note, now) for pk, status, _, _ in rows])
+            BookingStatusChange.objects.bulk_create([_history(pk, status, actor, note, now) for pk, status, *_ in rows])
             _delete_orphan_notes(salon_ids={row[2] for row in rows}, phones={row[3] for row in rows})
-            send_on_commit(signals.personal_data_erased, sender=Booking, booking_ids=ids, reason="retention")
+            send_on_commit(
+                signals.personal_data_erased,
+                sender=Booking,
+                booking_ids=ids,
+                staff_member_ids={row[4] for row in rows},
+                reason="retention",
+            )
         changed += len(rows)
 
 

@@ -61,4 +61,5 @@ personal_data_erased = NamedSignal("personal_data_erased")
 """Customers' name, phone and email were replaced in bookings (an owner erased
 a customer, or the retention period passed), so anything that shows or keeps
 them (cached pages, feeds) must be read again. Args: ``booking_ids`` (list of
-int), ``reason`` (str: "erased" or "retention")."""
+int), ``staff_member_ids`` (set of int: whose bookings they are), ``reason``
+(str: "erased" or "retention")."""

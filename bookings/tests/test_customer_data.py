@@ -105,7 +105,10 @@ def test_erase_sends_its_event_after_commit(salon, ana, owner_of_salon, django_c
     with caught(signals.personal_data_erased) as seen:
         with django_capture_on_commit_callbacks(execute=True):
             customer_erase(salon=salon, phone=ANA, actor=Actor.staff(owner_of_salon), now=NOW)
-    assert seen == [("personal_data_erased", {"booking_ids": sorted(b.pk for b in ana), "reason": "erased"})]
+    staff = {b.staff_member_id for b in ana}
+    assert seen == [
+        ("personal_data_erased", {"booking_ids": sorted(b.pk for b in ana), "staff_member_ids": staff, "reason": "erased"})
+    ]
 
 
 def _erase_url(salon, booking):
