@@ -56,6 +56,7 @@ urlpatterns = [
         bookings_api.BookingStaffMoveView.as_view(move="no_show"),
         name="api-booking-no-show",
     ),
+    path("series/<id:pk>/cancel/", bookings_api.SeriesCancelView.as_view(), name="api-series-cancel"),
     path("slots/<id:pk>/block/", slots_api.SlotBlockView.as_view(), name="api-slot-block"),
     path("slots/<id:pk>/unblock/", slots_api.SlotUnblockView.as_view(), name="api-slot-unblock"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
