@@ -13,6 +13,8 @@ from salonbook.errors import InvalidInput, OutsideBookingWindow
 from salons.models import Salon, Service, StaffMember
 from slots.models import Slot
 
+AVAILABLE = Slot.Status.AVAILABLE.value
+
 
 @dataclass(frozen=True)
 class FreeStart:
@@ -51,6 +53,53 @@ def staff_ids_for_service(*, salon: Salon, service: Service, staff_member_id: in
     return list(staff.values_list("pk", flat=True))
 
 
+def _free_slot_starts(
+    rows: Sequence[tuple[int, dt.datetime, dt.datetime, str]],
+    *,
+    busy: dt.timedelta,
+    after: dt.datetime,
+    until: dt.datetime,
+) -> list[tuple[int, dt.datetime]]:
+    """``(staff id, start)`` of every slot in ``rows`` that begins a free run
+    long enough for ``busy``, with ``after < start <= until``.
+
+    ``rows`` are ``(staff id, start, end, status)`` sorted by staff and start.
+    One pass from the last slot back: each slot learns where the run of
+    back-to-back available slots it begins ends, so the cost grows with the
+    slots read and not with the length of the service (``covers`` is the
+    same rule, slot by slot).
+    """
+    free: list[tuple[int, dt.datetime]] = []
+    run_end: dt.datetime | None = None
+    next_staff, next_start = None, None
+    for staff_id, start, end, status in reversed(rows):
+        if status != AVAILABLE:
+            run_end = None
+        elif run_end is not None and next_staff == staff_id and next_start == end:
+            pass  # this slot joins the run the next one begins
+        else:
+            run_end = end
+        next_staff, next_start = staff_id, start
+        if run_end is not None and run_end >= start + busy and after < start <= until:
+            free.append((staff_id, start))
+    free.reverse()
+    return free
+
+
+def _slot_rows(
+    staff_ids: list[int], begin: dt.datetime, end: dt.datetime
+) -> list[tuple[int, dt.datetime, dt.datetime, str]]:
+    """The slots of ``staff_ids`` starting in ``[begin, end)``, as plain rows
+    in staff and start order: one index range scan per staff member on
+    ``(staff_member, start)`` (the unique constraint's index), and no model
+    instances, since a 20-staff day holds hundreds of slots."""
+    return list(
+        Slot.objects.filter(staff_member_id__in=staff_ids, start__gte=begin, start__lt=end)
+        .order_by("staff_member_id", "start")
+        .values_list("staff_member_id", "start", "end", "status")
+    )
+
+
 def availability_for_day(
     *,
     salon: Salon,
@@ -65,34 +114,45 @@ def availability_for_day(
     service and its buffer need is available, in the future, and inside the
     salon's booking window. Two queries whatever the number of staff or slots.
     """
+    return availability_for_days(
+        salon=salon, first_day=day, days=1, service=service, staff_member_id=staff_member_id, now=now
+    ).get(day, [])
+
+
+def availability_for_days(
+    *,
+    salon: Salon,
+    first_day: dt.date,
+    days: int,
+    service: Service,
+    staff_member_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> dict[dt.date, list[FreeStart]]:
+    """``availability_for_day`` for ``days`` salon-local days from
+    ``first_day`` at once, by day (days with no free start are left out).
+
+    The same two queries for a month as for a day: the staff who do the
+    service, then every slot of theirs in the range.
+    """
     now = now or timezone.now()
     if not offers_service(salon=salon, service=service):
-        return []
+        return {}
     staff_ids = staff_ids_for_service(salon=salon, service=service, staff_member_id=staff_member_id)
     if not staff_ids:
-        return []
-    begin, end = day_bounds(salon, day)
+        return {}
+    begin, _ = day_bounds(salon, first_day)
+    _, end = day_bounds(salon, first_day + dt.timedelta(days=days - 1))
     busy = service.busy_time
-    window_closes = salon.booking_window_closes(now)
-    slots = list(
-        Slot.objects.filter(staff_member_id__in=staff_ids, start__gte=max(begin, now), start__lt=end + busy)
-        .only("id", "staff_member_id", "start", "end", "status")
-        .order_by("staff_member_id", "start")
-    )
-    by_staff: dict[int, list[Slot]] = {}
-    for slot in slots:
-        by_staff.setdefault(slot.staff_member_id, []).append(slot)
-
-    free: list[FreeStart] = []
-    for staff_id, staff_slots in by_staff.items():
-        for index, slot in enumerate(staff_slots):
-            if slot.start >= end or slot.start <= now or slot.start > window_closes:
-                continue
-            needed = _run_from(staff_slots, index, busy)
-            if covers(needed, slot.start, busy):
-                free.append(FreeStart(start=slot.start, end=slot.start + service.duration, staff_member_id=staff_id))
-    free.sort(key=lambda f: (f.start, f.staff_member_id))
-    return free
+    until = min(salon.booking_window_closes(now), end - dt.timedelta(microseconds=1))
+    rows = _slot_rows(staff_ids, max(begin, now), end + busy)
+    free_by_day: dict[dt.date, list[FreeStart]] = {}
+    tz = salon.tz
+    for staff_id, start in _free_slot_starts(rows, busy=busy, after=now, until=until):
+        free = FreeStart(start=start, end=start + service.duration, staff_member_id=staff_id)
+        free_by_day.setdefault(start.astimezone(tz).date(), []).append(free)
+    for free in free_by_day.values():
+        free.sort(key=lambda f: (f.start, f.staff_member_id))
+    return free_by_day
 
 
 def check_start_offered(
@@ -127,17 +187,6 @@ def check_start_offered(
             f"{salon.name} takes bookings up to {salon.booking_window_days} days ahead.",
             details={"start": [f"Choose a time within {salon.booking_window_days} days."]},
         )
-
-
-def _run_from(slots: list[Slot], index: int, busy: dt.timedelta) -> list[Slot]:
-    """The slots from ``index`` that start before ``busy`` has elapsed."""
-    limit = slots[index].start + busy
-    run = []
-    for slot in slots[index:]:
-        if slot.start >= limit:
-            break
-        run.append(slot)
-    return run
 
 
 def slots_for_day(*, salon: Salon, day: dt.date, staff_member_id: int | None = None) -> list[Slot]:

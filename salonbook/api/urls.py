@@ -7,6 +7,7 @@ from bookings.api import views as bookings_api
 from salonbook.api.auth import AuthTokenView, LogoutAllView, LogoutView
 from salons import api as salons_api
 from slots import api as slots_api
+from slots import calendar_api
 
 
 class IdConverter:
@@ -32,6 +33,7 @@ urlpatterns = [
     path("salons/<slug:slug>/services/", salons_api.SalonServicesView.as_view(), name="api-salon-services"),
     path("salons/<slug:slug>/staff/", salons_api.SalonStaffView.as_view(), name="api-salon-staff"),
     path("salons/<slug:slug>/availability/", slots_api.AvailabilityView.as_view(), name="api-availability"),
+    path("salons/<slug:slug>/calendar/", calendar_api.CalendarView.as_view(), name="api-calendar"),
     path("salons/<slug:slug>/bookings/", bookings_api.AgendaView.as_view(), name="api-agenda"),
     path("bookings/", bookings_api.BookingCreateView.as_view(), name="api-bookings"),
     path("bookings/<slug:reference>/", bookings_api.BookingDetailView.as_view(), name="api-booking"),

@@ -31,7 +31,11 @@ def all_on_redis(settings, redis_url):
 def _kinds(packets: list[bytes]) -> list[list[str]]:
     """What each round trip carried."""
     return [
-        [kind for kind, command in (("rate limit", b"EVAL"), ("cache", b"MGET"), ("metrics", b"HINCRBY")) if command in packet]
+        [
+            kind
+            for kind, command in (("rate limit", b"EVAL"), ("cache", b"MGET"), ("metrics", b"HINCRBY"))
+            if command in packet
+        ]
         for packet in packets
     ]
 
