@@ -11,7 +11,7 @@ from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 
-from salonbook.api.cached_reads import CachedReadView, json_answer, rendered
+from salonbook.api.cached_reads import CachedReadView, json_answer, render_json
 from salonbook.api.schema import errors
 from salons.cache import business_info, business_info_entry
 from salons.models import Service
@@ -137,8 +137,8 @@ class CalendarView(CachedReadView):
             service_id=service_id,
             staff_member_id=staff_id,
             found=found,
-            build=rendered(
-                lambda: {
+            build=lambda: render_json(
+                {
                     "month": f"{month:%Y-%m}",
                     "timezone": info["timezone"],
                     "service": service_id,

@@ -150,8 +150,8 @@ def availability_for_days(
     for staff_id, start in _free_slot_starts(rows, busy=busy, after=now, until=until):
         free = FreeStart(start=start, end=start + service.duration, staff_member_id=staff_id)
         free_by_day.setdefault(start.astimezone(tz).date(), []).append(free)
-    for free in free_by_day.values():
-        free.sort(key=lambda f: (f.start, f.staff_member_id))
+    for day_free in free_by_day.values():
+        day_free.sort(key=lambda f: (f.start, f.staff_member_id))
     return free_by_day
 
 
