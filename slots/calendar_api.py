@@ -18,7 +18,7 @@ from salons.models import Service
 from salons.selectors import NO_SUCH_SALON
 from slots.api import MAX_DAYS_AWAY, MAX_ID, check_against_info, local_iso
 from slots.cache import cached_calendar, calendar_entry
-from slots.selectors import availability_for_days
+from slots.selectors import free_start_counts
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
@@ -62,18 +62,18 @@ def _build_days(*, salon_id: int, service_id: int, month: dt.date, staff_member_
     service = Service.objects.select_related("salon").get(pk=service_id, salon_id=salon_id)
     salon = service.salon
     length = days_in(month)
-    free_by_day = availability_for_days(
+    counts = free_start_counts(
         salon=salon, first_day=month, days=length, service=service, staff_member_id=staff_member_id
     )
     rows = []
     for offset in range(length):
         day = month + dt.timedelta(days=offset)
-        free = free_by_day.get(day, [])
+        count, first = counts.get(day, (0, None))
         rows.append(
             {
                 "date": day.isoformat(),
-                "free_starts": len(free),
-                "first_start": local_iso(free[0].start, salon.tz) if free else None,
+                "free_starts": count,
+                "first_start": local_iso(first, salon.tz) if first else None,
             }
         )
     return rows

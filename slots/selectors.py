@@ -3,10 +3,12 @@ and the slots a booking would need."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import BigIntegerField, Func
 from django.utils import timezone
 
 from salonbook.errors import InvalidInput, OutsideBookingWindow
@@ -53,24 +55,34 @@ def staff_ids_for_service(*, salon: Salon, service: Service, staff_member_id: in
     return list(staff.values_list("pk", flat=True))
 
 
-def _free_slot_starts(
-    rows: Sequence[tuple[int, dt.datetime, dt.datetime, str]],
-    *,
-    busy: dt.timedelta,
-    after: dt.datetime,
-    until: dt.datetime,
-) -> list[tuple[int, dt.datetime]]:
-    """``(staff id, start)`` of every slot in ``rows`` that begins a free run
-    long enough for ``busy``, with ``after < start <= until``.
+class _Epoch(Func):
+    """A UTC datetime column as whole seconds since 1970: the database driver
+    loads an integer several times faster than a datetime, and a month of a
+    large salon is tens of thousands of slots."""
 
-    ``rows`` are ``(staff id, start, end, status)`` sorted by staff and start.
-    One pass from the last slot back: each slot learns where the run of
-    back-to-back available slots it begins ends, so the cost grows with the
-    slots read and not with the length of the service (``covers`` is the
-    same rule, slot by slot).
+    output_field = BigIntegerField()
+    template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS BIGINT)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # SQLite keeps datetimes as text; julianday() reads it (days, as a float).
+        template = "CAST(ROUND((julianday(%(expressions)s) - 2440587.5) * 86400) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _free_slot_starts(
+    rows: Sequence[tuple[int, int, int, str]], *, busy: int, after: float, until: float
+) -> list[tuple[int, int]]:
+    """``(staff id, start)`` of every slot in ``rows`` that begins a free run
+    long enough for ``busy`` seconds, with ``after < start <= until``.
+
+    ``rows`` are ``(staff id, start, end, status)``, times in epoch seconds,
+    sorted by staff and start. One pass from the last slot back: each slot
+    learns where the run of back-to-back available slots it begins ends, so
+    the cost grows with the slots read and not with the length of the
+    service (``covers`` is the same rule, slot by slot).
     """
-    free: list[tuple[int, dt.datetime]] = []
-    run_end: dt.datetime | None = None
+    free: list[tuple[int, int]] = []
+    run_end: int | None = None
     next_staff, next_start = None, None
     for staff_id, start, end, status in reversed(rows):
         if status != AVAILABLE:
@@ -86,18 +98,44 @@ def _free_slot_starts(
     return free
 
 
-def _slot_rows(
-    staff_ids: list[int], begin: dt.datetime, end: dt.datetime
-) -> list[tuple[int, dt.datetime, dt.datetime, str]]:
+def _slot_rows(staff_ids: list[int], begin: dt.datetime, end: dt.datetime) -> list[tuple[int, int, int, str]]:
     """The slots of ``staff_ids`` starting in ``[begin, end)``, as plain rows
-    in staff and start order: one index range scan per staff member on
-    ``(staff_member, start)`` (the unique constraint's index), and no model
-    instances, since a 20-staff day holds hundreds of slots."""
+    (times in epoch seconds) in staff and start order: one index range scan
+    per staff member on ``(staff_member, start)`` (the unique constraint's
+    index), and no model instances or datetimes."""
     return list(
         Slot.objects.filter(staff_member_id__in=staff_ids, start__gte=begin, start__lt=end)
         .order_by("staff_member_id", "start")
-        .values_list("staff_member_id", "start", "end", "status")
+        .values_list("staff_member_id", _Epoch("start"), _Epoch("end"), "status")
     )
+
+
+def _free_by_day(
+    *, salon: Salon, first_day: dt.date, days: int, service: Service, staff_member_id: int | None, now: dt.datetime
+) -> dict[dt.date, list[tuple[int, int]]]:
+    """``(staff id, epoch start)`` of the free starts of each salon-local day
+    in the range, in time order (days without any are left out)."""
+    if not offers_service(salon=salon, service=service):
+        return {}
+    staff_ids = staff_ids_for_service(salon=salon, service=service, staff_member_id=staff_member_id)
+    if not staff_ids:
+        return {}
+    day_list = [first_day + dt.timedelta(days=n) for n in range(days)]
+    # Where each day begins and the range ends, in epoch seconds: a start's day is a bisection.
+    edges = [day_bounds(salon, day)[0].timestamp() for day in day_list]
+    end = day_bounds(salon, day_list[-1])[1]
+    edges.append(end.timestamp())
+    busy = service.busy_time
+    until = min(salon.booking_window_closes(now), end).timestamp()
+    rows = _slot_rows(staff_ids, max(day_bounds(salon, first_day)[0], now), end + busy)
+    found: dict[dt.date, list[tuple[int, int]]] = {}
+    for staff_id, start in _free_slot_starts(rows, busy=int(busy.total_seconds()), after=now.timestamp(), until=until):
+        if start >= edges[-1]:
+            continue
+        found.setdefault(day_list[bisect.bisect_right(edges, start) - 1], []).append((staff_id, start))
+    for free in found.values():
+        free.sort(key=lambda pair: (pair[1], pair[0]))
+    return found
 
 
 def availability_for_day(
@@ -135,24 +173,43 @@ def availability_for_days(
     service, then every slot of theirs in the range.
     """
     now = now or timezone.now()
-    if not offers_service(salon=salon, service=service):
-        return {}
-    staff_ids = staff_ids_for_service(salon=salon, service=service, staff_member_id=staff_member_id)
-    if not staff_ids:
-        return {}
-    begin, _ = day_bounds(salon, first_day)
-    _, end = day_bounds(salon, first_day + dt.timedelta(days=days - 1))
-    busy = service.busy_time
-    until = min(salon.booking_window_closes(now), end - dt.timedelta(microseconds=1))
-    rows = _slot_rows(staff_ids, max(begin, now), end + busy)
-    free_by_day: dict[dt.date, list[FreeStart]] = {}
-    tz = salon.tz
-    for staff_id, start in _free_slot_starts(rows, busy=busy, after=now, until=until):
-        free = FreeStart(start=start, end=start + service.duration, staff_member_id=staff_id)
-        free_by_day.setdefault(start.astimezone(tz).date(), []).append(free)
-    for day_free in free_by_day.values():
-        day_free.sort(key=lambda f: (f.start, f.staff_member_id))
-    return free_by_day
+    duration = service.duration
+    return {
+        day: [
+            FreeStart(start=(start := _utc(seconds)), end=start + duration, staff_member_id=staff_id)
+            for staff_id, seconds in free
+        ]
+        for day, free in _free_by_day(
+            salon=salon, first_day=first_day, days=days, service=service, staff_member_id=staff_member_id, now=now
+        ).items()
+    }
+
+
+def free_start_counts(
+    *,
+    salon: Salon,
+    first_day: dt.date,
+    days: int,
+    service: Service,
+    staff_member_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> dict[dt.date, tuple[int, dt.datetime]]:
+    """How many free starts each salon-local day of the range has and the
+    first of them: ``len()`` and ``[0]`` of ``availability_for_day``'s list,
+    without building the list (days with none are left out)."""
+    found = _free_by_day(
+        salon=salon,
+        first_day=first_day,
+        days=days,
+        service=service,
+        staff_member_id=staff_member_id,
+        now=now or timezone.now(),
+    )
+    return {day: (len(free), _utc(free[0][1])) for day, free in found.items()}
+
+
+def _utc(seconds: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
 def check_start_offered(

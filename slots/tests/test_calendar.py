@@ -19,7 +19,7 @@ from bookings.tests.factories import make_booking, next_local
 from salonbook.tests.helpers import error_of
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 from slots.models import Slot
-from slots.selectors import availability_for_day, availability_for_days, covers, day_bounds
+from slots.selectors import availability_for_day, availability_for_days, covers, day_bounds, free_start_counts
 from slots.services import slots_sync_for_staff
 
 pytestmark = pytest.mark.django_db
@@ -100,6 +100,7 @@ def test_each_days_count_equals_that_days_availability(
 
         length = calendar.monthrange(month.year, month.month)[1]
         by_day = availability_for_days(salon=salon, first_day=month, days=length, service=service, now=now)
+        counts = free_start_counts(salon=salon, first_day=month, days=length, service=service, now=now)
         for offset in range(length):
             day = month + dt.timedelta(days=offset)
             month_view = [(f.start, f.staff_member_id) for f in by_day.get(day, [])]
@@ -109,6 +110,7 @@ def test_each_days_count_equals_that_days_availability(
             ]
             assert month_view == day_view, day
             assert sorted(month_view) == _oracle(salon, service, day, now), day
+            assert counts.get(day, (0, None)) == ((len(day_view), day_view[0][0]) if day_view else (0, None)), day
         transaction.savepoint_rollback(savepoint)
 
 
