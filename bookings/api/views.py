@@ -18,7 +18,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiParameter, PolymorphicP
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
-from bookings.api.access import booking_and_actor, booking_for_staff, series_and_actor
+from bookings.api.access import booking_and_actor, booking_for_staff
 from bookings.api.inputs import (
     AgendaQuerySerializer,
     BookingCreateSerializer,
@@ -32,13 +32,12 @@ from bookings.api.outputs import (
     BookingSerializer,
     CreatedBookingSerializer,
     CreatedSeriesSerializer,
-    SeriesCancelledSerializer,
     StaffBookingSerializer,
     render_agenda_page,
     render_booking,
     render_series,
 )
-from bookings.booking_plans import Customer, Repeat, booking_book, booking_series_cancel
+from bookings.booking_plans import Customer, Repeat, booking_book
 from bookings.idempotency import Outcome, idempotent, request_fingerprint
 from bookings.selectors import bookings_for_day
 from bookings.services import (
@@ -365,38 +364,3 @@ class AgendaView(ApiView):
         bookings = bookings_for_day(salon=salon, day=query["date"], staff_member_id=query.get("staff"))
         now = timezone.now()
         return paginate(self, request, bookings, lambda page: render_agenda_page(page, tz=salon.tz, now=now))
-
-
-class SeriesCancelView(ApiView):
-    @extend_schema(
-        operation_id="series_cancel",
-        summary="Cancel the bookings of a standing appointment still ahead",
-        description=(
-            "Staff of the salon (by login), or the customer with the X-Booking-Token of any booking of the "
-            "series. Past and finished bookings stay as they are. A customer's request keeps those already "
-            "inside the cancellation cut-off (listed in `kept`); staff cancel every one ahead. Repeating it "
-            "cancels nothing more."
-        ),
-        tags=["bookings"],
-        parameters=[BOOKING_TOKEN_HEADER],
-        request=CancelSerializer,
-        responses={200: SeriesCancelledSerializer, **errors(400, 404)},
-        examples=[
-            OpenApiExample(
-                "Cancelled",
-                response_only=True,
-                value={"series": "12", "cancelled": ["k5q3zj7m2x4c6v8b9n1p3r5t7w"], "kept": []},
-            )
-        ],
-    )
-    def post(self, request, pk: int):
-        series, actor = series_and_actor(request, pk)
-        reason = valid(CancelSerializer, request.data)["reason"]
-        outcome = booking_series_cancel(series=series, actor=actor, reason=reason, now=timezone.now())
-        return Response(
-            {
-                "series": str(series.pk),
-                "cancelled": [b.reference for b in outcome.cancelled],
-                "kept": [b.reference for b in outcome.kept],
-            }
-        )

@@ -3,6 +3,7 @@
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from bookings.api import series as bookings_series_api
 from bookings.api import views as bookings_api
 from salonbook.api.auth import AuthTokenView, LogoutAllView, LogoutView
 from salons import api as salons_api
@@ -58,7 +59,7 @@ urlpatterns = [
         bookings_api.BookingStaffMoveView.as_view(move="no_show"),
         name="api-booking-no-show",
     ),
-    path("series/<id:pk>/cancel/", bookings_api.SeriesCancelView.as_view(), name="api-series-cancel"),
+    path("series/<id:pk>/cancel/", bookings_series_api.SeriesCancelView.as_view(), name="api-series-cancel"),
     path("slots/<id:pk>/block/", slots_api.SlotBlockView.as_view(), name="api-slot-block"),
     path("slots/<id:pk>/unblock/", slots_api.SlotUnblockView.as_view(), name="api-slot-unblock"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
