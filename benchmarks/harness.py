@@ -126,8 +126,11 @@ class Server:
 
 
 @contextlib.contextmanager
-def gunicorn(name: str, app: str, env: dict[str, str], port: int | None = None, workers: int = WORKERS) -> Iterator[Server]:
-    """``app`` under gunicorn with the project's production config."""
+def gunicorn(
+    name: str, app: str, env: dict[str, str], port: int | None = None, workers: int = WORKERS, root: Path = ROOT
+) -> Iterator[Server]:
+    """``app`` under gunicorn with the project's production config; ``root``:
+    the checkout to serve (another version of the code, to compare)."""
     port = port or free_port()
     if not (STATIC_ROOT / "staticfiles.json").exists():
         manage(env, "collectstatic", "--noinput", "-v", "0")
@@ -136,7 +139,7 @@ def gunicorn(name: str, app: str, env: dict[str, str], port: int | None = None, 
     logfile = open(OUT / f"{name}.log", "w")
     process = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "--config", "salonbook/gunicorn.conf.py", app],
-        cwd=ROOT,
+        cwd=root,
         env=env,
         stdout=logfile,
         stderr=subprocess.STDOUT,

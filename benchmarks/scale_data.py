@@ -40,8 +40,10 @@ BOOKINGS = 400
 SERVICES = [("Cut", 30, 15), ("Colour", 90, 15), ("Trim", 15, 0), ("Blow Dry", 30, 0)]
 
 
-def build(*, slug: str = SLUG) -> tuple[Salon, dict[str, Service], list[StaffMember]]:
-    """The salon, its services and staff, and their slots for ``DAYS`` days."""
+def build(
+    *, slug: str = SLUG, staff_count: int = STAFF, days: int = DAYS
+) -> tuple[Salon, dict[str, Service], list[StaffMember]]:
+    """The salon, its services and ``staff_count`` staff, and their slots for ``days`` days."""
     # Raw creation is fine here: a throwaway database, rebuilt on every run.
     with transaction.atomic():
         salon = Salon.objects.create(
@@ -49,16 +51,18 @@ def build(*, slug: str = SLUG) -> tuple[Salon, dict[str, Service], list[StaffMem
             slug=slug,
             timezone="Europe/London",
             whatsapp_phone="+447911123000",
-            booking_window_days=DAYS,
+            booking_window_days=days,
             cancellation_cutoff_hours=2,
             auto_confirm=True,
         )
         services = {
-            name: Service.objects.create(salon=salon, name=name, duration_minutes=m, buffer_minutes=b, price=Decimal("30"))
+            name: Service.objects.create(
+                salon=salon, name=name, duration_minutes=m, buffer_minutes=b, price=Decimal("30")
+            )
             for name, m, b in SERVICES
         }
         staff = []
-        for n in range(STAFF):
+        for n in range(staff_count):
             member = StaffMember.objects.create(salon=salon, name=f"Stylist {n + 1}")
             member.services.set(services.values())
             for weekday in range(7):
@@ -71,13 +75,11 @@ def build(*, slug: str = SLUG) -> tuple[Salon, dict[str, Service], list[StaffMem
                     break_end=dt.time(14),
                 )
             staff.append(member)
-    slots_generate(salon=salon, days=DAYS)
+    slots_generate(salon=salon, days=days)
     return salon, services, staff
 
 
-def book_some(
-    salon: Salon, services: dict[str, Service], staff: list[StaffMember], *, bookings: int = BOOKINGS
-) -> int:
+def book_some(salon: Salon, services: dict[str, Service], staff: list[StaffMember], *, bookings: int = BOOKINGS) -> int:
     """Book ``bookings`` random free starts through the booking service."""
     rng = random.Random(7)
     slots = list(Slot.objects.filter(salon=salon, status="available").values_list("staff_member_id", "start"))
@@ -104,10 +106,10 @@ def book_some(
     return made
 
 
-def free_start_bodies(salon: Salon, service: Service) -> list[dict]:
+def free_start_bodies(salon: Salon, service: Service, *, days: int = DAYS) -> list[dict]:
     today = timezone.localdate(timezone=salon.tz)
     bodies = []
-    for offset in range(1, DAYS):
+    for offset in range(1, days):
         for free in availability_for_day(salon=salon, day=today + dt.timedelta(days=offset), service=service):
             bodies.append(
                 {
@@ -122,10 +124,10 @@ def free_start_bodies(salon: Salon, service: Service) -> list[dict]:
     return bodies
 
 
-def main(out: str) -> None:
-    salon, services, staff = build()
-    made = book_some(salon, services, staff)
-    bodies = free_start_bodies(salon, services["Trim"])
+def main(out: str, *, staff_count: int = STAFF, days: int = DAYS, bookings: int = BOOKINGS) -> None:
+    salon, services, staff = build(staff_count=staff_count, days=days)
+    made = book_some(salon, services, staff, bookings=bookings)
+    bodies = free_start_bodies(salon, services["Trim"], days=days)
     with open(out, "w") as handle:
         for body in bodies:
             handle.write(json.dumps(body) + "\n")
@@ -143,4 +145,6 @@ def main(out: str) -> None:
 
 
 if __name__ == "__main__":
-    main(sys.argv[1])
+    # python -m benchmarks.scale_data OUT [STAFF DAYS BOOKINGS]
+    sizes = [int(arg) for arg in sys.argv[2:5]]
+    main(sys.argv[1], **dict(zip(("staff_count", "days", "bookings"), sizes)))

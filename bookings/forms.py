@@ -69,23 +69,34 @@ class FreeTimePickerForm(forms.Form):
     the free starts that availability offers, so one choice names both the
     time and who. Subclasses declare ``staff``, ``date`` and ``start``."""
 
-    def clean_start(self) -> tuple[int, dt.datetime] | None:
+    # Whether the picker also offers each time with "any stylist" (value
+    # ``"any|<ISO start>"``): the salon then chooses who when booking.
+    offers_anyone = False
+    ANYONE = "any"
+
+    def clean_start(self) -> tuple[int | None, dt.datetime] | None:
         value = self.cleaned_data.get("start") or ""
         if not value:
             return None
         staff_id, _, iso = value.partition("|")
         try:
             start = dt.datetime.fromisoformat(iso)
-            staff_id_int = int(staff_id)
+            staff_id_int = None if self.offers_anyone and staff_id == self.ANYONE else int(staff_id)
         except ValueError:
             raise forms.ValidationError("Choose one of the free times.") from None
         if start.tzinfo is None:
             raise forms.ValidationError("Choose one of the free times.")
         return staff_id_int, start
 
-    @staticmethod
-    def start_value(staff_member_id: int, start: dt.datetime) -> str:
-        return f"{staff_member_id}|{start.astimezone(dt.UTC).isoformat()}"
+    @classmethod
+    def start_value(cls, staff_member_id: int | None, start: dt.datetime) -> str:
+        who = cls.ANYONE if staff_member_id is None else staff_member_id
+        return f"{who}|{start.astimezone(dt.UTC).isoformat()}"
+
+    def wants_anyone(self) -> bool:
+        """After ``is_valid()``: the chosen time is "any stylist"."""
+        chosen = self.cleaned_data.get("start")
+        return chosen is not None and chosen[0] is None
 
     @cached_property
     def offered_staff(self) -> dict[int, StaffMember]:
@@ -148,6 +159,12 @@ class DeskBookingForm(FreeTimePickerForm):
         widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off", "inputmode": "tel"}),
     )
     customer_email = forms.EmailField(required=False, label="Email (optional)")
+    repeat_every_weeks = forms.IntegerField(
+        required=False, min_value=1, max_value=52, label="Repeat every (weeks)", help_text="Leave empty to book once."
+    )
+    repeat_count = forms.IntegerField(required=False, min_value=2, max_value=26, label="Times in all")
+
+    offers_anyone = True
 
     def __init__(self, *args: Any, salon: Salon, booking: bool = False, **kwargs: Any) -> None:
         """``booking=True`` when the desk pressed "Book"; otherwise only the
@@ -195,6 +212,19 @@ class DeskBookingForm(FreeTimePickerForm):
             initial["service"] = first_service.pk if first_service else None
         form.initial = initial
         return form
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        every, count = data.get("repeat_every_weeks"), data.get("repeat_count")
+        if (every is None) != (count is None) and "repeat_every_weeks" not in self.errors:
+            missing = "repeat_count" if count is None else "repeat_every_weeks"
+            self.add_error(missing, "Give both how often and how many times, or neither.")
+        return data
+
+    def repeat(self) -> tuple[int, int] | None:
+        """``(every_weeks, count)`` when the desk books a standing appointment."""
+        every, count = self.cleaned_data.get("repeat_every_weeks"), self.cleaned_data.get("repeat_count")
+        return (every, count) if every and count else None
 
     def shown_service(self) -> Service | None:
         if self.is_bound:

@@ -8,12 +8,13 @@ from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
+from django.utils import timezone
 
 from bookings.models import Booking, InboundReply, Message
-from salons.models import Salon, StaffMember
+from salons.models import Salon, Service, StaffMember
 from salons.selectors import staff_member_for_user, user_can_manage_salon
 from slots.models import Slot
-from slots.selectors import day_bounds, slots_for_day
+from slots.selectors import availability_for_day, day_bounds, slots_for_day
 
 
 def booking_for_customer(*, reference: str, token: str | None) -> Booking | None:
@@ -166,3 +167,26 @@ def booking_counts_by_day(*, first_day: dt.date, last_day: dt.date) -> dict[dt.d
     for row in rows:
         counts.setdefault(row["day"], {})[row["status"]] = row["count"]
     return counts
+
+
+def staff_free_at(*, salon: Salon, service: Service, start: dt.datetime, now: dt.datetime) -> list[int]:
+    """Who could take ``service`` at ``start``: the ids of active staff members
+    who do it and whose slots availability offers then, the one with the least
+    booked time that salon-local day first, ties by id (the fairness rule of
+    "any staff"). A read: whether the slots are still free is asked again under
+    their lock when they are taken."""
+    day = timezone.localtime(start, salon.tz).date()
+    free = [
+        f.staff_member_id
+        for f in availability_for_day(salon=salon, day=day, service=service, now=now)
+        if f.start == start
+    ]
+    if not free:
+        return []
+    begin, end = day_bounds(salon, day)
+    booked: dict[int, dt.timedelta] = dict.fromkeys(free, dt.timedelta())
+    for staff_id, booking_start, booking_end in Booking.objects.filter(
+        staff_member_id__in=free, status__in=Booking.ACTIVE_STATUSES, start__gte=begin, start__lt=end
+    ).values_list("staff_member_id", "start", "end"):
+        booked[staff_id] += booking_end - booking_start
+    return sorted(free, key=lambda staff_id: (booked[staff_id], staff_id))

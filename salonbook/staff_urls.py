@@ -6,7 +6,12 @@ from django.urls import path
 from bookings.views import calendar as calendar_views
 from bookings.views import customers, reports
 from bookings.views.agenda import agenda
-from bookings.views.booking_detail import booking_detail, booking_move, booking_reschedule_view
+from bookings.views.booking_detail import (
+    booking_detail,
+    booking_move,
+    booking_reschedule_view,
+    booking_series_cancel_view,
+)
 from bookings.views.desk_booking import desk_booking
 from monitoring import dashboard
 from salons import views as salon_views
@@ -36,6 +41,7 @@ urlpatterns = [
     ),
     path("bookings/<str:reference>/", booking_detail, name="booking"),
     path("bookings/<str:reference>/reschedule/", booking_reschedule_view, name="booking_reschedule"),
+    path("bookings/<str:reference>/cancel-series/", booking_series_cancel_view, name="booking_series_cancel"),
     path("bookings/<str:reference>/<str:move>/", booking_move, name="booking_move"),
     path("metrics/", dashboard.metrics_view, name="metrics"),
 ]

@@ -75,7 +75,7 @@ def _build_free_starts(*, salon_id: int, service_id: int, day: dt.date, staff_me
     ]
 
 
-def _check_against_info(info: dict[str, Any], *, service_id: int, staff_id: int | None) -> None:
+def check_against_info(info: dict[str, Any], *, service_id: int, staff_id: int | None) -> None:
     if not any(s["id"] == service_id for s in info["services"]):
         raise ValidationError({"service": ["This salon does not offer that service."]})
     if staff_id is not None:
@@ -130,7 +130,7 @@ class AvailabilityView(CachedReadView):
             raise NotFound(NO_SUCH_SALON)
         if not valid:
             raise ValidationError(query.errors)
-        _check_against_info(info, service_id=service_id, staff_id=staff_id)
+        check_against_info(info, service_id=service_id, staff_id=staff_id)
         body = cached_availability(
             slug=slug,
             day=day,
@@ -240,7 +240,11 @@ class SlotUnblockView(_SlotMoveView):
         tags=["staff"],
         request=None,
         responses={200: SlotSerializer, **errors(401, 403, 404, 409)},
-        examples=[OpenApiExample("Free again", value={**_SLOT_EXAMPLE, "status": "available", "block_reason": ""}, response_only=True)],
+        examples=[
+            OpenApiExample(
+                "Free again", value={**_SLOT_EXAMPLE, "status": "available", "block_reason": ""}, response_only=True
+            )
+        ],
     )
     def post(self, request, pk: int):
         return super().post(request, pk)

@@ -74,6 +74,36 @@ def cached_availability(
     return cached(kind="availability", key=key, versions=versions, ttl=availability_ttl, build=build, found=found)
 
 
+def calendar_entry(
+    *, slug: str, month: dt.date, days: int, service_id: int, staff_member_id: int | None
+) -> tuple[str, list[str]]:
+    """The cache key and version keys of one month's calendar: it depends on
+    the salon's version and on each of its days', so any change that makes
+    a day's availability stale makes the month stale too."""
+    staff = staff_member_id if staff_member_id is not None else "any"
+    day_versions = [_day_version(slug, month + dt.timedelta(days=n)) for n in range(days)]
+    return f"cal:{slug}:{month:%Y-%m}:{service_id}:{staff}", [_salon_version(slug), *day_versions]
+
+
+def cached_calendar(
+    *,
+    slug: str,
+    month: dt.date,
+    days: int,
+    service_id: int,
+    staff_member_id: int | None,
+    build: Callable[[], T],
+    found: Found | None = None,
+) -> T:
+    """A month's free-start counts, from the cache or ``build()``; kept as
+    long as a day's availability would be (``availability_ttl``: never past
+    the month's first free start)."""
+    key, versions = calendar_entry(
+        slug=slug, month=month, days=days, service_id=service_id, staff_member_id=staff_member_id
+    )
+    return cached(kind="calendar", key=key, versions=versions, ttl=availability_ttl, build=build, found=found)
+
+
 def availability_ttl(value: Any, *, now: dt.datetime | None = None) -> int:
     """Seconds to keep ``value``: 5 minutes, but never past its first start.
 
@@ -89,10 +119,13 @@ def availability_ttl(value: Any, *, now: dt.datetime | None = None) -> int:
 
 def _first_start(value: Any) -> dt.datetime | None:
     """The earliest ``start`` in availability data shaped like the API's
-    (``{"slots": [{"start": ...}, ...]}``, the list itself, or its JSON)."""
+    (``{"slots": [{"start": ...}, ...]}``, the list itself, or its JSON), or
+    the earliest ``first_start`` of a month's calendar (``{"days": [...]}``)."""
     if isinstance(value, bytes):
         # Only when an entry is built: the parse costs little next to the build.
         value = json.loads(value)
+    if isinstance(value, dict) and "days" in value:  # a month: each day's first start
+        value = [{"start": day.get("first_start")} for day in value["days"] if isinstance(day, dict)]
     items = value.get("slots") if isinstance(value, dict) else value
     if not isinstance(items, (list, tuple)):
         return None

@@ -3,15 +3,19 @@ and the slots a booking would need."""
 
 from __future__ import annotations
 
+import bisect
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from django.db.models import BigIntegerField, Func
 from django.utils import timezone
 
 from salonbook.errors import InvalidInput, OutsideBookingWindow
 from salons.models import Salon, Service, StaffMember
 from slots.models import Slot
+
+AVAILABLE = Slot.Status.AVAILABLE.value
 
 
 @dataclass(frozen=True)
@@ -51,6 +55,89 @@ def staff_ids_for_service(*, salon: Salon, service: Service, staff_member_id: in
     return list(staff.values_list("pk", flat=True))
 
 
+class _Epoch(Func):
+    """A UTC datetime column as whole seconds since 1970: the database driver
+    loads an integer several times faster than a datetime, and a month of a
+    large salon is tens of thousands of slots."""
+
+    output_field = BigIntegerField()
+    template = "CAST(EXTRACT(EPOCH FROM %(expressions)s) AS BIGINT)"
+
+    def as_sqlite(self, compiler, connection, **extra):
+        # SQLite keeps datetimes as text; julianday() reads it (days, as a float).
+        template = "CAST(ROUND((julianday(%(expressions)s) - 2440587.5) * 86400) AS INTEGER)"
+        return self.as_sql(compiler, connection, template=template, **extra)
+
+
+def _free_slot_starts(
+    rows: Sequence[tuple[int, int, int, str]], *, busy: int, after: float, until: float
+) -> list[tuple[int, int]]:
+    """``(staff id, start)`` of every slot in ``rows`` that begins a free run
+    long enough for ``busy`` seconds, with ``after < start <= until``.
+
+    ``rows`` are ``(staff id, start, end, status)``, times in epoch seconds,
+    sorted by staff and start. One pass from the last slot back: each slot
+    learns where the run of back-to-back available slots it begins ends, so
+    the cost grows with the slots read and not with the length of the
+    service (``covers`` is the same rule, slot by slot).
+    """
+    free: list[tuple[int, int]] = []
+    run_end: int | None = None
+    next_staff, next_start = None, None
+    for staff_id, start, end, status in reversed(rows):
+        if status != AVAILABLE:
+            run_end = None
+        elif run_end is not None and next_staff == staff_id and next_start == end:
+            pass  # this slot joins the run the next one begins
+        else:
+            run_end = end
+        next_staff, next_start = staff_id, start
+        if run_end is not None and run_end >= start + busy and after < start <= until:
+            free.append((staff_id, start))
+    free.reverse()
+    return free
+
+
+def _slot_rows(staff_ids: list[int], begin: dt.datetime, end: dt.datetime) -> list[tuple[int, int, int, str]]:
+    """The slots of ``staff_ids`` starting in ``[begin, end)``, as plain rows
+    (times in epoch seconds) in staff and start order: one index range scan
+    per staff member on ``(staff_member, start)`` (the unique constraint's
+    index), and no model instances or datetimes."""
+    return list(
+        Slot.objects.filter(staff_member_id__in=staff_ids, start__gte=begin, start__lt=end)
+        .order_by("staff_member_id", "start")
+        .values_list("staff_member_id", _Epoch("start"), _Epoch("end"), "status")
+    )
+
+
+def _free_by_day(
+    *, salon: Salon, first_day: dt.date, days: int, service: Service, staff_member_id: int | None, now: dt.datetime
+) -> dict[dt.date, list[tuple[int, int]]]:
+    """``(staff id, epoch start)`` of the free starts of each salon-local day
+    in the range, in time order (days without any are left out)."""
+    if not offers_service(salon=salon, service=service):
+        return {}
+    staff_ids = staff_ids_for_service(salon=salon, service=service, staff_member_id=staff_member_id)
+    if not staff_ids:
+        return {}
+    day_list = [first_day + dt.timedelta(days=n) for n in range(days)]
+    # Where each day begins and the range ends, in epoch seconds: a start's day is a bisection.
+    edges = [day_bounds(salon, day)[0].timestamp() for day in day_list]
+    end = day_bounds(salon, day_list[-1])[1]
+    edges.append(end.timestamp())
+    busy = service.busy_time
+    until = min(salon.booking_window_closes(now), end).timestamp()
+    rows = _slot_rows(staff_ids, max(day_bounds(salon, first_day)[0], now), end + busy)
+    found: dict[dt.date, list[tuple[int, int]]] = {}
+    for staff_id, start in _free_slot_starts(rows, busy=int(busy.total_seconds()), after=now.timestamp(), until=until):
+        if start >= edges[-1]:
+            continue
+        found.setdefault(day_list[bisect.bisect_right(edges, start) - 1], []).append((staff_id, start))
+    for free in found.values():
+        free.sort(key=lambda pair: (pair[1], pair[0]))
+    return found
+
+
 def availability_for_day(
     *,
     salon: Salon,
@@ -65,34 +152,64 @@ def availability_for_day(
     service and its buffer need is available, in the future, and inside the
     salon's booking window. Two queries whatever the number of staff or slots.
     """
-    now = now or timezone.now()
-    if not offers_service(salon=salon, service=service):
-        return []
-    staff_ids = staff_ids_for_service(salon=salon, service=service, staff_member_id=staff_member_id)
-    if not staff_ids:
-        return []
-    begin, end = day_bounds(salon, day)
-    busy = service.busy_time
-    window_closes = salon.booking_window_closes(now)
-    slots = list(
-        Slot.objects.filter(staff_member_id__in=staff_ids, start__gte=max(begin, now), start__lt=end + busy)
-        .only("id", "staff_member_id", "start", "end", "status")
-        .order_by("staff_member_id", "start")
-    )
-    by_staff: dict[int, list[Slot]] = {}
-    for slot in slots:
-        by_staff.setdefault(slot.staff_member_id, []).append(slot)
+    return availability_for_days(
+        salon=salon, first_day=day, days=1, service=service, staff_member_id=staff_member_id, now=now
+    ).get(day, [])
 
-    free: list[FreeStart] = []
-    for staff_id, staff_slots in by_staff.items():
-        for index, slot in enumerate(staff_slots):
-            if slot.start >= end or slot.start <= now or slot.start > window_closes:
-                continue
-            needed = _run_from(staff_slots, index, busy)
-            if covers(needed, slot.start, busy):
-                free.append(FreeStart(start=slot.start, end=slot.start + service.duration, staff_member_id=staff_id))
-    free.sort(key=lambda f: (f.start, f.staff_member_id))
-    return free
+
+def availability_for_days(
+    *,
+    salon: Salon,
+    first_day: dt.date,
+    days: int,
+    service: Service,
+    staff_member_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> dict[dt.date, list[FreeStart]]:
+    """``availability_for_day`` for ``days`` salon-local days from
+    ``first_day`` at once, by day (days with no free start are left out).
+
+    The same two queries for a month as for a day: the staff who do the
+    service, then every slot of theirs in the range.
+    """
+    now = now or timezone.now()
+    duration = service.duration
+    return {
+        day: [
+            FreeStart(start=(start := _utc(seconds)), end=start + duration, staff_member_id=staff_id)
+            for staff_id, seconds in free
+        ]
+        for day, free in _free_by_day(
+            salon=salon, first_day=first_day, days=days, service=service, staff_member_id=staff_member_id, now=now
+        ).items()
+    }
+
+
+def free_start_counts(
+    *,
+    salon: Salon,
+    first_day: dt.date,
+    days: int,
+    service: Service,
+    staff_member_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> dict[dt.date, tuple[int, dt.datetime]]:
+    """How many free starts each salon-local day of the range has and the
+    first of them: ``len()`` and ``[0]`` of ``availability_for_day``'s list,
+    without building the list (days with none are left out)."""
+    found = _free_by_day(
+        salon=salon,
+        first_day=first_day,
+        days=days,
+        service=service,
+        staff_member_id=staff_member_id,
+        now=now or timezone.now(),
+    )
+    return {day: (len(free), _utc(free[0][1])) for day, free in found.items()}
+
+
+def _utc(seconds: int) -> dt.datetime:
+    return dt.datetime.fromtimestamp(seconds, dt.UTC)
 
 
 def check_start_offered(
@@ -127,17 +244,6 @@ def check_start_offered(
             f"{salon.name} takes bookings up to {salon.booking_window_days} days ahead.",
             details={"start": [f"Choose a time within {salon.booking_window_days} days."]},
         )
-
-
-def _run_from(slots: list[Slot], index: int, busy: dt.timedelta) -> list[Slot]:
-    """The slots from ``index`` that start before ``busy`` has elapsed."""
-    limit = slots[index].start + busy
-    run = []
-    for slot in slots[index:]:
-        if slot.start >= limit:
-            break
-        run.append(slot)
-    return run
 
 
 def slots_for_day(*, salon: Salon, day: dt.date, staff_member_id: int | None = None) -> list[Slot]:

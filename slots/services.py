@@ -87,7 +87,9 @@ def slots_sync_for_staff(
     if staff_member.is_active:
         wanted = {
             start: end
-            for start, end in local_starts(salon=salon, staff_member=staff_member, first_day=first_day, days=days).items()
+            for start, end in local_starts(
+                salon=salon, staff_member=staff_member, first_day=first_day, days=days
+            ).items()
             if start > now
         }
     result = GenerationResult()
@@ -97,9 +99,7 @@ def slots_sync_for_staff(
                 "id", "start", "end", "status"
             )
         )
-        stale_ids = [
-            s.pk for s in existing if s.status == Slot.Status.AVAILABLE and wanted.get(s.start) != s.end
-        ]
+        stale_ids = [s.pk for s in existing if s.status == Slot.Status.AVAILABLE and wanted.get(s.start) != s.end]
         if stale_ids:
             # Skip rows a booking is locking right now: it is taking them.
             lockable = list(

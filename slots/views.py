@@ -119,7 +119,11 @@ def block_time(request: HttpRequest, slug: str) -> HttpResponse:
             initial["staff_member"] = member.pk
         form = BlockTimeForm(initial=initial, salon=salon)
     day = form.cleaned_data.get("date") if form.is_bound and hasattr(form, "cleaned_data") else form.initial.get("date")
-    return render(request, "staff/block_time.html", {"nav": "block", "salon": salon, "form": form, "agenda_url": _agenda_url(salon, day)})
+    return render(
+        request,
+        "staff/block_time.html",
+        {"nav": "block", "salon": salon, "form": form, "agenda_url": _agenda_url(salon, day)},
+    )
 
 
 @require_POST

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from django.http import Http404
 
-from bookings.models import Booking
+from bookings.models import Booking, BookingSeries
 from bookings.services import Actor
 from salons.selectors import user_can_manage_salon
 
@@ -36,3 +36,18 @@ def booking_for_staff(request, reference: str) -> Booking:
     if actor.is_customer:
         raise Http404
     return booking
+
+
+def series_and_actor(request, pk: int) -> tuple[BookingSeries, Actor]:
+    """A standing appointment and who acts on it: its salon's staff, or the
+    customer holding the manage token of any one of its bookings (each was
+    given to them when the series was booked). 404 for anyone else."""
+    series = BookingSeries.objects.filter(pk=pk).first()
+    if series is None:
+        raise Http404
+    if user_can_manage_salon(request.user, series.salon_id):
+        return series, Actor.staff(request.user)
+    token = request.headers.get(BOOKING_TOKEN_HEADER)
+    if token and any(b.token_matches(token) for b in series.bookings.only("manage_token")):
+        return series, Actor.customer()
+    raise Http404

@@ -15,6 +15,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from bookings.booking_plans import MAX_EVERY_WEEKS, MAX_OCCURRENCES
 from salons.models import Salon, Service, StaffMember
 
 MAX_ID = 2**63 - 1
@@ -54,14 +55,34 @@ def _lookup(model: type[Model], pk: int, message: str) -> Any:
     return found
 
 
+class RepeatSerializer(serializers.Serializer):
+    every_weeks = serializers.IntegerField(min_value=1, max_value=MAX_EVERY_WEEKS, help_text="Weeks between bookings")
+    count = serializers.IntegerField(
+        min_value=2, max_value=MAX_OCCURRENCES, help_text="Bookings in all, the first included"
+    )
+
+
 class BookingCreateSerializer(serializers.Serializer):
     salon = serializers.SlugField(max_length=60, help_text="The salon's slug")
     service = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Service id")
-    staff = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Staff member id, as availability gave it")
+    staff = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Staff member id, as availability gave it; leave out (or null) for anyone free then",
+    )
     start = AwareDateTimeField(help_text="A start that availability offered, with its offset")
     customer_name = serializers.CharField(max_length=120)
     customer_phone = serializers.CharField(max_length=32, help_text="E.164, or national in the salon's country")
     customer_email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
+    repeat = RepeatSerializer(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="A standing appointment (salon staff only): the same time every N weeks, K times in all",
+    )
 
     def validate_salon(self, slug: str) -> Salon:
         salon = Salon.objects.filter(slug=slug).first()
@@ -72,8 +93,8 @@ class BookingCreateSerializer(serializers.Serializer):
     def validate_service(self, pk: int) -> Service:
         return _lookup(Service, pk, "No such service.")
 
-    def validate_staff(self, pk: int) -> StaffMember:
-        return _lookup(StaffMember, pk, "No such staff member.")
+    def validate_staff(self, pk: int | None) -> StaffMember | None:
+        return None if pk is None else _lookup(StaffMember, pk, "No such staff member.")
 
 
 class CancelSerializer(serializers.Serializer):

@@ -88,6 +88,20 @@ class ReplySerializer(serializers.Serializer):
     received_at = _LocalTimeField()
 
 
+class CreatedSeriesSerializer(serializers.Serializer):
+    series = serializers.CharField(help_text="The standing appointment's id, for POST /api/series/{id}/cancel/")
+    bookings = CreatedBookingSerializer(many=True, help_text="Each occurrence: a normal booking, in time order")
+
+
+class SeriesCancelledSerializer(serializers.Serializer):
+    series = serializers.CharField()
+    cancelled = serializers.ListField(child=serializers.CharField(), help_text="References cancelled now")
+    kept = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="References ahead but inside the cancellation cut-off (a customer's request): call the salon",
+    )
+
+
 class StaffBookingSerializer(BookingSerializer):
     whatsapp_url = serializers.SerializerMethodField(help_text="wa.me click-to-chat link with the reminder text")
     messages = serializers.SerializerMethodField(help_text="Every message written for the booking, oldest first")
@@ -116,6 +130,14 @@ def render_booking(booking: Booking, *, now: dt.datetime, staff: bool, created: 
     booking's customer gets the manage token once."""
     serializer_class = CreatedBookingSerializer if created else StaffBookingSerializer if staff else BookingSerializer
     return serializer_class(booking, context={"tz": booking.salon.tz, "now": now}).data
+
+
+def render_series(series_id: int, bookings: list[Booking], *, now: dt.datetime) -> dict[str, Any]:
+    """A new standing appointment: its id and each booking with its manage token."""
+    return {
+        "series": str(series_id),
+        "bookings": [render_booking(b, now=now, staff=False, created=True) for b in bookings],
+    }
 
 
 def render_agenda_page(bookings: list[Booking], *, tz: dt.tzinfo, now: dt.datetime) -> ReturnList:

@@ -14,7 +14,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
-from drf_spectacular.utils import OpenApiExample, OpenApiParameter, extend_schema
+from drf_spectacular.utils import OpenApiExample, OpenApiParameter, PolymorphicProxySerializer, extend_schema
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from bookings.api.access import booking_and_actor, booking_for_staff
@@ -30,10 +31,13 @@ from bookings.api.outputs import (
     AgendaBookingSerializer,
     BookingSerializer,
     CreatedBookingSerializer,
+    CreatedSeriesSerializer,
     StaffBookingSerializer,
     render_agenda_page,
     render_booking,
+    render_series,
 )
+from bookings.booking_plans import Customer, Repeat, booking_book
 from bookings.idempotency import Outcome, idempotent, request_fingerprint
 from bookings.selectors import bookings_for_day
 from bookings.services import (
@@ -41,7 +45,6 @@ from bookings.services import (
     booking_cancel,
     booking_complete,
     booking_confirm,
-    booking_create,
     booking_mark_no_show,
     booking_reschedule,
 )
@@ -67,7 +70,14 @@ class BookingCreateView(ApiView):
         description=(
             "Send an `Idempotency-Key` header (a UUID) to retry safely: the same key and body return the "
             "first answer (with header `Idempotent-Replayed: true`) and book nothing more; the same key "
-            "with another body answers 422. Keys are kept 24 hours. Limited to RATE_LIMIT_BOOKINGS a client."
+            "with another body answers 422. Keys are kept 24 hours. Limited to RATE_LIMIT_BOOKINGS a client.\n\n"
+            "Without `staff` (or with null) the salon books anyone who does the service and is free then: "
+            "the one with the least booked time that day, ties by id; the answer's `staff` says who.\n\n"
+            "With `repeat` (salon staff only; others get 403) it books a standing appointment: the same "
+            "wall-clock time every `every_weeks` weeks, `count` times, with the named staff member (a "
+            "series without `staff` is refused with 400). All or none: if any time is not free the answer "
+            "is 409 with the taken times in `details.conflicts` and nothing is booked. The answer is "
+            "`{series, bookings}`."
         ),
         tags=["bookings"],
         parameters=[
@@ -80,8 +90,57 @@ class BookingCreateView(ApiView):
             )
         ],
         request=BookingCreateSerializer,
-        responses={201: CreatedBookingSerializer, **errors(400, 409, 422)},
+        responses={
+            201: PolymorphicProxySerializer(
+                component_name="BookingCreated",
+                serializers=[CreatedBookingSerializer, CreatedSeriesSerializer],
+                resource_type_field_name=None,
+            ),
+            **errors(400, 403, 409, 422),
+        },
         examples=[
+            OpenApiExample(
+                "Anyone free",
+                request_only=True,
+                value={
+                    "salon": "demo",
+                    "service": 3,
+                    "start": "2030-05-01T10:00:00+01:00",
+                    "customer_name": "Ana Silva",
+                    "customer_phone": "+447911123456",
+                },
+            ),
+            OpenApiExample(
+                "Every four weeks, six times (staff)",
+                request_only=True,
+                value={
+                    "salon": "demo",
+                    "service": 3,
+                    "staff": 7,
+                    "start": "2030-05-01T10:00:00+01:00",
+                    "customer_name": "Ana Silva",
+                    "customer_phone": "+447911123456",
+                    "repeat": {"every_weeks": 4, "count": 6},
+                },
+            ),
+            OpenApiExample(
+                "Series booked",
+                response_only=True,
+                status_codes=["201"],
+                value={"series": "12", "bookings": [{**BOOKING_EXAMPLE, "manage_token": "oC2k...secret...9Q"}]},
+            ),
+            OpenApiExample(
+                "Series refused: some times taken",
+                response_only=True,
+                status_codes=["409"],
+                value={
+                    "error": {
+                        "code": "slot_unavailable",
+                        "message": "1 of the 6 times are not free; nothing was booked.",
+                        "details": {"conflicts": ["2030-05-29T10:00:00+01:00"]},
+                    }
+                },
+            ),
             OpenApiExample(
                 "Book a cut",
                 request_only=True,
@@ -106,35 +165,41 @@ class BookingCreateView(ApiView):
     def post(self, request):
         key = request.headers.get("Idempotency-Key")
         if key is None:
-            return self._respond(self._book(request.data))
+            return self._respond(self._book(request, request.data))
         outcome = idempotent(
             key=key,
             scope=IDEMPOTENCY_SCOPE,
             fingerprint=request_fingerprint(request.data),
-            run=lambda: self._book(request.data),
+            run=lambda: self._book(request, request.data),
         )
         return self._respond(outcome)
 
-    def _book(self, data: Any) -> Outcome:
+    def _book(self, request, data: Any) -> Outcome:
         fields = valid(BookingCreateSerializer, data)
+        salon = fields["salon"]
+        repeat = fields["repeat"]
+        staff = user_can_manage_salon(request.user, salon.pk)
+        if repeat is not None and not staff:
+            raise PermissionDenied("Standing appointments are booked by the salon's staff.")
         now = timezone.now()
         try:
-            booking = booking_create(
-                salon=fields["salon"],
+            booked = booking_book(
+                salon=salon,
                 service=fields["service"],
                 staff_member=fields["staff"],
                 start=fields["start"],
-                customer_name=fields["customer_name"],
-                customer_phone=fields["customer_phone"],
-                customer_email=fields["customer_email"],
-                actor=Actor.customer(),
+                customer=Customer(fields["customer_name"], fields["customer_phone"], fields["customer_email"]),
+                repeat=Repeat(repeat["every_weeks"], repeat["count"]) if repeat else None,
+                actor=Actor.staff(request.user) if staff else Actor.customer(),
                 now=now,
             )
         except SlotUnavailable as error:
             # Stored like a success: a retry of a request that lost the race
             # learns the same, and books nothing.
             return Outcome(status=error.status, body=envelope(error.code, error.message, error.details))
-        return Outcome(status=201, body=render_booking(booking, now=now, staff=False, created=True))
+        if booked.series is not None:
+            return Outcome(status=201, body=render_series(booked.series.pk, booked.bookings, now=now))
+        return Outcome(status=201, body=render_booking(booked.booking, now=now, staff=False, created=True))
 
     @staticmethod
     def _respond(outcome: Outcome) -> Response:

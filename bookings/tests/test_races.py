@@ -11,7 +11,9 @@ from collections import Counter
 
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
+from django.utils import timezone
 
+from bookings.booking_plans import Customer, booking_create_with_anyone
 from bookings.models import Booking, BookingSlot
 from bookings.services import Actor, booking_cancel, booking_create
 from bookings.tests.factories import next_local
@@ -135,3 +137,26 @@ def test_postgresql_refuses_overlapping_active_bookings_for_one_staff_member(set
         overlapping.save()
     assert "booking_no_overlap_per_staff" in str(error.value)
     assert connection.vendor == "postgresql"
+
+
+def test_fifty_anyone_free_clients_for_a_start_three_have_free_make_one_booking_each(transactional_db):
+    salon = SalonFactory()
+    cut = ServiceFactory(salon=salon, duration_minutes=30)
+    team = [StaffMemberFactory(salon=salon, services=[cut], hours=(dt.time(9), dt.time(17))) for _ in range(3)]
+    for member in team:
+        slots_sync_for_staff(staff_member=member, days=4)
+    start = next_local(salon, days=2, at=dt.time(10))
+
+    def book_anyone(n):
+        return lambda: booking_create_with_anyone(
+            salon=salon,
+            service=cut,
+            start=start,
+            customer=Customer(f"Racer {n}", "+447911123456"),
+            actor=Actor.customer(),
+            now=timezone.now(),
+        )
+
+    outcomes = _race([book_anyone(n) for n in range(50)])
+    assert outcomes == Counter({"booked": 3, "taken": 47})
+    assert sorted(Booking.objects.values_list("staff_member_id", flat=True)) == sorted(m.pk for m in team)

@@ -58,8 +58,13 @@ def test_offers_exactly_the_starts_availability_offers(client, salon, service, s
         DeskBookingForm.start_value(free.staff_member_id, free.start)
         for free in availability_for_day(salon=salon, day=tomorrow(salon), service=service)
     }
-    assert offered(body) == expected
+    named = {value for value in offered(body) if not value.startswith("any|")}
+    assert named == expected
     assert DeskBookingForm.start_value(staff_member.pk, next_local(salon, at=dt.time(10))) not in expected
+    # "Any stylist" offers each free start once, whoever has it free.
+    anyone = {value for value in offered(body) if value.startswith("any|")}
+    free_starts = {free.start for free in availability_for_day(salon=salon, day=tomorrow(salon), service=service)}
+    assert anyone == {DeskBookingForm.start_value(None, start) for start in free_starts}
 
 
 def test_prefilled_from_an_agenda_cell(client, salon, service, staff_member, staff_of_salon):
@@ -163,9 +168,7 @@ def test_a_time_with_someone_other_than_the_chosen_staff_member_is_refused(
     client.force_login(staff_of_salon)
     start = next_local(salon, at=dt.time(11))
 
-    response = book(
-        client, salon, service, staff_member, start, start=DeskBookingForm.start_value(colleague.pk, start)
-    )
+    response = book(client, salon, service, staff_member, start, start=DeskBookingForm.start_value(colleague.pk, start))
 
     assert response.status_code == 200
     assert "Choose one of the free times shown." in response.content.decode()
@@ -183,3 +186,49 @@ def test_a_time_with_another_salons_staff_member_is_refused(client, salon, servi
 
     assert "Choose one of the free times shown." in response.content.decode()
     assert Booking.objects.count() == 0
+
+
+def test_any_stylist_books_whoever_is_free_then(client, salon, service, staff_member, staff_of_salon):
+    colleague = StaffMemberFactory(salon=salon, services=[service])
+    slots_sync_for_staff(staff_member=colleague, days=3)
+    start = next_local(salon, at=dt.time(11))
+    make_booking(service=service, staff_member=staff_member, start=start)
+    client.force_login(staff_of_salon)
+    response = book(
+        client, salon, service, staff_member, start, staff="", start=DeskBookingForm.start_value(None, start)
+    )
+    assert response.status_code == 302
+    booked = Booking.objects.get(start=start, customer_name="Walk In")
+    assert booked.staff_member == colleague
+
+
+def test_desk_books_a_standing_appointment(client, salon, service, staff_member, staff_of_salon):
+    slots_sync_for_staff(staff_member=staff_member, days=30)
+    client.force_login(staff_of_salon)
+    start = next_local(salon, at=dt.time(11))
+    response = book(client, salon, service, staff_member, start, repeat_every_weeks=1, repeat_count=3)
+    assert response.status_code == 302
+    booked = Booking.objects.filter(customer_name="Walk In").order_by("start")
+    assert [b.start for b in booked] == [start + dt.timedelta(weeks=n) for n in range(3)]
+    assert len({b.series_id for b in booked}) == 1 and booked[0].series_id is not None
+
+
+def test_desk_repeat_with_a_taken_week_books_nothing_and_says_which(
+    client, salon, service, staff_member, staff_of_salon
+):
+    slots_sync_for_staff(staff_member=staff_member, days=30)
+    client.force_login(staff_of_salon)
+    start = next_local(salon, at=dt.time(11))
+    make_booking(service=service, staff_member=staff_member, start=start + dt.timedelta(weeks=1), name="Regular")
+    response = book(client, salon, service, staff_member, start, repeat_every_weeks=1, repeat_count=3)
+    assert response.status_code == 200
+    assert "1 of the 3 times are not free" in response.content.decode()
+    assert not Booking.objects.filter(customer_name="Walk In").exists()
+
+
+def test_desk_repeat_needs_both_fields(client, salon, service, staff_member, staff_of_salon):
+    client.force_login(staff_of_salon)
+    response = book(client, salon, service, staff_member, next_local(salon, at=dt.time(11)), repeat_every_weeks=2)
+    assert response.status_code == 200
+    assert "Give both how often and how many times" in response.content.decode()
+    assert not Booking.objects.exists()

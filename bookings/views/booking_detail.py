@@ -12,6 +12,7 @@ from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from bookings.booking_plans import booking_series_cancel
 from bookings.forms import CancelForm, RescheduleForm, place_service_errors
 from bookings.messages.links import click_to_chat_url
 from bookings.models import Booking
@@ -76,9 +77,37 @@ def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "can_reschedule": staff_can_reschedule(booking=booking, now=timezone.now()),
         "cancel_form": CancelForm(),
         "whatsapp_url": click_to_chat_url(booking),
+        "series_ahead": _series_ahead(booking),
+        "series_cancel_form": CancelForm(prefix="series"),
         "agenda_url": reverse("staff:agenda", kwargs={"slug": salon.slug}) + f"?date={local_day.isoformat()}",
     }
     return render(request, "staff/booking_detail.html", context)
+
+
+def _series_ahead(booking: Booking) -> int:
+    """How many bookings of this booking's standing appointment are still ahead (0 for none)."""
+    if booking.series_id is None:
+        return 0
+    return Booking.objects.filter(
+        series_id=booking.series_id, status__in=Booking.ACTIVE_STATUSES, start__gt=timezone.now()
+    ).count()
+
+
+@require_POST
+@staff_required
+def booking_series_cancel_view(request: HttpRequest, reference: str) -> HttpResponse:
+    """Cancel every booking still ahead in this booking's standing appointment."""
+    booking = _booking_for(request, reference)
+    if booking.series is None:
+        raise Http404("This booking is not part of a standing appointment.")
+    form = CancelForm(request.POST, prefix="series")
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    outcome = booking_series_cancel(series=booking.series, actor=Actor.staff(request.user), reason=reason)
+    count = len(outcome.cancelled)
+    messages.success(
+        request, f"{booking.customer_name}: {count} booking{'s' if count != 1 else ''} of the series cancelled."
+    )
+    return redirect("staff:booking", reference=booking.reference)
 
 
 @require_POST

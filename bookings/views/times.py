@@ -23,8 +23,19 @@ class TimeChoice:
 
 @dataclass
 class StaffTimes:
-    staff_member: StaffMember
+    """One group of the time picker: a staff member's free times, or (no
+    ``staff_member``) every free time with "any stylist"."""
+
+    staff_member: StaffMember | None
     times: list[TimeChoice]
+
+    @property
+    def key(self) -> str:
+        return str(self.staff_member.pk) if self.staff_member else "any"
+
+    @property
+    def name(self) -> str:
+        return self.staff_member.name if self.staff_member else "Any stylist"
 
 
 def day_title(day: dt.date) -> str:
@@ -43,10 +54,14 @@ def just_taken(start: dt.datetime, salon: Salon, member: StaffMember) -> str:
     )
 
 
-def free_times(*, salon: Salon, shown: ShownChoice, offered_staff: dict[int, StaffMember]) -> list[StaffTimes]:
+def free_times(
+    *, salon: Salon, shown: ShownChoice, offered_staff: dict[int, StaffMember], anyone: bool = False
+) -> list[StaffTimes]:
     """The free starts availability offers for the service, day and staff
     member ``shown``, grouped per staff member in ``offered_staff`` and in
-    name order; none until both a service and a day are chosen."""
+    name order; none until both a service and a day are chosen. With
+    ``anyone`` and no staff member chosen, an "Any stylist" group of every
+    free time comes first."""
     if shown.service is None or shown.day is None:
         return []
     free = availability_for_day(
@@ -63,4 +78,16 @@ def free_times(*, salon: Salon, shown: ShownChoice, offered_staff: dict[int, Sta
         value = FreeTimePickerForm.start_value(start.staff_member_id, start.start)
         group = groups.setdefault(member.pk, StaffTimes(staff_member=member, times=[]))
         group.times.append(TimeChoice(value=value, label=wall_time(start.start, salon), checked=value == shown.start))
-    return sorted(groups.values(), key=lambda g: (g.staff_member.name, g.staff_member.pk))
+    ordered = sorted(groups.values(), key=lambda g: (g.name, g.key))
+    if anyone and shown.staff_member is None and ordered:
+        starts = sorted({choice_start.start for choice_start in free if choice_start.staff_member_id in offered_staff})
+        values = [FreeTimePickerForm.start_value(None, start) for start in starts]
+        anyone_group = StaffTimes(
+            staff_member=None,
+            times=[
+                TimeChoice(value=value, label=wall_time(start, salon), checked=value == shown.start)
+                for value, start in zip(values, starts)
+            ],
+        )
+        ordered.insert(0, anyone_group)
+    return ordered

@@ -58,7 +58,10 @@ ERROR_EXAMPLES: dict[int, tuple[str, list[OpenApiExample]]] = {
         [_example("Not found", "not_found", "Not found.")],
     ),
     405: ("Method not allowed", [_example("Wrong method", "method_not_allowed", 'Method "PUT" not allowed.')]),
-    406: ("Only application/json can be returned", [_example("Not acceptable", "not_acceptable", "Could not satisfy the request Accept header.")]),
+    406: (
+        "Only application/json can be returned",
+        [_example("Not acceptable", "not_acceptable", "Could not satisfy the request Accept header.")],
+    ),
     409: (
         "Conflict: the time was taken, or the status does not allow that change",
         [
@@ -108,7 +111,11 @@ ERROR_EXAMPLES: dict[int, tuple[str, list[OpenApiExample]]] = {
     ),
     503: (
         "A dependency is briefly unavailable",
-        [_example("Unavailable", "rate_limit_unavailable", "The service is briefly unavailable; please try again shortly.")],
+        [
+            _example(
+                "Unavailable", "rate_limit_unavailable", "The service is briefly unavailable; please try again shortly."
+            )
+        ],
     ),
 }
 
@@ -116,7 +123,9 @@ ERROR_EXAMPLES: dict[int, tuple[str, list[OpenApiExample]]] = {
 def errors(*statuses: int) -> dict[int, OpenApiResponse]:
     """The error responses of an endpoint, for ``extend_schema(responses=...)``."""
     return {
-        status: OpenApiResponse(ErrorEnvelopeSerializer, description=ERROR_EXAMPLES[status][0], examples=ERROR_EXAMPLES[status][1])
+        status: OpenApiResponse(
+            ErrorEnvelopeSerializer, description=ERROR_EXAMPLES[status][0], examples=ERROR_EXAMPLES[status][1]
+        )
         for status in statuses
     }
 
@@ -173,4 +182,3 @@ def add_common_errors(result: dict[str, Any], generator, request, public) -> dic
                     "description": "Seconds to wait before trying again",
                 }
     return result
-

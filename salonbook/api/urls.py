@@ -3,11 +3,13 @@
 from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
+from bookings.api import series as bookings_series_api
 from bookings.api import views as bookings_api
 from bookings.api.webhooks import WhatsAppWebhookView
 from salonbook.api.auth import AuthTokenView, LogoutAllView, LogoutView
 from salons import api as salons_api
 from slots import api as slots_api
+from slots import calendar_api
 
 
 class IdConverter:
@@ -33,6 +35,7 @@ urlpatterns = [
     path("salons/<slug:slug>/services/", salons_api.SalonServicesView.as_view(), name="api-salon-services"),
     path("salons/<slug:slug>/staff/", salons_api.SalonStaffView.as_view(), name="api-salon-staff"),
     path("salons/<slug:slug>/availability/", slots_api.AvailabilityView.as_view(), name="api-availability"),
+    path("salons/<slug:slug>/calendar/", calendar_api.CalendarView.as_view(), name="api-calendar"),
     path("salons/<slug:slug>/bookings/", bookings_api.AgendaView.as_view(), name="api-agenda"),
     path("bookings/", bookings_api.BookingCreateView.as_view(), name="api-bookings"),
     path("bookings/<slug:reference>/", bookings_api.BookingDetailView.as_view(), name="api-booking"),
@@ -58,6 +61,7 @@ urlpatterns = [
         name="api-booking-no-show",
     ),
     path("webhooks/whatsapp/", WhatsAppWebhookView.as_view(), name="api-webhook-whatsapp"),
+    path("series/<id:pk>/cancel/", bookings_series_api.SeriesCancelView.as_view(), name="api-series-cancel"),
     path("slots/<id:pk>/block/", slots_api.SlotBlockView.as_view(), name="api-slot-block"),
     path("slots/<id:pk>/unblock/", slots_api.SlotUnblockView.as_view(), name="api-slot-unblock"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

@@ -6,29 +6,51 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('salons', '0001_initial'),
+        ("salons", "0001_initial"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Slot',
+            name="Slot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('start', models.DateTimeField()),
-                ('end', models.DateTimeField()),
-                ('status', django_fsm.FSMField(choices=[('available', 'Available'), ('booked', 'Booked'), ('blocked', 'Blocked')], default='available', max_length=50, protected=True)),
-                ('block_reason', models.CharField(blank=True, max_length=120)),
-                ('salon', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='slots', to='salons.salon')),
-                ('staff_member', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='slots', to='salons.staffmember')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("start", models.DateTimeField()),
+                ("end", models.DateTimeField()),
+                (
+                    "status",
+                    django_fsm.FSMField(
+                        choices=[("available", "Available"), ("booked", "Booked"), ("blocked", "Blocked")],
+                        default="available",
+                        max_length=50,
+                        protected=True,
+                    ),
+                ),
+                ("block_reason", models.CharField(blank=True, max_length=120)),
+                (
+                    "salon",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="slots", to="salons.salon"
+                    ),
+                ),
+                (
+                    "staff_member",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT, related_name="slots", to="salons.staffmember"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['start', 'staff_member_id'],
-                'indexes': [models.Index(fields=['salon', 'start'], name='slot_salon_start')],
-                'constraints': [models.UniqueConstraint(fields=('staff_member', 'start'), name='slot_unique_start_per_staff'), models.CheckConstraint(condition=models.Q(('start__lt', models.F('end'))), name='slot_start_before_end')],
+                "ordering": ["start", "staff_member_id"],
+                "indexes": [models.Index(fields=["salon", "start"], name="slot_salon_start")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("staff_member", "start"), name="slot_unique_start_per_staff"),
+                    models.CheckConstraint(
+                        condition=models.Q(("start__lt", models.F("end"))), name="slot_start_before_end"
+                    ),
+                ],
             },
         ),
     ]

@@ -114,7 +114,9 @@ def test_a_day_beyond_the_booking_window_has_no_free_starts(salon, service, staf
     assert availability(salon, service, beyond).json()["slots"] == []
 
 
-def test_every_offered_start_can_be_booked_and_others_are_refused(salon, staff_member, django_capture_on_commit_callbacks):
+def test_every_offered_start_can_be_booked_and_others_are_refused(
+    salon, staff_member, django_capture_on_commit_callbacks
+):
     """Availability and booking agree, for a service longer than one slot."""
     colour = ServiceFactory(salon=salon, duration_minutes=40, buffer_minutes=5)
     staff_member.services.add(colour)
@@ -123,9 +125,7 @@ def test_every_offered_start_can_be_booked_and_others_are_refused(salon, staff_m
         make_booking(service=colour, staff_member=staff_member, start=next_local(salon, days=2, at=dt.time(11)))
     offered = availability(salon, colour, day, staff=staff_member.pk).json()["slots"]
     offered_starts = {s["start"] for s in offered}
-    all_starts = [
-        next_local(salon, days=2, at=dt.time(h, m)) for h in range(8, 14) for m in (0, 15, 30, 45)
-    ]
+    all_starts = [next_local(salon, days=2, at=dt.time(h, m)) for h in range(8, 14) for m in (0, 15, 30, 45)]
     for start in all_starts:
         body = booking_body(salon=salon, service=colour, staff_member=staff_member, start=start)
         with django_capture_on_commit_callbacks(execute=True):
@@ -133,7 +133,9 @@ def test_every_offered_start_can_be_booked_and_others_are_refused(salon, staff_m
         if start.isoformat() in offered_starts:
             assert response.status_code == 201, (start, response.content)
             # Booking it takes it (and its neighbours) out of availability.
-            offered_starts = {s["start"] for s in availability(salon, colour, day, staff=staff_member.pk).json()["slots"]}
+            offered_starts = {
+                s["start"] for s in availability(salon, colour, day, staff=staff_member.pk).json()["slots"]
+            }
             assert start.isoformat() not in offered_starts
         else:
             assert response.status_code in (400, 409), (start, response.content)
@@ -145,7 +147,9 @@ def _queries(salon, service, day) -> int:
     return len(queries)
 
 
-def test_availability_query_count_does_not_grow_with_staff_or_slots(salon, service, staff_member, django_assert_max_num_queries):
+def test_availability_query_count_does_not_grow_with_staff_or_slots(
+    salon, service, staff_member, django_assert_max_num_queries
+):
     day = next_local(salon).date()
     few = _queries(salon, service, day)
     for _ in range(8):
@@ -207,7 +211,12 @@ def test_blocking_a_booked_slot_answers_409(people, service, staff_member):
 
 def test_block_validation_and_unknown_slots(people, free_slot):
     client = people["staff_here"]
-    assert "reason" in error_of(client.post(f"/api/slots/{free_slot.pk}/block/", {"reason": "x" * 121}, format="json"), 400)["details"]
+    assert (
+        "reason"
+        in error_of(client.post(f"/api/slots/{free_slot.pk}/block/", {"reason": "x" * 121}, format="json"), 400)[
+            "details"
+        ]
+    )
     error_of(client.post(f"/api/slots/{free_slot.pk}/block/", [1], format="json"), 400)
     error_of(client.post("/api/slots/999999999/block/"), 404)
     error_of(client.post("/api/slots/99999999999999999999999/block/"), 404)

@@ -20,7 +20,11 @@ pytestmark = [pytest.mark.django_db, pytest.mark.redis]
 def _kinds(packets: list[bytes]) -> list[list[str]]:
     """What each round trip carried."""
     return [
-        [kind for kind, command in (("rate limit", b"EVAL"), ("cache", b"MGET"), ("metrics", b"HINCRBY")) if command in packet]
+        [
+            kind
+            for kind, command in (("rate limit", b"EVAL"), ("cache", b"MGET"), ("metrics", b"HINCRBY"))
+            if command in packet
+        ]
         for packet in packets
     ]
 

@@ -71,7 +71,10 @@ def test_starts_at_or_before_now_are_not_offered(salon):
     earlier = _at(day - dt.timedelta(days=1), 8, tz=salon.tz)
     now = _at(day, 10, tz=salon.tz)
     # The slots are there: a clock a day earlier offers the whole morning.
-    assert _local(availability_for_day(salon=salon, day=day, service=service, now=earlier), salon.tz)[:2] == ["09:00", "09:15"]
+    assert _local(availability_for_day(salon=salon, day=day, service=service, now=earlier), salon.tz)[:2] == [
+        "09:00",
+        "09:15",
+    ]
 
     starts = _local(availability_for_day(salon=salon, day=day, service=service, now=now), salon.tz)
     assert starts == ["10:15", "10:30", "10:45", "11:00", "11:15", "11:30"]  # 10:00 has begun

@@ -19,7 +19,9 @@ def test_block_and_unblock_a_free_slot(staff_member, django_capture_on_commit_ca
     slot = Slot.objects.filter(staff_member=staff_member).first()
     events = []
     signals.slot_blocked.connect(lambda **kw: events.append(("blocked", kw["slot_ids"])), weak=False, dispatch_uid="t1")
-    signals.slot_unblocked.connect(lambda **kw: events.append(("unblocked", kw["slot_ids"])), weak=False, dispatch_uid="t2")
+    signals.slot_unblocked.connect(
+        lambda **kw: events.append(("unblocked", kw["slot_ids"])), weak=False, dispatch_uid="t2"
+    )
     try:
         with django_capture_on_commit_callbacks(execute=True):
             blocked = slot_block(slot=slot, reason="Lunch")
@@ -60,7 +62,9 @@ def test_blocking_twice_is_harmless(staff_member):
 def test_blocking_a_range_blocks_free_slots_and_leaves_bookings(service, staff_member):
     start = next_local(service.salon, at=dt.time(12))
     make_booking(service=service, staff_member=staff_member, start=start + dt.timedelta(minutes=30))
-    blocked = slots_block_range(staff_member=staff_member, start=start, end=start + dt.timedelta(hours=1), reason="Errand")
+    blocked = slots_block_range(
+        staff_member=staff_member, start=start, end=start + dt.timedelta(hours=1), reason="Errand"
+    )
     assert [s.start for s in blocked] == [start, start + dt.timedelta(minutes=15)]
     statuses = list(
         Slot.objects.filter(staff_member=staff_member, start__gte=start, start__lt=start + dt.timedelta(hours=1))

@@ -105,8 +105,12 @@ def test_second_read_is_a_hit_and_does_not_build_again(cache_store, service, sta
     events = []
     cache_accessed.connect(lambda sender, **kw: events.append((kw["kind"], kw["hit"])), weak=False, dispatch_uid="t")
     try:
-        first = cached_availability(slug=service.salon.slug, day=day, service_id=service.pk, staff_member_id=None, build=build)
-        second = cached_availability(slug=service.salon.slug, day=day, service_id=service.pk, staff_member_id=None, build=build)
+        first = cached_availability(
+            slug=service.salon.slug, day=day, service_id=service.pk, staff_member_id=None, build=build
+        )
+        second = cached_availability(
+            slug=service.salon.slug, day=day, service_id=service.pk, staff_member_id=None, build=build
+        )
     finally:
         cache_accessed.disconnect(dispatch_uid="t")
     assert first == second and first["slots"]
@@ -128,7 +132,9 @@ def test_entries_are_kept_apart_by_day_service_and_staff(cache_store, salon, ser
     assert next_day["date"] == (day + dt.timedelta(days=1)).isoformat()
 
 
-def test_cached_read_makes_no_sql_query_on_real_redis(redis_content_cache, service, staff_member, django_assert_num_queries):
+def test_cached_read_makes_no_sql_query_on_real_redis(
+    redis_content_cache, service, staff_member, django_assert_num_queries
+):
     day = local_day(service.salon)
     first = read(service, day)
     with django_assert_num_queries(0):
@@ -388,7 +394,9 @@ def test_staff_services_edited_in_admin_show_at_once(
     assert read(service, day)["slots"] == []
 
 
-def test_a_change_whose_salon_cannot_be_looked_up_makes_every_entry_stale(cache_store, service, staff_member, monkeypatch):
+def test_a_change_whose_salon_cannot_be_looked_up_makes_every_entry_stale(
+    cache_store, service, staff_member, monkeypatch
+):
     """Invalidating names the salon by slug, read from the database after the
     change commits; if that read fails, nothing cached may outlive the change."""
     from django.db import OperationalError

@@ -119,7 +119,12 @@ def test_closed_port_every_read_answers_from_the_database_at_once(
 
 
 def test_redis_stopped_mid_traffic_then_restarted(
-    spare_redis, reader, service, staff_member, django_capture_on_commit_callbacks, django_assert_num_queries,
+    spare_redis,
+    reader,
+    service,
+    staff_member,
+    django_capture_on_commit_callbacks,
+    django_assert_num_queries,
     redis_traffic,
 ):
     before = reader()
@@ -147,7 +152,12 @@ def test_redis_stopped_mid_traffic_then_restarted(
 
 
 def test_hung_redis_that_kept_its_data_never_serves_what_changed_meanwhile(
-    spare_redis, reader, service, staff_member, django_capture_on_commit_callbacks, django_assert_num_queries,
+    spare_redis,
+    reader,
+    service,
+    staff_member,
+    django_capture_on_commit_callbacks,
+    django_assert_num_queries,
     redis_traffic,
 ):
     """The trap with IGNORE_EXCEPTIONS: the invalidation sent while Redis hung is

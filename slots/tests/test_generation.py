@@ -128,7 +128,9 @@ def test_only_future_slots_are_generated(db):
     assert _local_starts(member, dt.date(2027, 6, 7))[0] == dt.time(13, 15)
 
 
-def test_changing_hours_regenerates_free_slots_and_keeps_booked_ones(salon, service, django_capture_on_commit_callbacks):
+def test_changing_hours_regenerates_free_slots_and_keeps_booked_ones(
+    salon, service, django_capture_on_commit_callbacks
+):
     member = StaffMemberFactory(salon=salon, services=[service], hours=(dt.time(9), dt.time(17)))
     slots_sync_for_staff(staff_member=member, days=7)
     tomorrow = dt.date.today() + dt.timedelta(days=2)

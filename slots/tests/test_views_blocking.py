@@ -42,9 +42,12 @@ def test_block_an_hour_on_the_salons_wall_clock(client, salon, staff_member, sta
     hour = slots_between(staff_member, next_local(salon, at=dt.time(12)), next_local(salon, at=dt.time(13)))
     assert hour.count() == 4
     assert set(hour.values_list("status", "block_reason")) == {(Slot.Status.BLOCKED, "Lunch")}
-    assert slots_between(staff_member, next_local(salon, at=dt.time(13)), next_local(salon, at=dt.time(14))).filter(
-        status=Slot.Status.BLOCKED
-    ).count() == 0
+    assert (
+        slots_between(staff_member, next_local(salon, at=dt.time(13)), next_local(salon, at=dt.time(14)))
+        .filter(status=Slot.Status.BLOCKED)
+        .count()
+        == 0
+    )
     agenda = client.get(response.url).content.decode()
     assert "Blocked 60 minutes" in agenda
     assert "Lunch" in agenda and "Unblock" in agenda
@@ -88,7 +91,9 @@ def test_unblock_makes_the_time_bookable_again(client, salon, staff_member, staf
     assert "Unblocked 60 minutes" in client.get(response.url).content.decode()
 
 
-def test_another_salons_staff_cannot_block_or_unblock(client, salon, staff_member, staff_of_salon, staff_of_other_salon):
+def test_another_salons_staff_cannot_block_or_unblock(
+    client, salon, staff_member, staff_of_salon, staff_of_other_salon
+):
     client.force_login(staff_of_salon)
     block(client, salon, staff_member)
     blocked = list(Slot.objects.filter(status=Slot.Status.BLOCKED).values_list("pk", flat=True))
@@ -104,7 +109,10 @@ def test_unblock_ignores_slots_of_other_salons(client, salon, staff_member, staf
     other_member = staff_of_other_salon.staff_member
     client.force_login(staff_of_other_salon)
     other_slot = Slot.objects.create(
-        salon=other_member.salon, staff_member=other_member, start=next_local(salon), end=next_local(salon, at=dt.time(10, 15))
+        salon=other_member.salon,
+        staff_member=other_member,
+        start=next_local(salon),
+        end=next_local(salon, at=dt.time(10, 15)),
     )
     client.force_login(staff_of_salon)
     response = client.post(reverse("staff:unblock", kwargs={"slug": salon.slug}), {"slot": [other_slot.pk]})

@@ -1,0 +1,246 @@
+"""Bookings made of more than one choice: "any staff member" and standing
+appointments (a series), built around ``bookings.services.booking_create``.
+
+Every occurrence and every attempt is a normal ``booking_create``: the same
+validation, slot locks, constraints, history and events. What this module
+adds is the choosing (who, which weeks) and the all-or-none of a series.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils import timezone
+
+from bookings.models import Booking, BookingSeries
+from bookings.selectors import staff_free_at
+from bookings.services import Actor, booking_cancel, booking_create
+from salonbook.errors import InvalidInput, SlotUnavailable
+from salons.models import Salon, Service, StaffMember
+from slots.selectors import check_start_offered, offers_service
+
+MAX_OCCURRENCES = 26
+MAX_EVERY_WEEKS = 52
+
+
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    phone: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class Repeat:
+    """Every ``every_weeks`` weeks, ``count`` bookings in all (the first included)."""
+
+    every_weeks: int
+    count: int
+
+
+@dataclass
+class Booked:
+    """What a booking request made: one booking, or a series of them."""
+
+    bookings: list[Booking]
+    series: BookingSeries | None = None
+
+    @property
+    def booking(self) -> Booking:
+        return self.bookings[0]
+
+
+@dataclass
+class SeriesCancelled:
+    cancelled: list[Booking] = field(default_factory=list)
+    kept: list[Booking] = field(default_factory=list)
+
+
+def booking_book(
+    *,
+    salon: Salon,
+    service: Service,
+    staff_member: StaffMember | None,
+    start: dt.datetime,
+    customer: Customer,
+    repeat: Repeat | None = None,
+    actor: Actor | None = None,
+    now: dt.datetime | None = None,
+) -> Booked:
+    """Book ``start``: with ``staff_member``, or with anyone free when None;
+    once, or as a standing appointment when ``repeat`` is given.
+
+    A series needs a named staff member: the same person every time is what
+    a regular asks for, and "anyone" could differ per week (refused with
+    ``InvalidInput`` on ``staff``).
+    """
+    actor = actor or Actor.customer()
+    now = now or timezone.now()
+    if repeat is not None:
+        if staff_member is None:
+            raise InvalidInput(details={"staff": ["Choose a staff member for a standing appointment."]})
+        return booking_series_create(
+            salon=salon,
+            service=service,
+            staff_member=staff_member,
+            start=start,
+            customer=customer,
+            repeat=repeat,
+            actor=actor,
+            now=now,
+        )
+    if staff_member is None:
+        booking = booking_create_with_anyone(
+            salon=salon, service=service, start=start, customer=customer, actor=actor, now=now
+        )
+    else:
+        booking = _create(salon, service, staff_member, start, customer, actor, now)
+    return Booked(bookings=[booking])
+
+
+def _create(
+    salon: Salon,
+    service: Service,
+    member: StaffMember,
+    start: dt.datetime,
+    customer: Customer,
+    actor: Actor,
+    now: dt.datetime,
+) -> Booking:
+    return booking_create(
+        salon=salon,
+        service=service,
+        staff_member=member,
+        start=start,
+        customer_name=customer.name,
+        customer_phone=customer.phone,
+        customer_email=customer.email,
+        actor=actor,
+        now=now,
+    )
+
+
+def booking_create_with_anyone(
+    *, salon: Salon, service: Service, start: dt.datetime, customer: Customer, actor: Actor, now: dt.datetime
+) -> Booking:
+    """Book ``start`` with a staff member who does ``service`` and is free
+    then: the one with the least booked time that day, ties by id.
+
+    The choice is a read; each candidate is then booked under its slot locks
+    as any booking is. If a racing request took that member's slots first,
+    the next candidate is tried, so "anyone free" fails (``SlotUnavailable``)
+    only when nobody is free.
+    """
+    candidates = staff_free_at(salon=salon, service=service, start=start, now=now)
+    if not candidates:
+        _check_anyone_could(salon=salon, service=service, start=start, now=now)
+        raise SlotUnavailable("Nobody is free at that time any more.")
+    members = StaffMember.objects.select_related("salon").in_bulk(candidates)
+    for staff_id in candidates:
+        try:
+            return _create(salon, service, members[staff_id], start, customer, actor, now)
+        except SlotUnavailable:
+            continue  # taken meanwhile: the next one free
+    raise SlotUnavailable("Nobody is free at that time any more.")
+
+
+def _check_anyone_could(*, salon: Salon, service: Service, start: dt.datetime, now: dt.datetime) -> None:
+    """Refuse a start no staff member could ever be booked at (another
+    salon's service, a past time, beyond the window) with the same errors a
+    named staff member's booking gets."""
+    if not offers_service(salon=salon, service=service):
+        raise InvalidInput(details={"service": ["This salon does not offer that service."]})
+    member = StaffMember.objects.filter(salon=salon, is_active=True, services=service).order_by("pk").first()
+    if member is None:
+        raise InvalidInput(details={"staff": ["Nobody here does that service."]})
+    check_start_offered(salon=salon, service=service, staff_member=member, start=start, now=now)
+
+
+def occurrence_starts(*, salon: Salon, start: dt.datetime, repeat: Repeat) -> list[dt.datetime]:
+    """The UTC starts of a series: the same wall-clock time in the salon's
+    zone every ``every_weeks`` weeks, whatever the daylight-saving offset
+    (10:00 stays 10:00 after the clocks change)."""
+    if not 1 <= repeat.every_weeks <= MAX_EVERY_WEEKS or not 2 <= repeat.count <= MAX_OCCURRENCES:
+        raise InvalidInput(
+            details={"repeat": [f"Repeat every 1 to {MAX_EVERY_WEEKS} weeks, 2 to {MAX_OCCURRENCES} times."]}
+        )
+    wall = timezone.localtime(start, salon.tz).replace(tzinfo=None)
+    return [
+        (wall + dt.timedelta(weeks=repeat.every_weeks * n)).replace(tzinfo=salon.tz).astimezone(dt.UTC)
+        for n in range(repeat.count)
+    ]
+
+
+def booking_series_create(
+    *,
+    salon: Salon,
+    service: Service,
+    staff_member: StaffMember,
+    start: dt.datetime,
+    customer: Customer,
+    repeat: Repeat,
+    actor: Actor,
+    now: dt.datetime,
+) -> Booked:
+    """Book a standing appointment: ``repeat.count`` bookings, all or none.
+
+    Every occurrence is tried in one transaction (each a savepoint); if any
+    is not free, everything is rolled back and ``SlotUnavailable`` names the
+    taken starts in ``details["conflicts"]``. Events of the bookings go out
+    only if the whole series commits.
+    """
+    starts = occurrence_starts(salon=salon, start=start, repeat=repeat)
+    wall_time = timezone.localtime(start, salon.tz).time()
+    conflicts: list[dt.datetime] = []
+    with transaction.atomic():
+        series = BookingSeries.objects.create(salon=salon, every_weeks=repeat.every_weeks, count=repeat.count)
+        bookings: list[Booking] = []
+        for occurrence in starts:
+            if timezone.localtime(occurrence, salon.tz).time() != wall_time:
+                conflicts.append(occurrence)  # the clocks skip that time that day
+                continue
+            try:
+                bookings.append(_create(salon, service, staff_member, occurrence, customer, actor, now))
+            except SlotUnavailable:
+                conflicts.append(occurrence)
+            except InvalidInput as error:
+                if set(error.details) != {"start"}:
+                    raise  # the customer's details, the service: wrong for every occurrence
+                conflicts.append(occurrence)  # no slot then: a day off, a closure, a skipped hour
+        if conflicts:  # raised inside the transaction: every occurrence booked is rolled back
+            raise SlotUnavailable(
+                f"{len(conflicts)} of the {repeat.count} times are not free; nothing was booked.",
+                details={"conflicts": [timezone.localtime(c, salon.tz).isoformat() for c in conflicts]},
+            )
+        Booking.objects.filter(pk__in=[b.pk for b in bookings]).update(series=series)
+        for booking in bookings:
+            booking.series = series
+    return Booked(bookings=bookings, series=series)
+
+
+def booking_series_cancel(
+    *, series: BookingSeries, actor: Actor, reason: str = "", now: dt.datetime | None = None
+) -> SeriesCancelled:
+    """Cancel the bookings of ``series`` still ahead, in one transaction.
+
+    Past, started and already-finished bookings are left as they are. A
+    customer's cancellation keeps the ones already inside the salon's
+    cancellation cut-off (reported as ``kept``); staff cancel every one ahead.
+    Cancelling again cancels nothing more.
+    """
+    now = now or timezone.now()
+    outcome = SeriesCancelled()
+    ahead = (
+        series.bookings.select_related("salon", "service", "staff_member")
+        .filter(status__in=Booking.ACTIVE_STATUSES, start__gt=now)
+        .order_by("start")
+    )
+    with transaction.atomic():
+        for booking in ahead:
+            if actor.is_customer and now >= booking.salon.cancellation_closes(booking.start):
+                outcome.kept.append(booking)
+                continue
+            outcome.cancelled.append(booking_cancel(booking=booking, actor=actor, reason=reason, now=now))
+    return outcome

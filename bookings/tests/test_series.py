@@ -1,0 +1,277 @@
+"""Standing appointments: all or none, the salon's wall clock across the
+clock changes, and cancelling the rest."""
+
+import datetime as dt
+import zoneinfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from bookings.booking_plans import Customer, Repeat, booking_book, booking_series_cancel, occurrence_starts
+from bookings.models import Booking, BookingSeries
+from bookings.services import Actor
+from bookings.tests.factories import make_booking, next_local
+from salonbook.errors import InvalidInput, SlotUnavailable
+from salonbook.tests.helpers import booking_body, client_for, error_of
+from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
+from slots.models import Slot
+from slots.services import slots_sync_for_staff
+
+pytestmark = pytest.mark.django_db
+
+LONDON = zoneinfo.ZoneInfo("Europe/London")
+ANA = Customer("Ana Silva", "+447911123456")
+
+
+@pytest.fixture(autouse=True)
+def _no_rate_limits(settings):
+    settings.RATELIMIT_ENABLE = False
+
+
+@pytest.fixture
+def month_of_slots(staff_member):
+    slots_sync_for_staff(staff_member=staff_member, days=30)
+    return staff_member
+
+
+def _series(service, member, start, *, every=1, count=3, actor=None, now=None):
+    return booking_book(
+        salon=service.salon,
+        service=service,
+        staff_member=member,
+        start=start,
+        customer=ANA,
+        repeat=Repeat(every, count),
+        actor=actor or Actor.staff(None),
+        now=now,
+    )
+
+
+def test_a_series_books_each_week_as_a_normal_booking(service, month_of_slots):
+    start = next_local(service.salon, days=1, at=dt.time(10))
+    booked = _series(service, month_of_slots, start, every=1, count=4)
+    assert [b.start for b in booked.bookings] == [start + dt.timedelta(weeks=n) for n in range(4)]
+    assert all(b.series == booked.series and b.status == "confirmed" for b in booked.bookings)
+    assert len({b.reference for b in booked.bookings}) == 4
+    assert Booking.objects.filter(series=booked.series).count() == 4
+    assert Slot.objects.filter(status=Slot.Status.BOOKED).count() == 8  # 30 minutes = two slots each
+
+
+def test_one_taken_week_books_nothing_and_names_it(service, month_of_slots):
+    salon = service.salon
+    start = next_local(salon, days=1, at=dt.time(10))
+    taken = start + dt.timedelta(weeks=2, minutes=15)  # overlaps the third occurrence
+    make_booking(service=service, staff_member=month_of_slots, start=taken, name="Other")
+    with pytest.raises(SlotUnavailable) as refused:
+        _series(service, month_of_slots, start, every=1, count=4)
+    assert refused.value.details["conflicts"] == [(start + dt.timedelta(weeks=2)).isoformat()]
+    assert Booking.objects.count() == 1
+    assert BookingSeries.objects.count() == 0
+    assert Slot.objects.filter(status=Slot.Status.BOOKED).count() == 2
+
+
+def test_a_week_with_no_slots_is_a_conflict(service, month_of_slots):
+    start = next_local(service.salon, days=1, at=dt.time(10))
+    Slot.objects.filter(start=start + dt.timedelta(weeks=1)).delete()  # a day off
+    with pytest.raises(SlotUnavailable) as refused:
+        _series(service, month_of_slots, start, every=1, count=3)
+    assert len(refused.value.details["conflicts"]) == 1
+    assert not Booking.objects.exists()
+
+
+def test_bad_customer_details_are_a_400_not_conflicts(service, month_of_slots):
+    start = next_local(service.salon, days=1, at=dt.time(10))
+    with pytest.raises(InvalidInput) as refused:
+        booking_book(
+            salon=service.salon,
+            service=service,
+            staff_member=month_of_slots,
+            start=start,
+            customer=Customer("", "+447911123456"),
+            repeat=Repeat(1, 2),
+        )
+    assert "customer_name" in refused.value.details
+    assert not Booking.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("first_day", "change_day"),
+    [(dt.date(2030, 3, 24), dt.date(2030, 3, 31)), (dt.date(2030, 10, 20), dt.date(2030, 10, 27))],
+    ids=["clocks-forward", "clocks-back"],
+)
+def test_occurrences_keep_the_wall_clock_time_across_the_clock_change(first_day, change_day):
+    salon = SalonFactory(timezone="Europe/London")
+    service = ServiceFactory(salon=salon, duration_minutes=30)
+    member = StaffMemberFactory(salon=salon, services=[service], hours=(dt.time(9), dt.time(17)))
+    now = dt.datetime.combine(first_day - dt.timedelta(days=3), dt.time(12), tzinfo=LONDON)
+    slots_sync_for_staff(staff_member=member, days=20, now=now)
+    start = dt.datetime.combine(first_day, dt.time(10), tzinfo=LONDON)
+
+    booked = _series(service, member, start, every=1, count=3, now=now)
+
+    local = [timezone.localtime(b.start, LONDON) for b in booked.bookings]
+    assert [t.time() for t in local] == [dt.time(10)] * 3
+    assert [t.date() for t in local] == [first_day, change_day, change_day + dt.timedelta(weeks=1)]
+    offsets = {t.utcoffset() for t in local}
+    assert len(offsets) == 2  # 10:00 GMT and 10:00 BST are different instants an hour apart
+    assert booked.bookings[1].start - booked.bookings[0].start != dt.timedelta(weeks=1)
+
+
+def test_a_wall_time_the_clocks_skip_is_not_booked_at_another_hour():
+    salon = SalonFactory(timezone="Europe/London")
+    start = dt.datetime(2030, 3, 24, 1, 30, tzinfo=LONDON)
+    starts = occurrence_starts(salon=salon, start=start, repeat=Repeat(1, 2))
+    # 01:30 does not exist on 31 March; what the zone makes of it is not 01:30.
+    assert timezone.localtime(starts[1], LONDON).time() != dt.time(1, 30)
+
+
+@pytest.mark.parametrize(("every", "count"), [(0, 3), (53, 3), (1, 1), (1, 27)])
+def test_out_of_range_repeats_are_400(client, service, month_of_slots, staff_of_salon, every, count):
+    body = booking_body(
+        salon=service.salon,
+        service=service,
+        staff_member=month_of_slots,
+        start=next_local(service.salon),
+        repeat={"every_weeks": every, "count": count},
+    )
+    error = error_of(client_for(staff_of_salon).post("/api/bookings/", body, format="json"), 400, "invalid")
+    assert "repeat" in error["details"]
+
+
+# --- API ------------------------------------------------------------------------------------
+
+
+def _api_series(client, service, member, start, **repeat):
+    body = booking_body(
+        salon=service.salon,
+        service=service,
+        staff_member=member,
+        start=start,
+        repeat=repeat or {"every_weeks": 1, "count": 3},
+    )
+    return client.post("/api/bookings/", body, format="json")
+
+
+def test_staff_book_a_series_over_the_api(service, month_of_slots, staff_of_salon):
+    start = next_local(service.salon, days=1)
+    response = _api_series(client_for(staff_of_salon, token=True), service, month_of_slots, start)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    series = BookingSeries.objects.get()
+    assert body["series"] == str(series.pk)
+    assert [b["start"] for b in body["bookings"]] == [(start + dt.timedelta(weeks=n)).isoformat() for n in range(3)]
+    assert all(b["manage_token"] for b in body["bookings"])
+    # Booked by staff: the history says so.
+    assert Booking.objects.first().history.first().actor == "staff"
+
+
+def test_api_series_conflicts_are_409_with_the_taken_starts(service, month_of_slots, staff_of_salon):
+    start = next_local(service.salon, days=1)
+    make_booking(service=service, staff_member=month_of_slots, start=start + dt.timedelta(weeks=1), name="Other")
+    response = _api_series(client_for(staff_of_salon), service, month_of_slots, start)
+    error = error_of(response, 409, "slot_unavailable")
+    assert error["details"]["conflicts"] == [(start + dt.timedelta(weeks=1)).isoformat()]
+    assert Booking.objects.count() == 1
+
+
+def test_anonymous_customers_cannot_book_a_series(service, month_of_slots):
+    response = _api_series(APIClient(), service, month_of_slots, next_local(service.salon, days=1))
+    error_of(response, 403, "permission_denied")
+    assert not Booking.objects.exists()
+
+
+def test_staff_of_another_salon_cannot_book_a_series_here(service, month_of_slots, staff_of_other_salon):
+    response = _api_series(client_for(staff_of_other_salon), service, month_of_slots, next_local(service.salon, days=1))
+    error_of(response, 403, "permission_denied")
+
+
+def test_a_series_with_anyone_free_is_400(service, month_of_slots, staff_of_salon):
+    body = booking_body(
+        salon=service.salon,
+        service=service,
+        staff_member=month_of_slots,
+        start=next_local(service.salon, days=1),
+        staff=None,
+        repeat={"every_weeks": 1, "count": 2},
+    )
+    error = error_of(client_for(staff_of_salon).post("/api/bookings/", body, format="json"), 400, "invalid")
+    assert "staff" in error["details"]
+
+
+# --- Cancelling the rest ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def series(service, month_of_slots):
+    return _series(service, month_of_slots, next_local(service.salon, days=1), every=1, count=3)
+
+
+def _cancel(client, series_id, **headers):
+    return client.post(f"/api/series/{series_id}/cancel/", {"reason": "moving away"}, format="json", **headers)
+
+
+def test_staff_cancel_the_rest_of_a_series(series, staff_of_salon):
+    first = series.bookings[0]
+    # The first has happened: only the ones ahead are cancelled.
+    later = timezone.now() + dt.timedelta(days=2)
+    outcome = booking_series_cancel(series=series.series, actor=Actor.staff(staff_of_salon), now=later)
+    assert [b.reference for b in outcome.cancelled] == [b.reference for b in series.bookings[1:]]
+    first.refresh_from_db()
+    assert first.status == "confirmed"
+    assert Booking.objects.filter(series=series.series, status="cancelled").count() == 2
+    assert booking_series_cancel(series=series.series, actor=Actor.staff(staff_of_salon), now=later).cancelled == []
+
+
+def test_api_series_cancel_by_staff(series, staff_of_salon):
+    response = _cancel(client_for(staff_of_salon, token=True), series.series.pk)
+    assert response.status_code == 200, response.json()
+    assert response.json() == {
+        "series": str(series.series.pk),
+        "cancelled": [b.reference for b in series.bookings],
+        "kept": [],
+    }
+    assert not Booking.objects.filter(status="confirmed").exists()
+
+
+def test_api_series_cancel_by_the_customer_keeps_those_inside_the_cutoff(series):
+    token = series.bookings[2].manage_token  # any booking's token of the series will do
+    response = _cancel(client_for(booking_token=token), series.series.pk)
+    assert response.status_code == 200, response.json()
+    # The first is tomorrow, inside the 24-hour cut-off: kept.
+    assert response.json()["kept"] == [series.bookings[0].reference]
+    assert response.json()["cancelled"] == [b.reference for b in series.bookings[1:]]
+
+
+@pytest.mark.parametrize("who", ["anonymous", "wrong_token", "other_series_token", "staff_elsewhere"])
+def test_api_series_cancel_by_anyone_else_is_404(series, service, staff_member, staff_of_other_salon, who):
+    other = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=2))
+    client = {
+        "anonymous": APIClient(),
+        "wrong_token": client_for(booking_token="nope"),
+        "other_series_token": client_for(booking_token=other.manage_token),
+        "staff_elsewhere": client_for(staff_of_other_salon),
+    }[who]
+    error_of(_cancel(client, series.series.pk), 404)
+    assert Booking.objects.filter(status="cancelled").count() == 0
+
+
+def test_staff_page_cancels_the_rest_of_the_series(client, series, staff_of_salon):
+    client.force_login(staff_of_salon)
+    first = series.bookings[0]
+    page = client.get(reverse("staff:booking", kwargs={"reference": first.reference})).content.decode()
+    assert "Cancel the rest of the series" in page
+    response = client.post(
+        reverse("staff:booking_series_cancel", kwargs={"reference": first.reference}), {"series-reason": "moved"}
+    )
+    assert response.status_code == 302
+    assert Booking.objects.filter(series=series.series, status="cancelled").count() == 3
+    assert Booking.objects.filter(series=series.series).first().history.last().note == "moved"
+
+
+def test_staff_page_of_a_single_booking_offers_no_series_cancel(client, service, staff_member, staff_of_salon):
+    booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=2))
+    client.force_login(staff_of_salon)
+    page = client.get(reverse("staff:booking", kwargs={"reference": booking.reference})).content.decode()
+    assert "Cancel the rest of the series" not in page
