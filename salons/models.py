@@ -74,6 +74,10 @@ class Salon(models.Model):
         """The latest start a customer may book at ``now``."""
         return now + dt.timedelta(days=self.booking_window_days)
 
+    def earliest_start(self, now: dt.datetime) -> dt.datetime:
+        """The soonest start a customer may book at ``now``: the minimum notice ahead."""
+        return now + dt.timedelta(minutes=self.minimum_notice_minutes)
+
     def cancellation_closes(self, start: dt.datetime) -> dt.datetime:
         """Until when a customer may still cancel a booking starting at ``start``."""
         return start - dt.timedelta(hours=self.cancellation_cutoff_hours)

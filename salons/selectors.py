@@ -99,6 +99,7 @@ def business_info_for_slug(slug: str) -> dict[str, Any] | None:
             "booking_window_days": salon.booking_window_days,
             "cancellation_cutoff_hours": salon.cancellation_cutoff_hours,
             "auto_confirm": salon.auto_confirm,
+            "minimum_notice_minutes": salon.minimum_notice_minutes,
         },
         "services": [_service_data(s) for s in services],
         "staff": [

@@ -136,6 +136,7 @@ class AvailabilityView(CachedReadView):
             service_id=service_id,
             staff_member_id=staff_id,
             found=found,
+            notice_minutes=info["booking_rules"].get("minimum_notice_minutes", 0),
             build=rendered(
                 lambda: {
                     "date": day.isoformat(),

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from salonbook.errors import InvalidInput, OutsideBookingWindow
+from salonbook.errors import InvalidInput, OutsideBookingWindow, TooShortNotice
 from salons.models import Salon, Service, StaffMember
 from slots.models import Slot
 
@@ -58,14 +58,18 @@ def availability_for_day(
     service: Service,
     staff_member_id: int | None = None,
     now: dt.datetime | None = None,
+    with_notice: bool = True,
 ) -> list[FreeStart]:
     """Free start times for ``service`` on the salon-local ``day``.
 
     A start is free when its staff member does the service and every slot the
-    service and its buffer need is available, in the future, and inside the
-    salon's booking window. Two queries whatever the number of staff or slots.
+    service and its buffer need is available, in the future, no sooner than
+    the salon's minimum notice (unless ``with_notice`` is False: staff at the
+    desk), and inside the salon's booking window. Two queries whatever the
+    number of staff or slots.
     """
     now = now or timezone.now()
+    earliest = salon.earliest_start(now) if with_notice else now
     if not offers_service(salon=salon, service=service):
         return []
     staff_ids = staff_ids_for_service(salon=salon, service=service, staff_member_id=staff_member_id)
@@ -86,7 +90,7 @@ def availability_for_day(
     free: list[FreeStart] = []
     for staff_id, staff_slots in by_staff.items():
         for index, slot in enumerate(staff_slots):
-            if slot.start >= end or slot.start <= now or slot.start > window_closes:
+            if slot.start >= end or slot.start <= now or slot.start < earliest or slot.start > window_closes:
                 continue
             needed = _run_from(staff_slots, index, busy)
             if covers(needed, slot.start, busy):
@@ -96,7 +100,13 @@ def availability_for_day(
 
 
 def check_start_offered(
-    *, salon: Salon, service: Service, staff_member: StaffMember, start: dt.datetime, now: dt.datetime
+    *,
+    salon: Salon,
+    service: Service,
+    staff_member: StaffMember,
+    start: dt.datetime,
+    now: dt.datetime,
+    with_notice: bool = True,
 ) -> None:
     """Refuse a start that ``availability_for_day`` would not offer at ``now``.
 
@@ -105,7 +115,8 @@ def check_start_offered(
     beyond the booking window) is refused with the same rules availability
     applies. Whether the slots are still free is read again under their lock
     when they are taken (``slots.services.slots_take``). Raises
-    ``InvalidInput`` (details by field) or ``OutsideBookingWindow``.
+    ``InvalidInput`` (details by field), ``TooShortNotice`` or
+    ``OutsideBookingWindow``.
     """
     errors: dict[str, list[str]] = {}
     if not offers_service(salon=salon, service=service):
@@ -122,6 +133,11 @@ def check_start_offered(
         errors["start"] = ["That time has already passed."]
     if errors:
         raise InvalidInput(details=errors)
+    if with_notice and start < salon.earliest_start(now):
+        raise TooShortNotice(
+            f"{salon.name} takes bookings at least {salon.minimum_notice_minutes} minutes ahead.",
+            details={"start": [f"Choose a time at least {salon.minimum_notice_minutes} minutes from now."]},
+        )
     if start > salon.booking_window_closes(now):
         raise OutsideBookingWindow(
             f"{salon.name} takes bookings up to {salon.booking_window_days} days ahead.",
