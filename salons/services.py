@@ -74,6 +74,18 @@ def validated(instance: Model, *, prefix: str = "") -> None:
         ) from None
 
 
+def validated_or_restored(instance: Model) -> None:
+    """``validated``, and on a refusal the instance reads its saved values
+    again: the caller (a page showing the salon's name) never sees a change
+    that did not happen."""
+    try:
+        validated(instance)
+    except InvalidInput:
+        if instance.pk is not None:
+            instance.refresh_from_db()
+        raise
+
+
 def business_info_save(*, instance: BusinessInfo) -> Any:
     """Validate and save one piece of business info, then announce it.
 
@@ -105,7 +117,7 @@ def salon_profile_update(*, salon: Salon, name: str, address: str, whatsapp_phon
     """Change what customers see of the salon: its name, address, WhatsApp
     number (E.164) and the language of their messages."""
     salon.name, salon.address, salon.whatsapp_phone, salon.language = name, address, whatsapp_phone, language
-    validated(salon)
+    validated_or_restored(salon)
     return business_info_save(instance=salon)
 
 
@@ -176,7 +188,7 @@ def service_update(
     already made keep their times; new starts follow the new length."""
     service.name, service.duration_minutes = name.strip(), duration_minutes
     service.buffer_minutes, service.price = buffer_minutes, price
-    validated(service)
+    validated_or_restored(service)
     return business_info_save(instance=service)
 
 
@@ -246,7 +258,7 @@ def staff_member_update(
     """
     chosen = _check_services(member.salon, services)
     member.name, member.role, member.is_active = name.strip(), role, is_active
-    validated(member)
+    validated_or_restored(member)
     with transaction.atomic():
         business_info_save(instance=member)
         member.services.set(chosen)
