@@ -65,7 +65,10 @@ class RulesForm(BackOfficeForm):
         min_value=0, max_value=720, label="Online cancellation closes (hours before)"
     )
     minimum_notice_minutes = forms.IntegerField(
-        min_value=0, max_value=60 * 24 * 14, label="Minimum notice (minutes)", help_text="Customers book at least this far ahead"
+        min_value=0,
+        max_value=60 * 24 * 14,
+        label="Minimum notice (minutes)",
+        help_text="Customers book at least this far ahead",
     )
     auto_confirm = forms.BooleanField(required=False, label="Confirm new bookings automatically")
 

@@ -42,7 +42,7 @@ def staff_login_invite(*, member: StaffMember, username: str, email: str = "") -
     that lets them choose their password. A member who has a login but never
     set a password gets a fresh link instead."""
     User = get_user_model()
-    if member.user_id is not None:
+    if member.user is not None:
         user = member.user
         if user.has_usable_password():
             raise InvalidInput(details={"username": [f"{member.name} already has a login ({user.get_username()})."]})

@@ -42,5 +42,8 @@ def salon_settings(request: HttpRequest, office: BackOffice) -> HttpResponse:
         make_read_only(profile, rules)
     status = 400 if (profile.errors or rules.errors) else 200
     return render(
-        request, "staff/backoffice/settings.html", office.context("settings", profile=profile, rules=rules), status=status
+        request,
+        "staff/backoffice/settings.html",
+        office.context("settings", profile=profile, rules=rules),
+        status=status,
     )

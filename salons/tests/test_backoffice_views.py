@@ -99,7 +99,11 @@ def test_profile_is_saved_and_a_bad_phone_is_shown_on_its_field(owner_client, sa
 
 
 def test_time_zone_change_with_bookings_ahead_is_refused_with_the_reason(owner_client, salon, service, staff_member):
-    make_booking(service=service, staff_member=staff_member, start=timezone.now().replace(microsecond=0, second=0, minute=0) + dt.timedelta(days=2))
+    make_booking(
+        service=service,
+        staff_member=staff_member,
+        start=timezone.now().replace(microsecond=0, second=0, minute=0) + dt.timedelta(days=2),
+    )
     rules = {
         "part": "rules",
         "timezone": "Europe/Madrid",
@@ -145,7 +149,8 @@ def _week(day_hours):
 
 def test_a_new_stylist_is_added_and_given_a_week(owner_client, salon, service):
     response = owner_client.post(
-        reverse("staff:backoffice_staff", args=[salon.slug]), {"name": "Bea", "role": "stylist", "services": [service.pk]}
+        reverse("staff:backoffice_staff", args=[salon.slug]),
+        {"name": "Bea", "role": "stylist", "services": [service.pk]},
     )
     bea = StaffMember.objects.get(name="Bea")
     assert response.url == reverse("staff:backoffice_hours", args=[salon.slug, bea.pk])
@@ -185,7 +190,9 @@ def test_days_off_and_closures_are_added_and_removed(owner_client, salon, staff_
     assert not DayOff.objects.exists()
 
     closures = reverse("staff:backoffice_closures", args=[salon.slug])
-    bad = owner_client.post(closures, {"date_from": day.isoformat(), "date_to": (day - dt.timedelta(days=1)).isoformat()})
+    bad = owner_client.post(
+        closures, {"date_from": day.isoformat(), "date_to": (day - dt.timedelta(days=1)).isoformat()}
+    )
     assert bad.status_code == 400 and 'id="id_date_to_error"' in bad.content.decode()
     owner_client.post(closures, {"date_from": day.isoformat(), "reason": "Bank holiday"})
     closure = SalonClosure.objects.get(salon=salon)
@@ -207,7 +214,9 @@ def test_an_invited_member_sets_a_password_with_the_link_and_logs_in(owner_clien
     owner_client.logout()
     page = client.get(link, follow=True)
     assert page.status_code == 200 and "Choose your password" in page.content.decode()
-    done = client.post(page.redirect_chain[-1][0], {"new_password1": "a-good-long-pass-21", "new_password2": "a-good-long-pass-21"})
+    done = client.post(
+        page.redirect_chain[-1][0], {"new_password1": "a-good-long-pass-21", "new_password2": "a-good-long-pass-21"}
+    )
     assert done.status_code == 302
     login = client.post(reverse("staff:login"), {"username": "cleo", "password": "a-good-long-pass-21"})
     assert login.status_code == 302
@@ -220,7 +229,9 @@ def test_an_invited_member_sets_a_password_with_the_link_and_logs_in(owner_clien
 def test_a_taken_username_is_shown_on_its_field(owner_client, salon):
     UserFactory(username="taken")
     member = StaffMemberFactory(salon=salon, hours=False)
-    response = owner_client.post(reverse("staff:backoffice_invite", args=[salon.slug, member.pk]), {"username": "taken"})
+    response = owner_client.post(
+        reverse("staff:backoffice_invite", args=[salon.slug, member.pk]), {"username": "taken"}
+    )
     assert response.status_code == 400 and 'id="id_username_error"' in response.content.decode()
 
 
@@ -234,7 +245,11 @@ def test_page_queries_do_not_grow_with_staff_services_or_bookings(
         member.user = UserFactory()
         member.save()
         DayOff.objects.create(staff_member=staff_member, date=timezone.localdate() + dt.timedelta(days=10 + index))
-        SalonClosure.objects.create(salon=salon, date_from=timezone.localdate() + dt.timedelta(days=20 + index), date_to=timezone.localdate() + dt.timedelta(days=20 + index))
+        SalonClosure.objects.create(
+            salon=salon,
+            date_from=timezone.localdate() + dt.timedelta(days=20 + index),
+            date_to=timezone.localdate() + dt.timedelta(days=20 + index),
+        )
     # Measured: the same with one extra member, service, day off and closure as with six.
     budgets = [4, 5, 5, 9, 9, 9, 7]
     for url, budget in zip(_pages(salon, service, staff_member), budgets, strict=True):

@@ -142,7 +142,9 @@ def test_owner_sets_up_an_empty_salon_and_the_api_offers_exactly_those_times(bro
     _add_service(page, "Colour", 60, 15, "70.00")
     _check(page, "backoffice-services-phone")
 
-    _add_stylist(page, live_server, slug, "Ana", ["Cut (30 min)", "Colour (60 min)"], ("09:00", "17:00"), ("12:00", "13:00"))
+    _add_stylist(
+        page, live_server, slug, "Ana", ["Cut (30 min)", "Colour (60 min)"], ("09:00", "17:00"), ("12:00", "13:00")
+    )
     _check(page, "backoffice-hours-phone")
     _add_stylist(page, live_server, slug, "Bea", ["Cut (30 min)"], ("10:00", "14:00"), None)
 
@@ -194,7 +196,13 @@ def test_a_stylist_sees_the_price_read_only_and_cannot_post_a_change(browser, li
     token = page.locator("input[name=csrfmiddlewaretoken]").first.get_attribute("value")
     refused = page.request.post(
         url,
-        form={"csrfmiddlewaretoken": token, "name": "Cut", "duration_minutes": "30", "buffer_minutes": "0", "price": "1"},
+        form={
+            "csrfmiddlewaretoken": token,
+            "name": "Cut",
+            "duration_minutes": "30",
+            "buffer_minutes": "0",
+            "price": "1",
+        },
         headers={"Referer": url},
     )
     assert refused.status == 403
