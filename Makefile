@@ -9,7 +9,7 @@ PASSWORD ?= salonbook-demo
 TEST_DATABASE_URL ?= postgres://root@127.0.0.1:5432/test
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/15
 
-.PHONY: install install-dev run test check typecheck test-sqlite test-postgres bench-smoke check-deploy clean
+.PHONY: install install-dev run test check test-sqlite test-postgres bench-smoke check-deploy clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,13 +43,10 @@ run: install
 # skipped, unless REQUIRE_SERVICES=1 (CI), where it must run.
 test: check test-sqlite test-postgres
 
-# Lint (ruff); settings in pyproject.toml.
+# Lint (ruff) and types (mypy with django-stubs and djangorestframework-stubs);
+# settings for both in pyproject.toml.
 check: install-dev
 	$(BIN)/ruff check .
-
-# Types (mypy with django-stubs and djangorestframework-stubs); not yet clean,
-# so not yet part of `make test`.
-typecheck: install-dev
 	$(BIN)/mypy
 
 test-sqlite: install-dev

@@ -131,6 +131,37 @@ def dead_redis_url() -> str:
     return f"redis://127.0.0.1:{free_port()}/0"
 
 
+def _everything_on_redis(settings, url: str) -> None:
+    """Point the caches, the metrics store and the broker at the Redis at ``url``."""
+    from monitoring.metrics import store
+
+    settings.CACHES = redis_caches(url)
+    settings.METRICS_REDIS_URL = url
+    settings.CELERY_BROKER_URL = url
+    settings.METRICS_FLUSH_SECONDS = 60  # no background flush during the test
+    store.reset_store()
+
+
+@pytest.fixture
+def on_redis(settings, redis_url):
+    """Caches, metrics and broker on the test Redis, as production runs them."""
+    from monitoring.metrics import store
+
+    _everything_on_redis(settings, redis_url)
+    yield redis_url
+    store.reset_store()
+
+
+@pytest.fixture
+def redis_down(settings, dead_redis_url):
+    """Caches, metrics and broker on a port where nothing listens."""
+    from monitoring.metrics import store
+
+    _everything_on_redis(settings, dead_redis_url)
+    yield dead_redis_url
+    store.reset_store()
+
+
 @pytest.fixture
 def redis_content_cache(settings, redis_url):
     """The content cache (the "default" alias) on the test Redis, configured

@@ -34,6 +34,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -204,9 +205,9 @@ def function_level(salon, services, days, rounds):
             uncached.append(timed(availability_build(salon.pk, service_id, day)))
         availability_invalidate_salon(salon.pk)
         for service_id, day in combos:
-            misses.append(timed(lambda s=service_id, d=day: cached_read(salon, s, d)))
+            misses.append(timed(partial(cached_read, salon, service_id, day)))
         for service_id, day in combos:
-            hits.append(timed(lambda s=service_id, d=day: cached_read(salon, s, d)))
+            hits.append(timed(partial(cached_read, salon, service_id, day)))
     sizes = [len(availability_build(salon.pk, s, d)()) for s, d in combos]
     print(f"\n  {len(combos)} day/service pairs, {statistics.fmean(sizes):.0f} free starts each on average")
     return report(
@@ -238,7 +239,7 @@ def request_level(salon, services, days, rounds):
         for _ in range(rounds):
             random.shuffle(paths)
             for path in paths:
-                samples.append(timed(lambda p=path: client.get(p)))
+                samples.append(timed(partial(client.get, path)))
         return samples
 
     cached = run()
@@ -275,7 +276,7 @@ def outage_level(salon, services, days):
         while time.monotonic() < deadline:
             service_id, day = random.choice(combos)
             plain = timed(availability_build(salon.pk, service_id, day))
-            took = timed(lambda s=service_id, d=day: cached_read(salon, s, d))
+            took = timed(partial(cached_read, salon, service_id, day))
             added.append(took - plain)
             timeouts += took >= 0.25  # SOCKET_TIMEOUT
         if name:
@@ -340,9 +341,9 @@ def main() -> None:
         print(f"\n  cached request vs uncached request, median: {ratio:.1f}x faster")
     outage_level(salon, services, days)
 
-    from django.core.cache import caches
+    from django_redis import get_redis_connection
 
-    client = caches["default"].client.get_client()
+    client = get_redis_connection("default")
     for key in client.scan_iter(f"{prefix}:*"):
         client.delete(key)
     connection.close()

@@ -5,13 +5,24 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any
+from typing import Any, cast
 
 from django import forms
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
 from salons.models import Salon, Service, StaffMember
+
+
+def choice_field(form: forms.Form, name: str) -> forms.ModelChoiceField:
+    """The form's model-choice field ``name``, typed as one (its queryset is set per salon)."""
+    return cast(forms.ModelChoiceField, form.fields[name])
+
+
+def offered(form: forms.Form, name: str) -> QuerySet[Any]:
+    """What the model-choice field ``name`` offers: the queryset each form sets in ``__init__``."""
+    return cast(QuerySet[Any], choice_field(form, name).queryset)
 
 
 def place_service_errors(form: forms.Form, details: dict[str, Any] | None) -> bool:
@@ -79,7 +90,7 @@ class FreeTimePickerForm(forms.Form):
     @cached_property
     def offered_staff(self) -> dict[int, StaffMember]:
         """The staff members this form offers, by id: read once per request."""
-        return {member.pk: member for member in self.fields["staff"].queryset}
+        return {member.pk: member for member in offered(self, "staff")}
 
     def staff_member_for_start(self) -> StaffMember | None:
         """Who the chosen free time is with, after ``is_valid()``; None, with an
@@ -145,8 +156,8 @@ class DeskBookingForm(FreeTimePickerForm):
         super().__init__(*args, **kwargs)
         self.salon = salon
         self.booking = booking
-        self.fields["service"].queryset = Service.objects.filter(salon=salon, is_active=True).order_by("name")
-        self.fields["staff"].queryset = StaffMember.objects.filter(salon=salon, is_active=True).order_by("name")
+        choice_field(self, "service").queryset = Service.objects.filter(salon=salon, is_active=True).order_by("name")
+        choice_field(self, "staff").queryset = StaffMember.objects.filter(salon=salon, is_active=True).order_by("name")
         if booking:
             for name in ("start", "customer_name", "customer_phone"):
                 self.fields[name].required = True
@@ -180,7 +191,7 @@ class DeskBookingForm(FreeTimePickerForm):
             except ValueError:
                 pass
         if "service" not in initial:
-            first_service = form.fields["service"].queryset.first()
+            first_service = offered(form, "service").first()
             initial["service"] = first_service.pk if first_service else None
         form.initial = initial
         return form
@@ -188,7 +199,7 @@ class DeskBookingForm(FreeTimePickerForm):
     def shown_service(self) -> Service | None:
         if self.is_bound:
             return getattr(self, "cleaned_data", {}).get("service")
-        services = {service.pk: service for service in self.fields["service"].queryset}
+        services = {service.pk: service for service in offered(self, "service")}
         return services.get(self.initial.get("service"))
 
     def add_service_errors(self, details: dict[str, Any], message: str) -> None:
@@ -224,7 +235,7 @@ class RescheduleForm(FreeTimePickerForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.service = service
-        self.fields["staff"].queryset = StaffMember.objects.filter(
+        choice_field(self, "staff").queryset = StaffMember.objects.filter(
             salon=salon, is_active=True, services=service
         ).order_by("name")
         if moving:

@@ -5,6 +5,8 @@ import datetime as dt
 import hmac
 import secrets
 import uuid
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -14,6 +16,9 @@ from django_fsm import FSMField, FSMModelMixin, transition
 
 from salons.models import Salon, Service, StaffMember
 from slots.models import Slot
+
+if TYPE_CHECKING:
+    from django_fsm import Transition
 
 
 def new_reference() -> str:
@@ -73,6 +78,10 @@ class Booking(FSMModelMixin, models.Model):
     status = FSMField(choices=Status.choices, default=Status.PENDING, protected=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    if TYPE_CHECKING:
+        # Added to the class by the FSMField above.
+        def get_available_status_transitions(self) -> Iterator[Transition]: ...
 
     class Meta:
         ordering = ["start"]

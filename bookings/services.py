@@ -17,7 +17,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
@@ -41,14 +41,14 @@ class Actor:
     (a customer's cancellation has a cut-off, staff's has not)."""
 
     kind: str
-    user: AbstractBaseUser | None = None
+    user: AbstractBaseUser | AnonymousUser | None = None
 
     @classmethod
     def customer(cls) -> Actor:
         return cls(BookingStatusChange.Actor.CUSTOMER)
 
     @classmethod
-    def staff(cls, user: AbstractBaseUser | None) -> Actor:
+    def staff(cls, user: AbstractBaseUser | AnonymousUser | None) -> Actor:
         return cls(BookingStatusChange.Actor.STAFF, user)
 
     @classmethod
@@ -110,7 +110,7 @@ def _record(booking: Booking, from_status: str, actor: Actor, note: str = "") ->
         from_status=from_status,
         to_status=booking.status,
         actor=actor.kind,
-        actor_user=actor.user if actor.user is not None and actor.user.is_authenticated else None,
+        actor_user=actor.user if isinstance(actor.user, User) else None,
         note=note[:200],
     )
 

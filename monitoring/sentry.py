@@ -10,7 +10,7 @@ text (messages, exception values, breadcrumbs, local variables).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sentry_sdk
 from sentry_sdk.integrations.celery import CeleryIntegration
@@ -19,6 +19,9 @@ from sentry_sdk.integrations.redis import RedisIntegration
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, DEFAULT_PII_DENYLIST, EventScrubber
 
 from monitoring.scrub import scrub_text
+
+if TYPE_CHECKING:
+    from sentry_sdk.types import Event
 
 # Keys whose values never leave, wherever they appear (compared lower-cased).
 PERSONAL_KEYS = [
@@ -48,9 +51,9 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-def scrub_event(event: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str, Any]:
+def scrub_event(event: Event, hint: dict[str, Any] | None = None) -> Event:
     """``before_send``: mask personal data in every string of the event."""
-    return _scrub(event)
+    return cast("Event", _scrub(event))
 
 
 def scrub_breadcrumb(crumb: dict[str, Any], hint: dict[str, Any] | None = None) -> dict[str, Any]:

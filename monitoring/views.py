@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django.http import HttpRequest, JsonResponse
@@ -44,7 +45,7 @@ class PrometheusRenderer(BaseRenderer):
     format = "prometheus"
     charset = "utf-8"
 
-    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: dict | None = None) -> bytes:
+    def render(self, data: Any, accepted_media_type: str | None = None, renderer_context: Mapping[str, Any] | None = None) -> bytes:
         if isinstance(data, dict) and "error" in data:
             # A refused scrape: say why in plain text, not as metrics.
             error = data["error"]

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from typing import overload
 
 from django.core.exceptions import ImproperlyConfigured
 
@@ -16,6 +17,10 @@ _FALSE = {"0", "false", "no", "off", ""}
 _RATE = re.compile(r"^\d+/\d*[smhd]$")
 
 
+@overload
+def env_str(name: str, default: str) -> str: ...
+@overload
+def env_str(name: str, default: None = None) -> str | None: ...
 def env_str(name: str, default: str | None = None) -> str | None:
     value = os.environ.get(name)
     if value is None or value.strip() == "":
@@ -71,7 +76,6 @@ def env_list(name: str, default: list[str]) -> list[str]:
 def env_rate(name: str, default: str) -> str:
     """A django-ratelimit rate such as ``100/m`` or ``10/5m``."""
     value = env_str(name, default)
-    assert value is not None
     if not _RATE.match(value):
         raise ImproperlyConfigured(f"{name} must look like '100/m' or '10/5m', got {value!r}")
     return value
@@ -79,7 +83,6 @@ def env_rate(name: str, default: str) -> str:
 
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     value = env_str(name, default)
-    assert value is not None
     if value not in choices:
         raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
     return value

@@ -49,7 +49,7 @@ def client_ip(request: HttpRequest) -> str | None:
         if hops:
             address = hops[-1]
     try:
-        return str(ipaddress.ip_address(address))
+        return str(ipaddress.ip_address(address or ""))
     except ValueError:
         return None
 
@@ -105,6 +105,7 @@ def lockout_response(
     message = LOCKED_MESSAGE.format(wait=wait_in_words(retry_after))
     context = getattr(original_response, "context_data", None) or {}
     form = context.get("form")
+    response: HttpResponse
     if isinstance(original_response, TemplateResponse) and form is not None:
         form.errors.clear()
         form.add_error(None, ValidationError(message, code="login_locked"))

@@ -61,10 +61,7 @@ def logout_everywhere(request: HttpRequest) -> HttpResponse:
 
 
 def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Let in admins and active staff; send anyone else to the login page.
-
-    Sets ``request.staff_member`` (None for an admin who is not on a salon's staff).
-    """
+    """Let in admins and active staff; send anyone else to the login page."""
 
     @wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
@@ -74,7 +71,6 @@ def staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
         if not user_is_staff_or_admin(user):
             messages.error(request, NO_ACCESS)
             return redirect_to_login(request.get_full_path())
-        request.staff_member = staff_member_for_user(user)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -89,7 +85,6 @@ def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
             return redirect_to_login(request.get_full_path())
         if not is_platform_admin(request.user):
             raise PermissionDenied("Only admins can see this page.")
-        request.staff_member = staff_member_for_user(request.user)
         return view(request, *args, **kwargs)
 
     return wrapper
@@ -106,14 +101,16 @@ def salon_for(request: HttpRequest, slug: str) -> Salon:
 @staff_required
 def home(request: HttpRequest) -> HttpResponse:
     """Staff land on their salon's agenda; admins pick a salon."""
-    if request.staff_member is not None:
-        return redirect("staff:agenda", slug=request.staff_member.salon.slug)
+    member = staff_member_for_user(request.user)
+    if member is not None:
+        return redirect("staff:agenda", slug=member.salon.slug)
     return redirect("staff:salon_list")
 
 
 @staff_required
 def salon_list(request: HttpRequest) -> HttpResponse:
-    if not is_platform_admin(request.user):
-        return redirect("staff:agenda", slug=request.staff_member.salon.slug)
+    member = staff_member_for_user(request.user)
+    if member is not None and not is_platform_admin(request.user):
+        return redirect("staff:agenda", slug=member.salon.slug)
     salons = Salon.objects.order_by("name")
     return render(request, "staff/salon_list.html", {"nav": "salons", "salons": salons})

@@ -8,13 +8,14 @@ from typing import Any
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
-from drf_spectacular.utils import OpenApiExample, extend_schema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiExample, extend_schema, extend_schema_field
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 
 from salonbook.api.base import ApiView
-from salonbook.api.cached_reads import CachedReadView, json_answer, rendered
+from salonbook.api.cached_reads import CachedReadView, json_answer, render_json
 from salonbook.api.permissions import IsStaffOrAdmin
 from salonbook.api.schema import errors
 from salons.cache import business_info, business_info_entry
@@ -137,8 +138,8 @@ class AvailabilityView(CachedReadView):
             staff_member_id=staff_id,
             found=found,
             notice_minutes=info["booking_rules"].get("minimum_notice_minutes", 0),
-            build=rendered(
-                lambda: {
+            build=lambda: render_json(
+                {
                     "date": day.isoformat(),
                     "timezone": info["timezone"],
                     "service": service_id,
@@ -167,10 +168,12 @@ class SlotSerializer(serializers.Serializer):
     status = serializers.ChoiceField(choices=Slot.Status.choices)
     block_reason = serializers.CharField()
 
-    def get_start(self, slot: Slot) -> dt.datetime:
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_start(self, slot: Slot) -> str:
         return local_iso(slot.start, slot.salon.tz)
 
-    def get_end(self, slot: Slot) -> dt.datetime:
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_end(self, slot: Slot) -> str:
         return local_iso(slot.end, slot.salon.tz)
 
 

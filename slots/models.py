@@ -1,9 +1,15 @@
 from __future__ import annotations
 
+from collections.abc import Iterator
+from typing import TYPE_CHECKING
+
 from django.db import models
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from salons.models import Salon, StaffMember
+
+if TYPE_CHECKING:
+    from django_fsm import Transition
 
 
 class Slot(FSMModelMixin, models.Model):
@@ -20,6 +26,10 @@ class Slot(FSMModelMixin, models.Model):
     end = models.DateTimeField()
     status = FSMField(choices=Status.choices, default=Status.AVAILABLE, protected=True)
     block_reason = models.CharField(max_length=120, blank=True)
+
+    if TYPE_CHECKING:
+        # Added to the class by the FSMField above.
+        def get_available_status_transitions(self) -> Iterator[Transition]: ...
 
     class Meta:
         ordering = ["start", "staff_member_id"]

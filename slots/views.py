@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from salonbook.errors import DomainError
 from salons.models import Salon, StaffMember
+from salons.selectors import staff_member_for_user
 from salons.views import salon_for, staff_required
 from slots.models import Slot
 from slots.selectors import day_bounds
@@ -114,8 +115,8 @@ def block_time(request: HttpRequest, slug: str) -> HttpResponse:
         staff = request.GET.get("staff", "")
         if staff.isdigit():
             initial["staff_member"] = int(staff)
-        elif request.staff_member is not None and request.staff_member.salon_id == salon.pk:
-            initial["staff_member"] = request.staff_member.pk
+        elif (member := staff_member_for_user(request.user)) is not None and member.salon_id == salon.pk:
+            initial["staff_member"] = member.pk
         form = BlockTimeForm(initial=initial, salon=salon)
     day = form.cleaned_data.get("date") if form.is_bound and hasattr(form, "cleaned_data") else form.initial.get("date")
     return render(request, "staff/block_time.html", {"nav": "block", "salon": salon, "form": form, "agenda_url": _agenda_url(salon, day)})

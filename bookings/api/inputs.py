@@ -48,7 +48,7 @@ class AwareDateTimeField(serializers.Field):
 
 
 def _lookup(model: type[Model], pk: int, message: str) -> Any:
-    found = model.objects.filter(pk=pk).first()
+    found = model._default_manager.filter(pk=pk).first()
     if found is None:
         raise serializers.ValidationError(message)
     return found

@@ -8,9 +8,10 @@ the same instant the service that answered it was asked at.
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import Any, cast
 
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import ReturnList
 
 from bookings.models import Booking
 from bookings.reminders.links import click_to_chat_url
@@ -58,7 +59,8 @@ class StaffBookingSerializer(BookingSerializer):
 
 
 class AgendaBookingSerializer(BookingSerializer):
-    salon = None
+    # DRF drops a field its subclass sets to None: the agenda is one salon's.
+    salon = None  # type: ignore[assignment]
 
 
 def render_booking(booking: Booking, *, now: dt.datetime, staff: bool, created: bool = False) -> dict[str, Any]:
@@ -68,8 +70,9 @@ def render_booking(booking: Booking, *, now: dt.datetime, staff: bool, created: 
     return serializer_class(booking, context={"tz": booking.salon.tz, "now": now}).data
 
 
-def render_agenda_page(bookings: list[Booking], *, tz: dt.tzinfo, now: dt.datetime) -> list[dict[str, Any]]:
-    return AgendaBookingSerializer(bookings, many=True, context={"tz": tz, "now": now}).data
+def render_agenda_page(bookings: list[Booking], *, tz: dt.tzinfo, now: dt.datetime) -> ReturnList:
+    # many=True makes a list serializer, whose data is a list (the stubs cannot tell).
+    return cast(ReturnList, AgendaBookingSerializer(bookings, many=True, context={"tz": tz, "now": now}).data)
 
 
 BOOKING_EXAMPLE = {

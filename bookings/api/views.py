@@ -8,7 +8,7 @@ answer's ``allowed_moves`` are those open at the same instant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -247,7 +247,7 @@ class StaffMoveSchema(AutoSchema):
     """Names each URL of ``BookingStaffMoveView`` after the move it makes."""
 
     def _move(self) -> StaffMove:
-        return STAFF_MOVES[self.view.move]
+        return STAFF_MOVES[cast("BookingStaffMoveView", self.view).move]
 
     def get_operation_id(self) -> str:
         return self._move().operation_id

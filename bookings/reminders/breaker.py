@@ -60,23 +60,29 @@ def _report(old: str | None, new: str) -> None:
 
 
 class _ReportingRedisStorage(pybreaker.CircuitRedisStorage):
-    def _set_state(self, state: str) -> None:
+    @property
+    def state(self) -> str:
+        return super().state
+
+    @state.setter
+    def state(self, state: str) -> None:
         try:
             old = self._redis.set(self._namespace("state"), str(state), get=True)
         except redis.RedisError:
             logger.warning("breaker state not saved: Redis unavailable")
             return
-        _report(old.decode() if isinstance(old, bytes) else old, str(state))
-
-    state = property(pybreaker.CircuitRedisStorage.state.fget, _set_state)
+        _report(old.decode() if isinstance(old, bytes) else None, str(state))
 
 
 class _ReportingMemoryStorage(pybreaker.CircuitMemoryStorage):
-    def _set_state(self, state: str) -> None:
+    @property
+    def state(self) -> str:
+        return super().state
+
+    @state.setter
+    def state(self, state: str) -> None:
         old, self._state = self._state, state
         _report(old, state)
-
-    state = property(pybreaker.CircuitMemoryStorage.state.fget, _set_state)
 
 
 @dataclass(frozen=True)

@@ -17,6 +17,7 @@ from typing import Protocol
 
 import requests
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 @dataclass(frozen=True)
@@ -201,6 +202,8 @@ _provider_lock = threading.Lock()
 
 def build_provider() -> Provider:
     if settings.WHATSAPP_BACKEND == "http":
+        if not (settings.WHATSAPP_API_URL and settings.WHATSAPP_TOKEN):
+            raise ImproperlyConfigured("WHATSAPP_BACKEND=http needs WHATSAPP_API_URL and WHATSAPP_TOKEN")
         return HttpProvider(
             api_url=settings.WHATSAPP_API_URL,
             token=settings.WHATSAPP_TOKEN,

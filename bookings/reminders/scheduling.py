@@ -71,7 +71,7 @@ def reminders_schedule(*, booking: Booking, now: dt.datetime | None = None) -> l
             created.append(row)
         except IntegrityError:
             pass  # a concurrent call scheduled this kind first
-    due_now = [row.pk for row in created if row.next_attempt_at <= now]
+    due_now = [row.pk for row in created if row.due_at <= now]
     if due_now:
         transaction.on_commit(lambda: reminders_send_due(reminder_ids=due_now), robust=True)
     return due_now

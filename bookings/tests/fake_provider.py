@@ -20,6 +20,7 @@ import socket
 import sys
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 PORTS = range(8300, 8400)
@@ -57,7 +58,7 @@ class FakeProvider:
         self.delay = 0.0  # seconds between accepting a message and answering
         self.retry_after: str | None = None
         self.hang_seconds = 5.0
-        self.on_accept = None  # called with the number accepted so far, before the answer
+        self.on_accept: Callable[[int], None] | None = None  # called with the number accepted so far, before the answer
         self._server: ThreadingHTTPServer | None = None
 
     # --- control -------------------------------------------------------------------
@@ -156,7 +157,7 @@ class FakeProvider:
         with self.lock:
             first = self.delivered.get(key)
             new = first is None
-            if new:
+            if first is None:
                 first = self.delivered[key] = {**record, "id": f"wamid.{len(self.delivered) + 1}"}
             count = len(self.delivered)
         if new and self.on_accept is not None:

@@ -55,6 +55,7 @@ class KillSwitch:
         self.armed_at = accepted
 
 
+_LIBC: ctypes.CDLL | None
 try:
     _LIBC = ctypes.CDLL(None)  # loaded here: between fork and exec only the call is safe
 except OSError:

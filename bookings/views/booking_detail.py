@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -27,7 +29,7 @@ from bookings.views.times import day_title, free_times, just_taken
 from salonbook.errors import DomainError, SlotUnavailable
 from salons.views import staff_required
 
-MOVES = {
+MOVES: dict[str, tuple[Callable[..., Booking], str, str]] = {
     # move: (service, button label, message when done)
     "confirm": (booking_confirm, "Confirm booking", "Booking confirmed."),
     "complete": (booking_complete, "Mark completed", "Marked as completed."),

@@ -30,6 +30,7 @@ import os
 import threading
 import time
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any, NamedTuple
 
 import redis
@@ -132,7 +133,7 @@ class MetricsStore:
 
     def add(
         self,
-        increments: dict[str, float],
+        increments: Mapping[str, float],
         gauges: dict[str, str] | None = None,
         *,
         requests: int = 0,
@@ -208,8 +209,8 @@ class MetricsStore:
                 pipe.hincrbyfloat(self.prefix, field, amount)
             else:
                 pipe.hincrby(self.prefix, field, int(amount))
-        if gauges:
-            pipe.hset(f"{self.prefix}:gauges", mapping=gauges)
+        for field, value in gauges.items():
+            pipe.hset(f"{self.prefix}:gauges", field, value)
         for minute, requests in minutes.items():
             key = f"{self.prefix}:minute:{minute}"
             pipe.hincrby(key, "requests", requests)

@@ -31,7 +31,7 @@ def redis_metrics(settings, redis_url):
 @pytest.fixture
 def admin_api(db) -> APIClient:
     client = APIClient()
-    client.force_authenticate(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_authenticate(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     return client
 
 

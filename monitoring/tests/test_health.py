@@ -11,25 +11,8 @@ from pathlib import Path
 import pytest
 
 from monitoring.health import health
-from salonbook.settings import redis_caches
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def on_redis(settings, redis_url):
-    settings.CACHES = redis_caches(redis_url)
-    settings.METRICS_REDIS_URL = redis_url
-    settings.CELERY_BROKER_URL = redis_url
-    return redis_url
-
-
-@pytest.fixture
-def redis_down(settings, dead_redis_url):
-    settings.CACHES = redis_caches(dead_redis_url)
-    settings.METRICS_REDIS_URL = dead_redis_url
-    settings.CELERY_BROKER_URL = dead_redis_url
-    return dead_redis_url
 
 
 @pytest.mark.django_db

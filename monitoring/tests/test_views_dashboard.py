@@ -24,6 +24,7 @@ def _local_metrics(settings):
 
 def chart_data(body: str) -> dict:
     match = re.search(r'<script id="metrics-data" type="application/json">(.*?)</script>', body, re.S)
+    assert match is not None, "the page has no chart data"
     return json.loads(match.group(1))
 
 

@@ -13,22 +13,10 @@ from rest_framework.test import APIClient
 
 from salonbook import ratelimit
 from salonbook.events import rate_limit_failed_open, rate_limited
+from salonbook.settings import redis_caches
 from salonbook.tests.helpers import client_for, error_of
 
 pytestmark = pytest.mark.django_db
-
-
-def _redis_cache(url: str, *, ignore_errors: bool = False, prefix: str = "sb-rl") -> dict:
-    return {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": url,
-        "KEY_PREFIX": prefix,
-        "OPTIONS": {
-            "SOCKET_CONNECT_TIMEOUT": 0.25,
-            "SOCKET_TIMEOUT": 0.25,
-            "IGNORE_EXCEPTIONS": ignore_errors,
-        },
-    }
 
 
 @pytest.fixture
@@ -57,7 +45,7 @@ def fresh_outage_log(monkeypatch):
 @pytest.fixture
 def redis_counters(settings, redis_url):
     """The rate-limit alias on the test Redis (the content cache as configured)."""
-    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(redis_url)}
+    settings.CACHES = {**settings.CACHES, "ratelimit": redis_caches(redis_url)["ratelimit"]}
     return redis_url
 
 
@@ -160,7 +148,7 @@ def test_150_concurrent_requests_from_one_client_give_exactly_100_successes(sett
     # the production quarter second. Production workers run far fewer threads.
     # (django-redis keeps one pool per URL for the process: a URL of its own
     # gets a pool of its own.)
-    counters = _redis_cache(f"{redis_url}?max_connections=200")
+    counters = redis_caches(f"{redis_url}?max_connections=200")["ratelimit"]
     counters["OPTIONS"].update(SOCKET_TIMEOUT=5, SOCKET_CONNECT_TIMEOUT=5)
     settings.CACHES = {**settings.CACHES, "ratelimit": counters}
     settings.RATE_LIMIT_API = "100/m"
@@ -187,8 +175,8 @@ def test_150_concurrent_requests_from_one_client_give_exactly_100_successes(sett
 def test_limits_hold_when_the_content_cache_is_down(settings, redis_url, db, dead_redis_url):
     """Swallowing the content cache's errors must not switch limiting off."""
     settings.CACHES = {
-        "default": _redis_cache(dead_redis_url, ignore_errors=True, prefix="sb"),
-        "ratelimit": _redis_cache(redis_url),
+        "default": redis_caches(dead_redis_url)["default"],
+        "ratelimit": redis_caches(redis_url)["ratelimit"],
     }
     settings.RATE_LIMIT_API = "2/m"
     client = APIClient()
@@ -196,7 +184,7 @@ def test_limits_hold_when_the_content_cache_is_down(settings, redis_url, db, dea
 
 
 def test_redis_down_fails_open_logged_and_counted(settings, db, events, caplog, fresh_outage_log, dead_redis_url):
-    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(dead_redis_url)}
+    settings.CACHES = {**settings.CACHES, "ratelimit": redis_caches(dead_redis_url)["ratelimit"]}
     settings.RATE_LIMIT_API = "1/m"
     settings.RATE_LIMIT_FAIL_OPEN = True
     client = APIClient()
@@ -210,7 +198,7 @@ def test_redis_down_fails_open_logged_and_counted(settings, db, events, caplog, 
 
 
 def test_redis_down_with_fail_closed_chosen_answers_503(settings, db, events, dead_redis_url):
-    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(dead_redis_url)}
+    settings.CACHES = {**settings.CACHES, "ratelimit": redis_caches(dead_redis_url)["ratelimit"]}
     settings.RATE_LIMIT_FAIL_OPEN = False
     error_of(APIClient().get("/api/salons/"), 503, "rate_limit_unavailable")
     assert events == []
@@ -219,7 +207,7 @@ def test_redis_down_with_fail_closed_chosen_answers_503(settings, db, events, de
 def test_a_store_that_swallows_errors_does_not_block_everyone(settings, db, events, dead_redis_url):
     """A counter store whose alias swallows errors (IGNORE_EXCEPTIONS) still
     reports them to the limiter: it fails open, counted, not closed."""
-    dead = _redis_cache(dead_redis_url, ignore_errors=True)
+    dead = redis_caches(dead_redis_url)["default"]  # the alias that swallows errors
     settings.CACHES = {**settings.CACHES, "ratelimit": dead}
     assert APIClient().get("/api/salons/").status_code == 200
     assert events == [("rate_limit_failed_open", "api")]
@@ -228,7 +216,7 @@ def test_a_store_that_swallows_errors_does_not_block_everyone(settings, db, even
 @pytest.mark.redis
 @pytest.mark.slow
 def test_limiting_survives_redis_stopping_and_resumes_when_it_is_back(settings, db, events, spare_redis):
-    settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(spare_redis.url)}
+    settings.CACHES = {**settings.CACHES, "ratelimit": redis_caches(spare_redis.url)["ratelimit"]}
     settings.RATE_LIMIT_API = "2/m"
     client = APIClient()
     assert [client.get("/api/salons/").status_code for _ in range(3)] == [200, 200, 429]
@@ -275,7 +263,7 @@ def test_on_redis_both_scopes_are_counted_in_one_round_trip(settings, redis_coun
 def counter_store(request, settings):
     """The counters on local memory (no REDIS_URL) and on a real Redis."""
     if request.param == "redis":
-        settings.CACHES = {**settings.CACHES, "ratelimit": _redis_cache(request.getfixturevalue("redis_url"))}
+        settings.CACHES = {**settings.CACHES, "ratelimit": redis_caches(request.getfixturevalue("redis_url"))["ratelimit"]}
     else:
         settings.CACHES = {
             **settings.CACHES,
@@ -360,8 +348,6 @@ def test_a_failed_authentication_on_a_cached_read_is_counted(settings, salon):
 def test_a_cached_read_with_redis_down_follows_the_fail_open_setting(
     settings, salon, events, dead_redis_url, fail_open, status
 ):
-    from salonbook.settings import redis_caches
-
     settings.CACHES = redis_caches(dead_redis_url)  # the cache and the counters, in one pipeline
     settings.RATE_LIMIT_FAIL_OPEN = fail_open
     response = APIClient().get(f"/api/salons/{salon.slug}/")

@@ -64,7 +64,7 @@ def staff_client(staff_of_salon) -> Client:
 @pytest.fixture
 def admin_client_(db) -> Client:
     client = Client()
-    client.force_login(UserFactory(username="root", is_staff=True, is_superuser=True))
+    client.force_login(UserFactory.create(username="root", is_staff=True, is_superuser=True))
     return client
 
 

@@ -1,5 +1,8 @@
 """Routes for the error-envelope tests: views that raise what real views can meet."""
 
+from collections.abc import Callable
+from functools import partial
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.urls import include, path
@@ -10,13 +13,13 @@ from rest_framework.response import Response
 from salonbook import errors
 from salonbook.api.base import ApiView
 
-RAISES = {
+RAISES: dict[str, Callable[[], Exception]] = {
     "runtime": lambda: RuntimeError("secret internals: token=abc123"),
     "permission": lambda: PermissionDenied(),
     "http404": lambda: Http404(),
     "ratelimited": lambda: Ratelimited(),
     "throttled": lambda: Throttled(wait=17),
-    **{cls.__name__: (lambda cls=cls: cls(details={"field": ["why"]})) for cls in errors.DomainError.__subclasses__()},
+    **{cls.__name__: partial(cls, details={"field": ["why"]}) for cls in errors.DomainError.__subclasses__()},
 }
 
 

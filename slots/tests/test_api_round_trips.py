@@ -12,20 +12,9 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from monitoring.metrics import store as metrics
 from salonbook.settings import redis_caches
 
 pytestmark = [pytest.mark.django_db, pytest.mark.redis]
-
-
-@pytest.fixture
-def all_on_redis(settings, redis_url):
-    settings.CACHES = redis_caches(redis_url)
-    settings.METRICS_REDIS_URL = redis_url
-    settings.METRICS_FLUSH_SECONDS = 60  # no background flush during the test
-    metrics.reset_store()
-    yield
-    metrics.reset_store()
 
 
 def _kinds(packets: list[bytes]) -> list[list[str]]:
@@ -42,7 +31,7 @@ def _availability_url(service) -> str:
 
 
 def test_cached_availability_read_is_one_round_trip_and_no_sql(
-    all_on_redis, service, staff_member, sent_packets, django_assert_num_queries
+    on_redis, service, staff_member, sent_packets, django_assert_num_queries
 ):
     client = APIClient()
     url = _availability_url(service)
@@ -58,7 +47,7 @@ def test_cached_availability_read_is_one_round_trip_and_no_sql(
 
 
 def test_cached_business_info_read_is_one_round_trip_and_no_sql(
-    all_on_redis, service, staff_member, sent_packets, django_assert_num_queries
+    on_redis, service, staff_member, sent_packets, django_assert_num_queries
 ):
     client = APIClient()
     url = f"/api/salons/{service.salon.slug}/"
@@ -91,7 +80,7 @@ def test_with_the_cache_on_another_redis_the_read_follows_the_count(
 
 
 def test_entries_another_process_cached_are_read_in_one_round_trip(
-    all_on_redis, service, staff_member, sent_packets, django_assert_num_queries
+    on_redis, service, staff_member, sent_packets, django_assert_num_queries
 ):
     """Every key a read needs comes from the request itself: a process that has
     never served this salon reads what another process cached, in one round
@@ -129,7 +118,7 @@ def test_entries_another_process_cached_are_read_in_one_round_trip(
     assert _kinds(sent_packets) == [["rate limit", "cache"]]
 
 
-def test_a_redis_that_lost_the_counting_script_still_counts(all_on_redis, redis_url, service, settings):
+def test_a_redis_that_lost_the_counting_script_still_counts(on_redis, redis_url, service, settings):
     import redis
 
     settings.RATE_LIMIT_API = "2/m"
@@ -142,7 +131,7 @@ def test_a_redis_that_lost_the_counting_script_still_counts(all_on_redis, redis_
 
 
 def test_a_bad_query_is_still_counted_and_reads_only_the_business_info(
-    all_on_redis, service, staff_member, sent_packets, django_assert_num_queries
+    on_redis, service, staff_member, sent_packets, django_assert_num_queries
 ):
     url = f"/api/salons/{service.salon.slug}/availability/?date=not-a-day&service={service.pk}"
     assert APIClient().get(url).status_code == 400  # caches the business info
@@ -154,7 +143,7 @@ def test_a_bad_query_is_still_counted_and_reads_only_the_business_info(
     assert _kinds(sent_packets) == [["rate limit", "cache"]]
 
 
-def test_with_the_cache_skipped_after_a_failure_the_count_still_happens(all_on_redis, service, settings, monkeypatch):
+def test_with_the_cache_skipped_after_a_failure_the_count_still_happens(on_redis, service, settings, monkeypatch):
     from salonbook import cache
 
     settings.RATE_LIMIT_API = "1/m"

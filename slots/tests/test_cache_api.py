@@ -35,7 +35,7 @@ def book(client, service, staff_member, start):
     )
 
 
-def starts(response) -> list[str]:
+def starts(response) -> list[dt.datetime]:
     assert response.status_code == 200, response.content
     return [dt.datetime.fromisoformat(s["start"]) for s in response.json()["slots"]]
 
