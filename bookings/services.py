@@ -158,8 +158,9 @@ def booking_create(
 
     Holds every consecutive slot that the service and its buffer need, all or
     none. Confirms at once when the salon auto-confirms. Raises
-    ``InvalidInput``, ``OutsideBookingWindow`` or ``SlotUnavailable``; the
-    database's own constraints are the last guard against a double booking.
+    ``InvalidInput``, ``TooShortNotice`` (customers only), ``OutsideBookingWindow``
+    or ``SlotUnavailable``; the database's own constraints are the last guard
+    against a double booking.
     """
     actor = actor or Actor.customer()
     now = now or timezone.now()
