@@ -255,3 +255,18 @@ def test_page_queries_do_not_grow_with_staff_services_or_bookings(
     for url, budget in zip(_pages(salon, service, staff_member), budgets, strict=True):
         with django_assert_max_num_queries(budget):
             assert owner_client.get(url).status_code == 200, url
+
+
+def test_cached_availability_follows_a_deactivation_and_a_closure_at_once(owner_client, salon, service, staff_member):
+    day = timezone.localdate(timezone=salon.tz) + dt.timedelta(days=2)
+    url = f"/api/salons/{salon.slug}/availability/?date={day}&service={service.pk}"
+    assert owner_client.get(url).json()["slots"]  # now cached
+    owner_client.post(reverse("staff:backoffice_closures", args=[salon.slug]), {"date_from": day.isoformat()})
+    assert owner_client.get(url).json()["slots"] == []
+
+    other_day = day + dt.timedelta(days=1)
+    other = f"/api/salons/{salon.slug}/availability/?date={other_day}&service={service.pk}"
+    assert owner_client.get(other).json()["slots"]  # now cached
+    owner_client.post(reverse("staff:backoffice_service_action", args=[salon.slug, service.pk, "deactivate"]))
+    answer = owner_client.get(other)
+    assert answer.status_code == 400 and "service" in answer.json()["error"]["details"]
