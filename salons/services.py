@@ -255,11 +255,23 @@ def staff_member_update(
 
     A deactivated member cannot log in, is offered no more, and loses their
     free future slots; their booked ones stay, listed for the owner to move.
+    The salon's last active owner cannot step down or leave.
     """
     chosen = _check_services(member.salon, services)
-    member.name, member.role, member.is_active = name.strip(), role, is_active
-    validated_or_restored(member)
+    stays_owner = role == StaffMember.Role.OWNER and is_active
     with transaction.atomic():
+        if not stays_owner:
+            # Locked, so two owners stepping down at once cannot both leave.
+            owners = list(
+                StaffMember.objects.select_for_update()
+                .filter(salon_id=member.salon_id, role=StaffMember.Role.OWNER, is_active=True)
+                .values_list("pk", flat=True)
+            )
+            if owners == [member.pk]:
+                field = "role" if role != StaffMember.Role.OWNER else "is_active"
+                raise InvalidInput(details={field: ["The salon needs an owner: make someone else owner first."]})
+        member.name, member.role, member.is_active = name.strip(), role, is_active
+        validated_or_restored(member)
         business_info_save(instance=member)
         member.services.set(chosen)
     return member

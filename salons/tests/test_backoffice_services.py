@@ -235,3 +235,15 @@ def test_outside_hours_list_costs_a_fixed_number_of_queries(salon, service, work
     closure_add(salon=salon, date_from=_day(salon, 1), date_to=_day(salon, 4))
     with django_assert_max_num_queries(4):
         assert len(bookings_outside_hours(salon=salon, now=timezone.now())) == 4
+
+
+def test_the_last_owner_cannot_step_down_or_leave(salon, service):
+    owner = StaffMemberFactory(salon=salon, role=StaffMember.Role.OWNER, hours=False)
+    for role, active, field in ((StaffMember.Role.STYLIST, True, "role"), (StaffMember.Role.OWNER, False, "is_active")):
+        with pytest.raises(InvalidInput) as refused:
+            staff_member_update(member=owner, name=owner.name, role=role, services=[], is_active=active)
+        assert list(refused.value.details) == [field]
+    owner.refresh_from_db()
+    assert owner.role == StaffMember.Role.OWNER and owner.is_active
+    StaffMemberFactory(salon=salon, role=StaffMember.Role.OWNER, hours=False)
+    staff_member_update(member=owner, name=owner.name, role=StaffMember.Role.STYLIST, services=[], is_active=True)
