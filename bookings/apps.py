@@ -6,4 +6,7 @@ class BookingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from bookings import receivers  # noqa: F401  (reminders follow booking events)
+        from bookings import (
+            calendar_cache,  # noqa: F401  (staff calendar feeds follow them too)
+            receivers,  # noqa: F401  (reminders follow booking events)
+        )

@@ -344,7 +344,7 @@ def booking_reschedule(
         )
         if start == locked.start and target_staff.pk == locked.staff_member_id:
             return locked
-        previous_start = locked.start
+        previous_start, previous_staff_member_id = locked.start, locked.staff_member_id
         try:
             with transaction.atomic():
                 _release(locked)
@@ -356,6 +356,11 @@ def booking_reschedule(
             raise SlotUnavailable() from None
         _record(locked, locked.status, actor, f"moved from {previous_start.isoformat()}")
         send_on_commit(
-            signals.booking_rescheduled, sender=Booking, booking=locked, actor=actor.kind, previous_start=previous_start
+            signals.booking_rescheduled,
+            sender=Booking,
+            booking=locked,
+            actor=actor.kind,
+            previous_start=previous_start,
+            previous_staff_member_id=previous_staff_member_id,
         )
     return locked

@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from bookings.views.manage import manage_booking
+from bookings.views.calendar import calendar_feed
+from bookings.views.manage import booking_calendar_file, manage_booking
 
 urlpatterns = [
     # Health, metrics and the admins' health page: before "api/" and "admin/".
@@ -11,6 +12,9 @@ urlpatterns = [
     path("api/", include("salonbook.api.urls")),
     # The customer's own page, linked from confirmations and reminders.
     path("manage/<slug:reference>/", manage_booking, name="manage-booking"),
+    path("manage/<slug:reference>/booking.ics", booking_calendar_file, name="manage-booking-ics"),
+    # A staff member's private feed: the secret in the path is its only key.
+    path("calendar/<slug:secret>.ics", calendar_feed, name="calendar-feed"),
 ]
 
 # Under /api/ a route that does not exist, or an error outside a view, still
