@@ -3,7 +3,7 @@
 An entry is one member's rendered feed (``bookings.calendar_feed``). It
 depends on two versions (``salonbook.cache``): the member's, moved on by every
 booking event about them (made, confirmed, cancelled, moved to or away from
-them, completed, no-show), and the salon's, moved on by ``salon_updated``
+them, completed, no-show; customers' data erased), and the salon's, moved on by ``salon_updated``
 (its name, address, zone and booking window, its services' and staff names).
 The events come after commit, the same ones the availability and the agenda
 follow, so a feed is never staler than the change that made it so.
@@ -23,7 +23,7 @@ from django.dispatch import receiver
 
 from bookings.calendar_feed import staff_feed_ics, staff_feed_window
 from bookings.selectors import bookings_for_staff_feed
-from bookings.signals import BOOKING_EVENTS
+from bookings.signals import BOOKING_EVENTS, personal_data_erased
 from salonbook.cache import cached, invalidate
 from salons.models import StaffMember
 from salons.signals import salon_updated
@@ -74,6 +74,12 @@ def _booking_changed(sender: Any, *, booking: Any, **kwargs: Any) -> None:
 
 for _event in BOOKING_EVENTS:
     _event.connect(_booking_changed, dispatch_uid=f"bookings.calendar_cache.{_event.name}")
+
+
+@receiver(personal_data_erased, dispatch_uid="bookings.calendar_cache.personal_data_erased")
+def _customers_erased(sender: Any, *, staff_member_ids: set[int], **kwargs: Any) -> None:
+    # The feeds name the customer of each booking.
+    calendar_feeds_invalidate(staff_member_ids=staff_member_ids)
 
 
 @receiver(salon_updated, dispatch_uid="bookings.calendar_cache.salon_updated")

@@ -53,3 +53,13 @@ reminder_expired = NamedSignal("reminder_expired")
 
 breaker_state_changed = NamedSignal("breaker_state_changed")
 """The WhatsApp provider's circuit breaker moved. Args: ``old_state`` (str), ``new_state`` (str: closed, open, half-open)."""
+
+
+# --- Customers' personal data ------------------------------------------------------
+
+personal_data_erased = NamedSignal("personal_data_erased")
+"""Customers' name, phone and email were replaced in bookings (an owner erased
+a customer, or the retention period passed), so anything that shows or keeps
+them (cached pages, feeds) must be read again. Args: ``booking_ids`` (list of
+int), ``staff_member_ids`` (set of int: whose bookings they are), ``reason``
+(str: "erased" or "retention")."""

@@ -8,6 +8,7 @@ from celery import shared_task
 from django.conf import settings
 from django.utils import timezone
 
+from bookings.customer_data import personal_data_retention_run
 from bookings.idempotency import idempotency_keys_purge
 from bookings.reminders.delivery import reminder_deliver
 from bookings.reminders.dispatch import reminders_dispatch_due
@@ -42,3 +43,9 @@ def send_reminder(reminder_id: int, claim_token: str) -> str:
 def purge_idempotency_keys() -> int:
     """Forget booking requests' Idempotency-Keys once their 24 hours are over (run by beat)."""
     return idempotency_keys_purge()
+
+
+@shared_task(name="bookings.apply_personal_data_retention", ignore_result=True)
+def apply_personal_data_retention() -> int:
+    """Remove customers' personal data from bookings past the retention period (run by beat, daily)."""
+    return personal_data_retention_run(months=settings.PERSONAL_DATA_RETENTION_MONTHS, now=timezone.now())

@@ -217,6 +217,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     "generate-slots": {"task": "slots.generate", "schedule": 3600.0},
     # Keys are honoured for 24 hours; an hourly sweep keeps the table small.
     "purge-idempotency-keys": {"task": "bookings.purge_idempotency_keys", "schedule": 3600.0},
+    # Daily is enough for a period counted in months; the run is idempotent.
+    "apply-personal-data-retention": {"task": "bookings.apply_personal_data_retention", "schedule": 86400.0},
 }
 # Reminders: the database holds the schedule, beat only wakes the dispatcher.
 REMINDER_DISPATCH_SECONDS = env_float("REMINDER_DISPATCH_SECONDS", 60.0, minimum=0.5)
@@ -367,6 +369,10 @@ REST_KNOX = {
     "AUTH_HEADER_PREFIX": "Token",
     "AUTO_REFRESH": False,
 }
+
+# Customers' personal data (name, phone, email) is removed from bookings that
+# ended longer ago than this (a daily beat task); 0 keeps it forever.
+PERSONAL_DATA_RETENTION_MONTHS = env_int("PERSONAL_DATA_RETENTION_MONTHS", 24, minimum=0)
 
 # Content-Security-Policy on every response (django-csp). No inline script or
 # style anywhere: pages load theirs from /static/. A nonce is added only where

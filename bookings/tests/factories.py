@@ -47,3 +47,31 @@ def make_past_booking(*, service: Service, staff_member: StaffMember, hours_ago:
     start = (timezone.now() - dt.timedelta(hours=hours_ago)).astimezone(service.salon.tz)
     start = start.replace(minute=0, second=0, microsecond=0)
     return make_booking(service=service, staff_member=staff_member, start=start, now=earlier)
+
+
+def add_booking(
+    *,
+    service: Service,
+    staff_member: StaffMember,
+    start: dt.datetime,
+    status: str = Booking.Status.CONFIRMED,
+    name: str = "Ana Silva",
+    phone: str = "+447911123456",
+    email: str = "",
+    minutes: int | None = None,
+) -> Booking:
+    """A booking row in any status at any time, past or future, without the
+    booking rules or slots: for reading tests (directory, reports, retention)."""
+    end = start + dt.timedelta(minutes=minutes or service.duration_minutes)
+    return Booking.objects.create(
+        salon=service.salon,
+        service=service,
+        staff_member=staff_member,
+        start=start,
+        end=end,
+        held_until=end,
+        status=status,
+        customer_name=name,
+        customer_phone=phone,
+        customer_email=email,
+    )

@@ -9,6 +9,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from bookings.customer_data import customer_erase
+from bookings.customers import ERASED_NAME
 from bookings.models import Booking
 from bookings.services import Actor, booking_cancel, booking_confirm, booking_reschedule
 from bookings.tests.factories import make_booking, make_past_booking, next_local
@@ -198,3 +200,11 @@ def test_a_salon_change_reaches_the_cached_feed(client, salon, service, staff_me
     salon.name = "Renamed Salon"
     business_info_save(instance=salon)
     assert events(client, staff_member)[uid(booking)]["location"] == "Renamed Salon"
+
+
+@after_commit
+def test_an_erased_customer_leaves_the_cached_feed(client, salon, service, staff_member):
+    booking = make_booking(service=service, staff_member=staff_member, start=next_local(salon, days=2), name="Ana Silva")
+    assert events(client, staff_member)[uid(booking)]["summary"] == "Ana Silva: Cut"
+    customer_erase(salon=salon, phone=booking.customer_phone, actor=Actor.system())
+    assert events(client, staff_member)[uid(booking)]["summary"] == f"{ERASED_NAME}: Cut"

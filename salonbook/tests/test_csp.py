@@ -78,11 +78,22 @@ def test_every_staff_page_has_a_strict_policy(staff_client, salon, booking):
         f"/staff/salons/{salon.slug}/block/?date={day}",
         f"/staff/bookings/{booking.reference}/",
         f"/staff/bookings/{booking.reference}/reschedule/",
+        f"/staff/salons/{salon.slug}/customers/?q=ana",
+        f"/staff/salons/{salon.slug}/customers/{booking.reference}/",
+        f"/staff/salons/{salon.slug}/reports/",
     ]
     for path in pages:
         assert_strict(staff_client.get(path))
     agenda = staff_client.get(pages[0]).content.decode()
     assert "Lunch" in agenda and booking.customer_name in agenda
+
+
+def test_the_owners_customer_pages_have_a_strict_policy(admin_client_, salon, booking):
+    for path in (
+        f"/staff/salons/{salon.slug}/customers/{booking.reference}/",
+        f"/staff/salons/{salon.slug}/customers/{booking.reference}/erase/",
+    ):
+        assert_strict(admin_client_.get(path))
 
 
 def test_the_agenda_places_its_grid_from_a_style_with_the_pages_nonce(staff_client, salon, booking):
