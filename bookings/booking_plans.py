@@ -133,7 +133,7 @@ def booking_create_with_anyone(
     the next candidate is tried, so "anyone free" fails (``SlotUnavailable``)
     only when nobody is free.
     """
-    candidates = staff_free_at(salon=salon, service=service, start=start, now=now)
+    candidates = staff_free_at(salon=salon, service=service, start=start, now=now, with_notice=actor.is_customer)
     if not candidates:
         _check_anyone_could(salon=salon, service=service, start=start, now=now)
         raise SlotUnavailable("Nobody is free at that time any more.")

@@ -169,16 +169,19 @@ def booking_counts_by_day(*, first_day: dt.date, last_day: dt.date) -> dict[dt.d
     return counts
 
 
-def staff_free_at(*, salon: Salon, service: Service, start: dt.datetime, now: dt.datetime) -> list[int]:
+def staff_free_at(
+    *, salon: Salon, service: Service, start: dt.datetime, now: dt.datetime, with_notice: bool = True
+) -> list[int]:
     """Who could take ``service`` at ``start``: the ids of active staff members
     who do it and whose slots availability offers then, the one with the least
     booked time that salon-local day first, ties by id (the fairness rule of
     "any staff"). A read: whether the slots are still free is asked again under
-    their lock when they are taken."""
+    their lock when they are taken. ``with_notice``: as availability's (staff
+    at the desk are not held to the minimum notice)."""
     day = timezone.localtime(start, salon.tz).date()
     free = [
         f.staff_member_id
-        for f in availability_for_day(salon=salon, day=day, service=service, now=now)
+        for f in availability_for_day(salon=salon, day=day, service=service, now=now, with_notice=with_notice)
         if f.start == start
     ]
     if not free:

@@ -5,8 +5,13 @@ after commit.
 
 Time comes in from outside: every service takes ``now`` (keyword-only; the
 current time when left out) and every rule about time (the customer's
-cut-off, "has started", the booking window, future starts only) is asked at
-that instant, so each can be tested at an instant of the test's choosing.
+cut-off, "has started", the booking window, the minimum notice, future
+starts only) is asked at that instant, so each can be tested at an instant of
+the test's choosing.
+
+The minimum notice and the cut-off are customers' rules: the salon's notice
+gives staff time to prepare for a booking they did not see coming, so staff
+booking or moving at the desk (a walk-in standing there) are not held to it.
 """
 
 from __future__ import annotations
@@ -157,13 +162,16 @@ def booking_create(
 
     Holds every consecutive slot that the service and its buffer need, all or
     none. Confirms at once when the salon auto-confirms. Raises
-    ``InvalidInput``, ``OutsideBookingWindow`` or ``SlotUnavailable``; the
-    database's own constraints are the last guard against a double booking.
+    ``InvalidInput``, ``TooShortNotice`` (customers only), ``OutsideBookingWindow``
+    or ``SlotUnavailable``; the database's own constraints are the last guard
+    against a double booking.
     """
     actor = actor or Actor.customer()
     now = now or timezone.now()
     name, phone, email = _check_customer(salon=salon, name=customer_name, phone=customer_phone, email=customer_email)
-    check_start_offered(salon=salon, service=service, staff_member=staff_member, start=start, now=now)
+    check_start_offered(
+        salon=salon, service=service, staff_member=staff_member, start=start, now=now, with_notice=actor.is_customer
+    )
     try:
         with transaction.atomic():
             booking = Booking(
@@ -344,7 +352,14 @@ def booking_reschedule(
             )
         _check_customer_cutoff(locked, actor=actor, now=now, closing="Online changes close")
         target_staff = staff_member or locked.staff_member
-        check_start_offered(salon=locked.salon, service=locked.service, staff_member=target_staff, start=start, now=now)
+        check_start_offered(
+            salon=locked.salon,
+            service=locked.service,
+            staff_member=target_staff,
+            start=start,
+            now=now,
+            with_notice=actor.is_customer,
+        )
         if start == locked.start and target_staff.pk == locked.staff_member_id:
             return locked
         previous_start, previous_staff_member_id = locked.start, locked.staff_member_id

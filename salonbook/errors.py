@@ -53,6 +53,14 @@ class OutsideBookingWindow(DomainError):
     default_message = "That time is outside the period the salon takes bookings for."
 
 
+class TooShortNotice(DomainError):
+    """A start sooner than the salon's minimum notice: a rule about the input, like the window."""
+
+    code = "minimum_notice"
+    status = 400
+    default_message = "That time is too soon: the salon needs more notice."
+
+
 class CancellationClosed(DomainError):
     code = "cancellation_closed"
     status = 409

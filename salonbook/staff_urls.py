@@ -1,5 +1,6 @@
 """The staff pages, mounted under /staff/."""
 
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
@@ -15,6 +16,7 @@ from bookings.views.booking_detail import (
 from bookings.views.desk_booking import desk_booking
 from monitoring import dashboard
 from salons import views as salon_views
+from salons.backoffice_views import catalogue, schedules, settings_page, staff
 from slots import views as slot_views
 
 app_name = "staff"
@@ -44,4 +46,37 @@ urlpatterns = [
     path("bookings/<str:reference>/cancel-series/", booking_series_cancel_view, name="booking_series_cancel"),
     path("bookings/<str:reference>/<str:move>/", booking_move, name="booking_move"),
     path("metrics/", dashboard.metrics_view, name="metrics"),
+    # The back office: owners change, the salon's stylists see it read-only.
+    path("salons/<slug:slug>/settings/", settings_page.salon_settings, name="backoffice_settings"),
+    path("salons/<slug:slug>/settings/services/", catalogue.service_list, name="backoffice_services"),
+    path("salons/<slug:slug>/settings/services/<int:pk>/", catalogue.service_edit, name="backoffice_service"),
+    path(
+        "salons/<slug:slug>/settings/services/<int:pk>/<str:action>/",
+        catalogue.service_action,
+        name="backoffice_service_action",
+    ),
+    path("salons/<slug:slug>/settings/staff/", staff.staff_list, name="backoffice_staff"),
+    path("salons/<slug:slug>/settings/staff/<int:pk>/", staff.staff_edit, name="backoffice_staff_edit"),
+    path("salons/<slug:slug>/settings/staff/<int:pk>/invite/", staff.staff_invite, name="backoffice_invite"),
+    path("salons/<slug:slug>/settings/staff/<int:pk>/hours/", schedules.staff_hours, name="backoffice_hours"),
+    path("salons/<slug:slug>/settings/days-off/<int:pk>/delete/", schedules.day_off_delete, name="backoffice_day_off_delete"),
+    path("salons/<slug:slug>/settings/closures/", schedules.closures, name="backoffice_closures"),
+    path(
+        "salons/<slug:slug>/settings/closures/<int:pk>/delete/", schedules.closure_delete, name="backoffice_closure_delete"
+    ),
+    # An invited staff member chooses their password (Django's password-reset token).
+    path(
+        "set-password/<uidb64>/<token>/",
+        auth_views.PasswordResetConfirmView.as_view(
+            template_name="staff/backoffice/set_password.html",
+            success_url="/staff/set-password/done/",
+            post_reset_login=False,
+        ),
+        name="set_password",
+    ),
+    path(
+        "set-password/done/",
+        auth_views.PasswordResetCompleteView.as_view(template_name="staff/backoffice/set_password_done.html"),
+        name="set_password_done",
+    ),
 ]

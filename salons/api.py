@@ -36,6 +36,7 @@ class BookingRulesSerializer(serializers.Serializer):
     booking_window_days = serializers.IntegerField(help_text="How far ahead bookings open")
     cancellation_cutoff_hours = serializers.IntegerField(help_text="Online cancellation closes this long before")
     auto_confirm = serializers.BooleanField()
+    minimum_notice_minutes = serializers.IntegerField(help_text="Online bookings start at least this long from now")
 
 
 class SalonSummarySerializer(serializers.Serializer):
@@ -63,7 +64,8 @@ _SALON_EXAMPLE = {
     "timezone": "Europe/London",
     "address": "1 High Street, London",
     "whatsapp_phone": "+447911123000",
-    "booking_rules": {"slot_minutes": 15, "booking_window_days": 60, "cancellation_cutoff_hours": 24, "auto_confirm": True},
+    "booking_rules": {"slot_minutes": 15, "booking_window_days": 60, "cancellation_cutoff_hours": 24, "auto_confirm": True,
+                      "minimum_notice_minutes": 60},
     "services": [{"id": 3, "name": "Cut", "duration_minutes": 30, "buffer_minutes": 0, "price": "30.00"}],
     "staff": [{"id": 7, "name": "Maria", "services": [3]}],
 }

@@ -74,6 +74,10 @@ class Salon(models.Model):
         """The latest start a customer may book at ``now``."""
         return now + dt.timedelta(days=self.booking_window_days)
 
+    def earliest_start(self, now: dt.datetime) -> dt.datetime:
+        """The soonest start a customer may book at ``now``: the minimum notice ahead."""
+        return now + dt.timedelta(minutes=self.minimum_notice_minutes)
+
     def cancellation_closes(self, start: dt.datetime) -> dt.datetime:
         """Until when a customer may still cancel a booking starting at ``start``."""
         return start - dt.timedelta(hours=self.cancellation_cutoff_hours)
@@ -86,11 +90,15 @@ class Service(models.Model):
     buffer_minutes = models.PositiveSmallIntegerField(
         default=0, validators=[MaxValueValidator(240)], help_text="Clean-up time the staff member stays busy"
     )
-    price = models.DecimalField(max_digits=8, decimal_places=2, default=Decimal("0.00"))
+    price = models.DecimalField(
+        max_digits=8, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
+    )
     is_active = models.BooleanField(default=True)
+    # Where the service shows in the salon's lists (the owner's order), then by name.
+    order = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
-        ordering = ["salon", "name"]
+        ordering = ["salon", "order", "name"]
         constraints = [models.UniqueConstraint(fields=["salon", "name"], name="service_unique_name_per_salon")]
 
     def __str__(self) -> str:
@@ -175,8 +183,14 @@ class WorkingHours(models.Model):
         if bool(self.break_start) != bool(self.break_end):
             raise ValidationError({"break_end": "Give both the start and the end of the break, or neither."})
         if self.break_start and self.break_end:
-            if not (self.start_time <= self.break_start < self.break_end <= self.end_time):
+            if self.break_end <= self.break_start:
+                raise ValidationError({"break_end": "The break must end after it starts."})
+            if self.start_time and self.end_time and not (
+                self.start_time <= self.break_start and self.break_end <= self.end_time
+            ):
                 raise ValidationError({"break_start": "The break must lie inside the working hours."})
+            if self.break_start == self.start_time and self.break_end == self.end_time:
+                raise ValidationError({"break_start": "The break takes the whole day: mark the day as not working."})
 
     def intervals(self) -> list[tuple[dt.time, dt.time]]:
         """The working periods of the day, the break cut out."""

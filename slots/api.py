@@ -137,6 +137,7 @@ class AvailabilityView(CachedReadView):
             service_id=service_id,
             staff_member_id=staff_id,
             found=found,
+            notice_minutes=info["booking_rules"].get("minimum_notice_minutes", 0),
             build=lambda: render_json(
                 {
                     "date": day.isoformat(),

@@ -66,12 +66,18 @@ def cached_availability(
     staff_member_id: int | None,
     build: Callable[[], T],
     found: Found | None = None,
+    notice_minutes: int = 0,
 ) -> T:
     """The free starts for one salon-local day, from the cache or ``build()``:
     JSON-ready data, or the rendered JSON answer itself (the API keeps that).
-    ``found``: the entry read ahead (``salonbook.cache.read_entries``)."""
+    ``found``: the entry read ahead (``salonbook.cache.read_entries``);
+    ``notice_minutes``: the salon's minimum notice, which ends an entry early."""
     key, versions = availability_entry(slug=slug, day=day, service_id=service_id, staff_member_id=staff_member_id)
-    return cached(kind="availability", key=key, versions=versions, ttl=availability_ttl, build=build, found=found)
+
+    def ttl(value: Any) -> int:
+        return availability_ttl(value, notice_minutes=notice_minutes)
+
+    return cached(kind="availability", key=key, versions=versions, ttl=ttl, build=build, found=found)
 
 
 def calendar_entry(
@@ -94,26 +100,33 @@ def cached_calendar(
     staff_member_id: int | None,
     build: Callable[[], T],
     found: Found | None = None,
+    notice_minutes: int = 0,
 ) -> T:
     """A month's free-start counts, from the cache or ``build()``; kept as
     long as a day's availability would be (``availability_ttl``: never past
-    the month's first free start)."""
+    the moment the month's first free start comes inside the notice)."""
     key, versions = calendar_entry(
         slug=slug, month=month, days=days, service_id=service_id, staff_member_id=staff_member_id
     )
-    return cached(kind="calendar", key=key, versions=versions, ttl=availability_ttl, build=build, found=found)
+
+    def ttl(value: Any) -> int:
+        return availability_ttl(value, notice_minutes=notice_minutes)
+
+    return cached(kind="calendar", key=key, versions=versions, ttl=ttl, build=build, found=found)
 
 
-def availability_ttl(value: Any, *, now: dt.datetime | None = None) -> int:
-    """Seconds to keep ``value``: 5 minutes, but never past its first start.
+def availability_ttl(value: Any, *, now: dt.datetime | None = None, notice_minutes: int = 0) -> int:
+    """Seconds to keep ``value``: 5 minutes, but never past the moment its
+    first start comes inside the minimum notice (at the latest, its start).
 
-    Once a start offered has begun it can no longer be booked, so the entry
-    must not outlive it (availability offers only what booking accepts).
+    From then on that start can no longer be booked, so the entry must not
+    outlive it (availability offers only what booking accepts).
     """
     first = _first_start(value)
     if first is None:
         return AVAILABILITY_TTL
-    remaining = (first - (now or timezone.now())).total_seconds()
+    bookable_until = first - dt.timedelta(minutes=notice_minutes)
+    remaining = (bookable_until - (now or timezone.now())).total_seconds()
     return max(0, min(AVAILABILITY_TTL, int(remaining)))
 
 

@@ -137,6 +137,7 @@ class CalendarView(CachedReadView):
             service_id=service_id,
             staff_member_id=staff_id,
             found=found,
+            notice_minutes=info["booking_rules"].get("minimum_notice_minutes", 0),
             build=lambda: render_json(
                 {
                     "month": f"{month:%Y-%m}",

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from django.db.models import BigIntegerField, Func
 from django.utils import timezone
 
-from salonbook.errors import InvalidInput, OutsideBookingWindow
+from salonbook.errors import InvalidInput, OutsideBookingWindow, TooShortNotice
 from salons.models import Salon, Service, StaffMember
 from slots.models import Slot
 
@@ -111,10 +111,19 @@ def _slot_rows(staff_ids: list[int], begin: dt.datetime, end: dt.datetime) -> li
 
 
 def _free_by_day(
-    *, salon: Salon, first_day: dt.date, days: int, service: Service, staff_member_id: int | None, now: dt.datetime
+    *,
+    salon: Salon,
+    first_day: dt.date,
+    days: int,
+    service: Service,
+    staff_member_id: int | None,
+    now: dt.datetime,
+    with_notice: bool = True,
 ) -> dict[dt.date, list[tuple[int, int]]]:
     """``(staff id, epoch start)`` of the free starts of each salon-local day
-    in the range, in time order (days without any are left out)."""
+    in the range, in time order (days without any are left out); none sooner
+    than the salon's minimum notice unless ``with_notice`` is False (staff at
+    the desk)."""
     if not offers_service(salon=salon, service=service):
         return {}
     staff_ids = staff_ids_for_service(salon=salon, service=service, staff_member_id=staff_member_id)
@@ -127,10 +136,11 @@ def _free_by_day(
     edges.append(end.timestamp())
     busy = service.busy_time
     until = min(salon.booking_window_closes(now), end).timestamp()
+    earliest = (salon.earliest_start(now) if with_notice else now).timestamp()
     rows = _slot_rows(staff_ids, max(day_bounds(salon, first_day)[0], now), end + busy)
     found: dict[dt.date, list[tuple[int, int]]] = {}
     for staff_id, start in _free_slot_starts(rows, busy=int(busy.total_seconds()), after=now.timestamp(), until=until):
-        if start >= edges[-1]:
+        if start >= edges[-1] or start < earliest:
             continue
         found.setdefault(day_list[bisect.bisect_right(edges, start) - 1], []).append((staff_id, start))
     for free in found.values():
@@ -145,15 +155,24 @@ def availability_for_day(
     service: Service,
     staff_member_id: int | None = None,
     now: dt.datetime | None = None,
+    with_notice: bool = True,
 ) -> list[FreeStart]:
     """Free start times for ``service`` on the salon-local ``day``.
 
     A start is free when its staff member does the service and every slot the
-    service and its buffer need is available, in the future, and inside the
-    salon's booking window. Two queries whatever the number of staff or slots.
+    service and its buffer need is available, in the future, no sooner than
+    the salon's minimum notice (unless ``with_notice`` is False: staff at the
+    desk), and inside the salon's booking window. Two queries whatever the
+    number of staff or slots.
     """
     return availability_for_days(
-        salon=salon, first_day=day, days=1, service=service, staff_member_id=staff_member_id, now=now
+        salon=salon,
+        first_day=day,
+        days=1,
+        service=service,
+        staff_member_id=staff_member_id,
+        now=now,
+        with_notice=with_notice,
     ).get(day, [])
 
 
@@ -165,6 +184,7 @@ def availability_for_days(
     service: Service,
     staff_member_id: int | None = None,
     now: dt.datetime | None = None,
+    with_notice: bool = True,
 ) -> dict[dt.date, list[FreeStart]]:
     """``availability_for_day`` for ``days`` salon-local days from
     ``first_day`` at once, by day (days with no free start are left out).
@@ -180,7 +200,13 @@ def availability_for_days(
             for staff_id, seconds in free
         ]
         for day, free in _free_by_day(
-            salon=salon, first_day=first_day, days=days, service=service, staff_member_id=staff_member_id, now=now
+            salon=salon,
+            first_day=first_day,
+            days=days,
+            service=service,
+            staff_member_id=staff_member_id,
+            now=now,
+            with_notice=with_notice,
         ).items()
     }
 
@@ -213,7 +239,13 @@ def _utc(seconds: int) -> dt.datetime:
 
 
 def check_start_offered(
-    *, salon: Salon, service: Service, staff_member: StaffMember, start: dt.datetime, now: dt.datetime
+    *,
+    salon: Salon,
+    service: Service,
+    staff_member: StaffMember,
+    start: dt.datetime,
+    now: dt.datetime,
+    with_notice: bool = True,
 ) -> None:
     """Refuse a start that ``availability_for_day`` would not offer at ``now``.
 
@@ -222,7 +254,8 @@ def check_start_offered(
     beyond the booking window) is refused with the same rules availability
     applies. Whether the slots are still free is read again under their lock
     when they are taken (``slots.services.slots_take``). Raises
-    ``InvalidInput`` (details by field) or ``OutsideBookingWindow``.
+    ``InvalidInput`` (details by field), ``TooShortNotice`` or
+    ``OutsideBookingWindow``.
     """
     errors: dict[str, list[str]] = {}
     if not offers_service(salon=salon, service=service):
@@ -239,6 +272,11 @@ def check_start_offered(
         errors["start"] = ["That time has already passed."]
     if errors:
         raise InvalidInput(details=errors)
+    if with_notice and start < salon.earliest_start(now):
+        raise TooShortNotice(
+            f"{salon.name} takes bookings at least {salon.minimum_notice_minutes} minutes ahead.",
+            details={"start": [f"Choose a time at least {salon.minimum_notice_minutes} minutes from now."]},
+        )
     if start > salon.booking_window_closes(now):
         raise OutsideBookingWindow(
             f"{salon.name} takes bookings up to {salon.booking_window_days} days ahead.",

@@ -40,7 +40,8 @@ class GenerationResult:
 def local_starts(
     *, salon: Salon, staff_member: StaffMember, first_day: dt.date, days: int
 ) -> dict[dt.datetime, dt.datetime]:
-    """The slots working hours call for, as ``{start: end}`` in UTC.
+    """The slots working hours call for, as ``{start: end}`` in UTC: none on
+the member's days off or while the salon is closed.
 
     Slots follow the wall clock of the salon: 09:00 is 09:00 in winter and in
     summer. On the night the clocks go forward, times that do not exist are
@@ -51,11 +52,13 @@ def local_starts(
     length = salon.slot_length
     hours = {wh.weekday: wh for wh in staff_member.working_hours.all()}
     days_off = {off.date for off in staff_member.days_off.all()}
+    last_day = first_day + dt.timedelta(days=days - 1)
+    closures = [(c.date_from, c.date_to) for c in salon.closures.all() if c.date_to >= first_day and c.date_from <= last_day]
     wanted: dict[dt.datetime, dt.datetime] = {}
     for offset in range(days):
         day = first_day + dt.timedelta(days=offset)
         working = hours.get(day.weekday())
-        if working is None or day in days_off:
+        if working is None or day in days_off or any(opens <= day <= closes for opens, closes in closures):
             continue
         for opens, closes in working.intervals():
             wall = dt.datetime.combine(day, opens)
@@ -137,7 +140,9 @@ def slots_generate(
     *, salon: Salon | None = None, days: int | None = None, now: dt.datetime | None = None
 ) -> GenerationResult:
     """Fill the rolling window of slots for one salon or all of them."""
-    staff = StaffMember.objects.select_related("salon").prefetch_related("working_hours", "days_off")
+    staff = StaffMember.objects.select_related("salon").prefetch_related(
+        "working_hours", "days_off", "salon__closures"
+    )
     if salon is not None:
         staff = staff.filter(salon=salon)
     result = GenerationResult()

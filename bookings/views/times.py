@@ -69,6 +69,8 @@ def free_times(
         day=shown.day,
         service=shown.service,
         staff_member_id=shown.staff_member.pk if shown.staff_member else None,
+        # Staff book walk-ins: the salon's minimum notice is for customers.
+        with_notice=False,
     )
     groups: dict[int, StaffTimes] = {}
     for start in free:

@@ -43,6 +43,12 @@ ERROR_EXAMPLES: dict[int, tuple[str, list[OpenApiExample]]] = {
                 "Demo Salon takes bookings up to 60 days ahead.",
                 {"start": ["Choose a time within 60 days."]},
             ),
+            _example(
+                "Too soon",
+                "minimum_notice",
+                "Demo Salon takes bookings at least 60 minutes ahead.",
+                {"start": ["Choose a time at least 60 minutes from now."]},
+            ),
         ],
     ),
     401: (

@@ -12,7 +12,8 @@ from django.urls import reverse
 from salonbook.events import cache_accessed
 from salons.cache import BUSINESS_INFO_TTL, cached_business_info
 from salons.models import Salon, Service
-from salons.services import business_info_delete, business_info_save, day_off_add, salon_update, working_hours_set
+from salons.schedules import day_off_add, working_hours_set
+from salons.services import business_info_delete, business_info_save, salon_update
 from salons.tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db

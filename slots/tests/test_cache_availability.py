@@ -14,7 +14,8 @@ from bookings.services import Actor, booking_cancel, booking_reschedule
 from bookings.tests.factories import make_booking, next_local
 from salonbook.events import cache_accessed
 from salons.models import Salon, Service
-from salons.services import business_info_delete, business_info_save, day_off_add, salon_update, working_hours_set
+from salons.schedules import day_off_add, working_hours_set
+from salons.services import business_info_delete, business_info_save, salon_update
 from salons.tests.factories import StaffMemberFactory
 from slots.cache import AVAILABILITY_TTL, availability_ttl, cached_availability
 from slots.models import Slot

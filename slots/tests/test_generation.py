@@ -6,7 +6,7 @@ from django.core.management import call_command
 
 from bookings.tests.factories import make_booking
 from salons.models import DayOff, WorkingHours
-from salons.services import day_off_add, working_hours_set
+from salons.schedules import day_off_add, working_hours_set
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 from slots.models import Slot
 from slots.services import slots_generate, slots_sync_for_staff
