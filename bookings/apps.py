@@ -7,3 +7,4 @@ class BookingsConfig(AppConfig):
 
     def ready(self) -> None:
         from bookings import receivers  # noqa: F401  (reminders follow booking events)
+        from bookings.waitlist import receivers as waitlist_receivers  # noqa: F401  (freed time is offered)

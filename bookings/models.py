@@ -258,3 +258,20 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+# The waitlist's tables belong to this app; they live in their own module.
+from bookings.waitlist.models import WaitlistEntry, WaitlistHold, WaitlistOffer  # noqa: E402
+
+__all__ = [
+    "Booking",
+    "BookingSeries",
+    "BookingSlot",
+    "BookingStatusChange",
+    "CustomerNote",
+    "IdempotencyKey",
+    "Reminder",
+    "WaitlistEntry",
+    "WaitlistHold",
+    "WaitlistOffer",
+]
