@@ -1,7 +1,7 @@
 from django.contrib import admin, messages
 
-from bookings.models import Booking, BookingStatusChange, IdempotencyKey, Reminder
-from bookings.reminders.scheduling import reminder_retry_now
+from bookings.messages.scheduling import message_retry_now
+from bookings.models import Booking, BookingStatusChange, IdempotencyKey, InboundReply, Message
 from bookings.services import (
     Actor,
     booking_cancel,
@@ -23,11 +23,11 @@ class HistoryInline(admin.TabularInline):
         return False
 
 
-class ReminderInline(admin.TabularInline):
-    model = Reminder
+class MessageInline(admin.TabularInline):
+    model = Message
     extra = 0
     can_delete = False
-    fields = ("kind", "due_at", "status", "attempts", "sent_at", "last_error")
+    fields = ("kind", "to", "due_at", "status", "attempts", "sent_at", "delivery_status", "last_error")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -75,7 +75,7 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ("reference", "customer_name", "customer_phone", "customer_email")
     list_select_related = ("service", "staff_member", "salon")
     actions = [confirm_bookings, cancel_bookings, complete_bookings, no_show_bookings]
-    inlines = [HistoryInline, ReminderInline]
+    inlines = [HistoryInline, MessageInline]
     # The manage token is the customer's secret: it is never shown here.
     fields = (
         "reference",
@@ -103,29 +103,44 @@ class BookingAdmin(admin.ModelAdmin):
 
 
 @admin.action(description="Retry now")
-def retry_reminders_now(modeladmin, request, queryset):
-    """Send failed (or waiting) reminders again now, through the reminders service."""
+def retry_messages_now(modeladmin, request, queryset):
+    """Send failed (or waiting) messages again now, through the outbox's service."""
     selected = list(queryset)
-    retried = sum(reminder_retry_now(reminder=reminder) for reminder in selected)
+    retried = sum(message_retry_now(message=message) for message in selected)
     skipped = len(selected) - retried
     if retried:
-        modeladmin.message_user(request, f"{retried} reminder(s) will be sent now.", messages.SUCCESS)
+        modeladmin.message_user(request, f"{retried} message(s) will be sent now.", messages.SUCCESS)
     if skipped:
         modeladmin.message_user(
             request,
-            f"{skipped} reminder(s) left alone: already sent, cancelled, in flight, or the appointment has started.",
+            f"{skipped} message(s) left alone: already sent, cancelled, in flight, or no longer true.",
             messages.WARNING,
         )
 
 
-@admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
-    actions = [retry_reminders_now]
-    list_display = ("booking", "kind", "due_at", "status", "attempts", "sent_at", "last_error")
-    list_filter = ("status", "kind", ("due_at", admin.DateFieldListFilter))
-    search_fields = ("booking__reference",)
+@admin.register(Message)
+class MessageAdmin(admin.ModelAdmin):
+    actions = [retry_messages_now]
+    list_display = ("booking", "kind", "due_at", "status", "attempts", "sent_at", "delivery_status", "last_error")
+    list_filter = ("status", "kind", "delivery_status", ("due_at", admin.DateFieldListFilter))
+    search_fields = ("booking__reference", "provider_message_id")
     list_select_related = ("booking",)
-    readonly_fields = [f.name for f in Reminder._meta.fields]
+    readonly_fields = [f.name for f in Message._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(InboundReply)
+class InboundReplyAdmin(admin.ModelAdmin):
+    list_display = ("received_at", "booking", "outcome", "text")
+    list_filter = ("outcome",)
+    search_fields = ("booking__reference", "provider_message_id")
+    list_select_related = ("booking",)
+    readonly_fields = [f.name for f in InboundReply._meta.fields]
 
     def has_add_permission(self, request):
         return False

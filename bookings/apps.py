@@ -6,5 +6,4 @@ class BookingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from bookings import receivers  # noqa: F401  (reminders follow booking events)
-        from bookings.waitlist import receivers as waitlist_receivers  # noqa: F401  (freed time is offered)
+        from bookings.waitlist import receivers  # noqa: F401  (freed time is offered to the waitlist)

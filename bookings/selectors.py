@@ -6,10 +6,10 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.db.models.functions import TruncDate
 
-from bookings.models import Booking
+from bookings.models import Booking, InboundReply, Message
 from salons.models import Salon, StaffMember
 from salons.selectors import staff_member_for_user, user_can_manage_salon
 from slots.models import Slot
@@ -28,11 +28,28 @@ def booking_for_customer(*, reference: str, token: str | None) -> Booking | None
     return booking
 
 
+def failed_messages() -> QuerySet[Message]:
+    """Messages that did not reach their person: our send gave up, or the
+    provider reported them undelivered."""
+    return Message.objects.filter(Q(status=Message.Status.FAILED) | Q(delivery_status=Message.Delivery.FAILED))
+
+
+def booking_messages(*, booking: Booking) -> QuerySet[Message]:
+    """Every message written for ``booking``, oldest first, for staff."""
+    return booking.messages.order_by("created_at", "id")
+
+
+def booking_replies(*, booking: Booking) -> QuerySet[InboundReply]:
+    return booking.replies.order_by("received_at", "id")
+
+
 def bookings_for_day(*, salon: Salon, day: dt.date, staff_member_id: int | None = None) -> QuerySet[Booking]:
     """The salon-local ``day``'s bookings, every status, for the staff agenda."""
     begin, end = day_bounds(salon, day)
-    bookings = Booking.objects.filter(salon=salon, start__gte=begin, start__lt=end).select_related(
-        "service", "staff_member"
+    bookings = (
+        Booking.objects.filter(salon=salon, start__gte=begin, start__lt=end)
+        .select_related("service", "staff_member")
+        .annotate(messages_failed=Exists(failed_messages().filter(booking_id=OuterRef("pk"))))
     )
     if staff_member_id is not None:
         bookings = bookings.filter(staff_member_id=staff_member_id)

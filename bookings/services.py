@@ -1,5 +1,7 @@
 """Every change to a booking. Each service validates, locks, re-checks, writes,
-records the status change in the history, and sends its event after commit.
+records the status change in the history, writes the messages the change owes
+(``bookings.messages.lifecycle``) in the same transaction, and sends its event
+after commit.
 
 Time comes in from outside: every service takes ``now`` (keyword-only; the
 current time when left out) and every rule about time (the customer's
@@ -10,7 +12,7 @@ that instant, so each can be tested at an instant of the test's choosing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
@@ -21,6 +23,7 @@ from django.utils import timezone
 from django_fsm import can_proceed
 
 from bookings import signals
+from bookings.messages import lifecycle
 from bookings.models import Booking, BookingSlot, BookingStatusChange
 from bookings.waitlist.offers import offer_released_slots
 from salonbook.errors import CancellationClosed, InvalidInput, InvalidTransition, SlotUnavailable
@@ -189,6 +192,7 @@ def booking_create(
                 booking.save(update_fields=["status", "updated_at"])
                 _record(booking, Booking.Status.PENDING, Actor.system(), "confirmed automatically")
                 send_on_commit(signals.booking_confirmed, sender=Booking, booking=booking, actor="system")
+            lifecycle.booking_messages_created(booking=booking, by_customer=actor.is_customer, now=now)
     except IntegrityError:
         # Another request won the slot between our read and our write.
         raise SlotUnavailable() from None
@@ -238,9 +242,18 @@ def _check_customer_cutoff(booking: Booking, *, actor: Actor, now: dt.datetime, 
 
 
 def _transition(
-    booking: Booking, *, move: str, target: str, signal, actor: Actor, now: dt.datetime, note: str = ""
+    booking: Booking,
+    *,
+    move: str,
+    target: str,
+    signal,
+    actor: Actor,
+    now: dt.datetime,
+    note: str = "",
+    messages: Callable[..., None] | None = None,
 ) -> Booking:
-    """Lock the booking, check ``move`` again at ``now``, make it, record it and send ``signal`` on commit."""
+    """Lock the booking, check ``move`` again at ``now``, make it, record it,
+    write the ``messages`` it owes and send ``signal`` on commit."""
     with transaction.atomic():
         locked = _locked(booking)
         if locked.status == target:
@@ -250,6 +263,8 @@ def _transition(
         getattr(locked, move)()
         locked.save(update_fields=["status", "updated_at"])
         _record(locked, from_status, actor, note)
+        if messages is not None:
+            messages(booking=locked, now=now)
         send_on_commit(signal, sender=Booking, booking=locked, actor=actor.kind)
     return locked
 
@@ -263,6 +278,7 @@ def booking_confirm(*, booking: Booking, actor: Actor, now: dt.datetime | None =
         signal=signals.booking_confirmed,
         actor=actor,
         now=now or timezone.now(),
+        messages=lifecycle.booking_messages_confirmed,
     )
 
 
@@ -310,6 +326,7 @@ def booking_cancel(*, booking: Booking, actor: Actor, reason: str = "", now: dt.
         # In this transaction, so nobody can book the freed time before the waitlist is offered it.
         offer_released_slots(salon=locked.salon, slots=released, now=now)
         _record(locked, from_status, actor, reason)
+        lifecycle.booking_messages_cancelled(booking=locked, by_customer=actor.is_customer, now=now)
         send_on_commit(signals.booking_cancelled, sender=Booking, booking=locked, actor=actor.kind)
     return locked
 
@@ -352,6 +369,7 @@ def booking_reschedule(
         except IntegrityError:
             raise SlotUnavailable() from None
         _record(locked, locked.status, actor, f"moved from {previous_start.isoformat()}")
+        lifecycle.booking_messages_moved(booking=locked, previous_start=previous_start, now=now)
         send_on_commit(
             signals.booking_rescheduled, sender=Booking, booking=locked, actor=actor.kind, previous_start=previous_start
         )

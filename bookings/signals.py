@@ -35,19 +35,24 @@ BOOKING_EVENTS = (
 )
 
 
-# --- Reminder delivery: monitoring counts these ----------------------------------
+# --- Message delivery: monitoring counts these ----------------------------------
+# Every one has ``message_id`` (int) and ``kind`` (str, e.g. "booking_confirmed",
+# "reminder_24h").
 
-reminder_sent = NamedSignal("reminder_sent")
-"""The provider accepted a reminder. Args: ``reminder_id`` (int), ``kind`` (str)."""
+message_sent = NamedSignal("message_sent")
+"""The provider accepted a message."""
 
-reminder_retried = NamedSignal("reminder_retried")
-"""A send failed and will be tried again. Args: ``reminder_id`` (int), ``error`` (str, no personal data)."""
+message_retried = NamedSignal("message_retried")
+"""A send failed and will be tried again. Also ``error`` (str, no personal data)."""
 
-reminder_failed = NamedSignal("reminder_failed")
-"""A reminder gave up for good. Args: ``reminder_id`` (int), ``error`` (str, no personal data)."""
+message_failed = NamedSignal("message_failed")
+"""A message gave up for good. Also ``error`` (str, no personal data)."""
 
-reminder_expired = NamedSignal("reminder_expired")
-"""A reminder's appointment passed before it could go out. Args: ``reminder_id`` (int)."""
+message_expired = NamedSignal("message_expired")
+"""A message became moot (its appointment passed) before it could go out."""
+
+message_status_reported = NamedSignal("message_status_reported")
+"""The provider's webhook moved a sent message on. Also ``status`` (str: delivered, read, failed)."""
 
 breaker_state_changed = NamedSignal("breaker_state_changed")
 """The WhatsApp provider's circuit breaker moved. Args: ``old_state`` (str), ``new_state`` (str: closed, open, half-open)."""

@@ -9,33 +9,33 @@ from django.conf import settings
 from django.utils import timezone
 
 from bookings.idempotency import idempotency_keys_purge
-from bookings.reminders.delivery import reminder_deliver
-from bookings.reminders.dispatch import reminders_dispatch_due
+from bookings.messages.delivery import message_deliver
+from bookings.messages.dispatch import messages_dispatch_due
 
 
-@shared_task(name="reminders.dispatch_due", ignore_result=True)
-def dispatch_due_reminders() -> dict[str, int]:
-    """Claim due reminders and queue a send for each (beat, every minute)."""
-    result = reminders_dispatch_due(now=timezone.now())
+@shared_task(name="messages.dispatch_due", ignore_result=True)
+def dispatch_due_messages() -> dict[str, int]:
+    """Claim due messages and queue a send for each (beat, every minute)."""
+    result = messages_dispatch_due(now=timezone.now())
     return {"claimed": len(result.claimed), "expired": result.expired, "recovered": result.recovered}
 
 
 @shared_task(
-    name="reminders.send",
+    name="messages.send",
     ignore_result=True,
     # Acknowledged only when done: a worker killed mid-task leaves the message
     # to be delivered again, and the claim token makes the second run harmless.
     acks_late=True,
     reject_on_worker_lost=True,
     # Kill a send that hangs, well inside the lease after which the dispatcher
-    # treats the reminder as abandoned. No soft limit: an exception raised in
+    # treats the message as abandoned. No soft limit: an exception raised in
     # the middle of the HTTP call would leave its outcome unknown anyway, and
     # the connect and read timeouts already bound a healthy call.
     time_limit=settings.REMINDER_SEND_TIME_LIMIT,
 )
-def send_reminder(reminder_id: int, claim_token: str) -> str:
-    """Send one claimed reminder through the provider."""
-    return reminder_deliver(reminder_id=reminder_id, claim_token=claim_token, now=timezone.now())
+def send_message(message_id: int, claim_token: str) -> str:
+    """Send one claimed message through the provider."""
+    return message_deliver(message_id=message_id, claim_token=claim_token, now=timezone.now())
 
 
 @shared_task(name="bookings.purge_idempotency_keys", ignore_result=True)

@@ -98,7 +98,7 @@ def metrics_view(request: HttpRequest) -> HttpResponse:
             "p99": [row["p99"] for row in routes[:TOP_ROUTES]],
         },
         "cache": {"hits": metrics["cache"]["hits"], "misses": metrics["cache"]["misses"]},
-        "reminders": metrics["reminders"],
+        "messages": metrics["messages"]["totals"],
         "events": metrics["bookings"]["by_event"],
     }
     context = {

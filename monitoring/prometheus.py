@@ -73,10 +73,14 @@ class SnapshotCollector(Collector):
             failed_open.add_metric([scope], count)
         yield failed_open
 
-        reminders = CounterMetricFamily("salonbook_reminders", "Reminder deliveries by outcome.", labels=["outcome"])
-        for outcome, count in snap["reminders"].items():
-            reminders.add_metric([outcome], count)
-        yield reminders
+        messages = CounterMetricFamily(
+            "salonbook_messages", "Outbox messages by kind and outcome (sends and provider reports).",
+            labels=["kind", "outcome"],
+        )
+        for kind, outcomes in snap["messages"]["by_kind"].items():
+            for outcome, count in outcomes.items():
+                messages.add_metric([kind, outcome], count)
+        yield messages
 
         breaker = GaugeMetricFamily(
             "salonbook_whatsapp_breaker_state", "1 for the WhatsApp breaker's current state.", labels=["state"]

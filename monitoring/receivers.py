@@ -20,20 +20,27 @@ _BOOKING_EVENT_NAMES = {
     booking_signals.booking_no_show: "no_show",
     booking_signals.booking_rescheduled: "rescheduled",
 }
-_REMINDER_OUTCOMES = {
-    booking_signals.reminder_sent: "sent",
-    booking_signals.reminder_retried: "retried",
-    booking_signals.reminder_failed: "failed",
-    booking_signals.reminder_expired: "expired",
+_MESSAGE_OUTCOMES = {
+    booking_signals.message_sent: "sent",
+    booking_signals.message_retried: "retried",
+    booking_signals.message_failed: "failed",
+    booking_signals.message_expired: "expired",
 }
+# What the provider's webhook reports about a sent message.
+_DELIVERY_OUTCOMES = {"delivered": "delivered", "read": "read", "failed": "undelivered"}
 
 
 def count_booking_event(sender: Any, signal: Any, **kwargs: Any) -> None:
     record_event("booking", _BOOKING_EVENT_NAMES[signal])
 
 
-def count_reminder_outcome(sender: Any, signal: Any, **kwargs: Any) -> None:
-    record_event("reminder", _REMINDER_OUTCOMES[signal])
+def count_message_outcome(sender: Any, signal: Any, kind: str = "", **kwargs: Any) -> None:
+    record_event("message", f"{kind or 'unknown'}/{_MESSAGE_OUTCOMES[signal]}")
+
+
+def count_message_status(sender: Any, kind: str = "", status: str = "", **kwargs: Any) -> None:
+    if status in _DELIVERY_OUTCOMES:
+        record_event("message", f"{kind or 'unknown'}/{_DELIVERY_OUTCOMES[status]}")
 
 
 def record_breaker_state(sender: Any, old_state: str = "", new_state: str = "unknown", **kwargs: Any) -> None:
@@ -60,8 +67,9 @@ def connect() -> None:
     uid = "monitoring.count"
     for signal in _BOOKING_EVENT_NAMES:
         signal.connect(count_booking_event, dispatch_uid=uid)
-    for signal in _REMINDER_OUTCOMES:
-        signal.connect(count_reminder_outcome, dispatch_uid=uid)
+    for signal in _MESSAGE_OUTCOMES:
+        signal.connect(count_message_outcome, dispatch_uid=uid)
+    booking_signals.message_status_reported.connect(count_message_status, dispatch_uid=uid)
     booking_signals.breaker_state_changed.connect(record_breaker_state, dispatch_uid=uid)
     events.cache_accessed.connect(count_cache_access, dispatch_uid=uid)
     events.rate_limited.connect(count_rate_limited, dispatch_uid=uid)

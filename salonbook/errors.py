@@ -57,3 +57,9 @@ class CancellationClosed(DomainError):
     code = "cancellation_closed"
     status = 409
     default_message = "This booking can no longer be cancelled online; please call the salon."
+
+
+class PayloadTooLarge(DomainError):
+    code = "payload_too_large"
+    status = 413
+    default_message = "The request body is too large."

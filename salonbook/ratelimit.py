@@ -53,7 +53,7 @@ from salonbook.events import rate_limit_failed_open, rate_limited, send_now
 
 logger = logging.getLogger("salonbook.ratelimit")
 
-SCOPES = {"api": "RATE_LIMIT_API", "bookings": "RATE_LIMIT_BOOKINGS"}
+SCOPES = {"api": "RATE_LIMIT_API", "bookings": "RATE_LIMIT_BOOKINGS", "webhooks": "RATE_LIMIT_WEBHOOKS"}
 
 # What a broken counter store raises.
 STORE_ERRORS = (RedisError, ConnectionInterrupted, OSError)

@@ -187,6 +187,8 @@ if not env_bool("CONTENT_CACHE", True):
 RATELIMIT_USE_CACHE = "ratelimit"
 RATE_LIMIT_API = env_rate("RATE_LIMIT_API", "100/m")
 RATE_LIMIT_BOOKINGS = env_rate("RATE_LIMIT_BOOKINGS", "10/m")
+# The WhatsApp webhook, per sending address: Meta posts from a few addresses.
+RATE_LIMIT_WEBHOOKS = env_rate("RATE_LIMIT_WEBHOOKS", "600/m")
 # Only behind a proxy we trust may X-Forwarded-For name the client.
 TRUSTED_PROXY = env_bool("TRUSTED_PROXY", False)
 # When the counters cannot be read (Redis down): true lets requests through,
@@ -213,10 +215,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Keys are honoured for 24 hours; an hourly sweep keeps the table small.
     "purge-idempotency-keys": {"task": "bookings.purge_idempotency_keys", "schedule": 3600.0},
 }
-# Reminders: the database holds the schedule, beat only wakes the dispatcher.
+# Messages (reminders and the rest): the database holds the schedule, beat only
+# wakes the dispatcher.
 REMINDER_DISPATCH_SECONDS = env_float("REMINDER_DISPATCH_SECONDS", 60.0, minimum=0.5)
-CELERY_BEAT_SCHEDULE["dispatch-reminders"] = {
-    "task": "reminders.dispatch_due",
+CELERY_BEAT_SCHEDULE["dispatch-messages"] = {
+    "task": "messages.dispatch_due",
     "schedule": REMINDER_DISPATCH_SECONDS,
     # After an outage, one catch-up run is enough: stale wake-ups expire unread.
     "options": {"expires": REMINDER_DISPATCH_SECONDS},
@@ -262,11 +265,45 @@ WHATSAPP_READ_TIMEOUT = env_float("WHATSAPP_READ_TIMEOUT", 10.0, minimum=0.1)
 # unknown (worker killed mid-send) is sent again; otherwise it is marked failed
 # for a person to check, because a duplicate is worse than a missing reminder.
 WHATSAPP_IDEMPOTENT = env_bool("WHATSAPP_IDEMPOTENT", False)
-# An approved message template (name, language) for customers outside a
-# 24-hour chat window; none: free text. Body parameters: name, service, salon,
-# local start, manage link.
+# Approved message templates for people outside a 24-hour chat window, per
+# message kind: "kind=template,kind=template" (e.g.
+# "reminder_24h=appointment_reminder,booking_confirmed=booking_confirmed").
+# A kind without one goes as free text. WHATSAPP_TEMPLATE, if set, is the
+# template of every reminder kind not named here.
 WHATSAPP_TEMPLATE = env_str("WHATSAPP_TEMPLATE")
+WHATSAPP_TEMPLATES: dict[str, str] = {}
+for _pair in env_list("WHATSAPP_TEMPLATES", []):
+    _kind, _sep, _template = _pair.partition("=")
+    if not (_sep and _kind.strip() and _template.strip()):
+        raise ImproperlyConfigured(f"WHATSAPP_TEMPLATES must look like 'kind=template,...', got {_pair!r}")
+    WHATSAPP_TEMPLATES[_kind.strip()] = _template.strip()
+# The template language code for each salon language ("en=en_GB,es=es").
 WHATSAPP_TEMPLATE_LANGUAGE = env_str("WHATSAPP_TEMPLATE_LANGUAGE", "en_GB")
+WHATSAPP_TEMPLATE_LANGUAGES: dict[str, str] = {"en": WHATSAPP_TEMPLATE_LANGUAGE or "en_GB", "es": "es"}
+for _pair in env_list("WHATSAPP_TEMPLATE_LANGUAGES", []):
+    _language, _sep, _code = _pair.partition("=")
+    if not (_sep and _language.strip() and _code.strip()):
+        raise ImproperlyConfigured(f"WHATSAPP_TEMPLATE_LANGUAGES must look like 'en=en_GB,es=es', got {_pair!r}")
+    WHATSAPP_TEMPLATE_LANGUAGES[_language.strip()] = _code.strip()
+# The body parameters ({{1}}, {{2}}, ...) of each kind's template, in order:
+# names from the message's text context (bookings.messages.texts). Reminder
+# kinds use "reminder"; a kind not listed uses "default".
+WHATSAPP_TEMPLATE_PARAMETERS: dict[str, tuple[str, ...]] = {
+    "default": ("customer_name", "service_name", "salon_name", "when", "manage_url"),
+    "reminder": ("customer_name", "service_name", "salon_name", "when", "manage_url"),
+    "booking_moved": ("customer_name", "service_name", "salon_name", "previous_when", "when", "manage_url"),
+    "cancel_refused": ("customer_name", "service_name", "salon_name", "when", "salon_phone"),
+    "salon_new_booking": ("customer_name", "service_name", "staff_name", "when", "customer_phone"),
+    "salon_cancelled_booking": ("customer_name", "service_name", "staff_name", "when", "customer_phone"),
+    "waitlist_offer": ("customer_name", "service_name", "salon_name", "when", "claim_url"),
+}
+# The webhook of the WhatsApp Cloud API: the verify token of Meta's GET
+# handshake, and the app secret its POST bodies are signed with (HMAC-SHA256).
+# Without a secret every POST is refused.
+WHATSAPP_VERIFY_TOKEN = env_str("WHATSAPP_VERIFY_TOKEN")
+WHATSAPP_APP_SECRET = env_str("WHATSAPP_APP_SECRET")
+# Largest webhook body accepted (Meta batches up to a few hundred updates).
+WHATSAPP_WEBHOOK_MAX_BYTES = env_int("WHATSAPP_WEBHOOK_MAX_BYTES", 256 * 1024, minimum=1024)
 # Circuit breaker around the provider, shared by every worker through Redis.
 WHATSAPP_BREAKER_FAIL_MAX = env_int("WHATSAPP_BREAKER_FAIL_MAX", 5, minimum=1)
 WHATSAPP_BREAKER_RESET_SECONDS = env_float("WHATSAPP_BREAKER_RESET_SECONDS", 60.0, minimum=1.0)

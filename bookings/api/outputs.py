@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import ReturnList
 
-from bookings.models import Booking
-from bookings.reminders.links import click_to_chat_url
+from bookings.messages.links import click_to_chat_url
+from bookings.models import Booking, InboundReply, Message
+from bookings.selectors import booking_messages, booking_replies
 from bookings.services import allowed_moves
 
 
@@ -51,11 +53,49 @@ class CreatedBookingSerializer(BookingSerializer):
     manage_token = serializers.CharField(help_text="Keep it: send it as X-Booking-Token to read, cancel or move")
 
 
+class _OptionalLocalTimeField(_LocalTimeField):
+    def to_representation(self, value: dt.datetime | None) -> str | None:  # type: ignore[override]
+        return None if value is None else super().to_representation(value)
+
+
+class MessageSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text="booking_confirmed, reminder_24h, salon_new_booking, ...")
+    to_salon = serializers.SerializerMethodField(help_text="Sent to the salon's own WhatsApp number")
+    status = serializers.ChoiceField(choices=Message.Status.choices, help_text="Where the outbox is with it")
+    delivery_status = serializers.CharField(help_text="What the provider last reported: sent, delivered, read, failed")
+    due_at = _LocalTimeField()
+    sent_at = _OptionalLocalTimeField(allow_null=True)
+    delivered_at = _OptionalLocalTimeField(allow_null=True)
+    read_at = _OptionalLocalTimeField(allow_null=True)
+    attempts = serializers.IntegerField()
+    last_error = serializers.CharField()
+
+    def get_to_salon(self, message: Message) -> bool:
+        return message.to != self.context["customer_phone"]
+
+
+class ReplySerializer(serializers.Serializer):
+    text = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=InboundReply.Outcome.choices)
+    received_at = _LocalTimeField()
+
+
 class StaffBookingSerializer(BookingSerializer):
     whatsapp_url = serializers.SerializerMethodField(help_text="wa.me click-to-chat link with the reminder text")
+    messages = serializers.SerializerMethodField(help_text="Every message written for the booking, oldest first")
+    replies = serializers.SerializerMethodField(help_text="The customer's WhatsApp replies about it")
 
     def get_whatsapp_url(self, booking: Booking) -> str:
         return click_to_chat_url(booking)
+
+    @extend_schema_field(MessageSerializer(many=True))
+    def get_messages(self, booking: Booking) -> list[dict[str, Any]]:
+        context = {**self.context, "customer_phone": booking.customer_phone}
+        return MessageSerializer(booking_messages(booking=booking), many=True, context=context).data
+
+    @extend_schema_field(ReplySerializer(many=True))
+    def get_replies(self, booking: Booking) -> list[dict[str, Any]]:
+        return ReplySerializer(booking_replies(booking=booking), many=True, context=self.context).data
 
 
 class AgendaBookingSerializer(BookingSerializer):

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from bookings.reminders.breaker import reset_breaker
-from bookings.reminders.providers import reset_provider
+from bookings.messages.breaker import reset_breaker
+from bookings.messages.providers import reset_provider
 from bookings.tests.fake_provider import FakeProvider
 
 

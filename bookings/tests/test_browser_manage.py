@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from bookings.messages.texts import manage_url
 from bookings.models import Booking
-from bookings.reminders.messages import manage_url
 from bookings.tests.browser import ARTIFACTS, PHONE
 from bookings.tests.factories import make_booking, next_local
 

@@ -10,18 +10,18 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from bookings.models import Reminder
-from bookings.reminders.dispatch import reminders_dispatch_due
+from bookings.messages.dispatch import messages_dispatch_due
+from bookings.models import Message
 from bookings.tests.factories import make_booking, next_local
 from bookings.tests.helpers import database_url
 
-S = Reminder.Status
+S = Message.Status
 
 _DISPATCH = """
 import django, json
 django.setup()
-from bookings.reminders.dispatch import reminders_dispatch_due
-result = reminders_dispatch_due()
+from bookings.messages.dispatch import messages_dispatch_due
+result = messages_dispatch_due()
 print(json.dumps({"claimed": result.claimed}))
 """
 
@@ -29,7 +29,7 @@ print(json.dumps({"claimed": result.claimed}))
 @pytest.mark.django_db(transaction=True)
 def test_reminders_claimed_while_the_broker_is_down_go_back_and_go_out_later(service, staff_member, eager_tasks):
     booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=3))
-    Reminder.objects.filter(booking=booking, kind="24h").update(next_attempt_at=timezone.now())
+    Message.objects.filter(booking=booking, kind="reminder_24h").update(next_attempt_at=timezone.now())
 
     # A dispatcher whose broker is a dead port (nothing listens on 6399).
     env = {
@@ -44,13 +44,13 @@ def test_reminders_claimed_while_the_broker_is_down_go_back_and_go_out_later(ser
         capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    reminder = Reminder.objects.get(booking=booking, kind="24h")
+    reminder = Message.objects.get(booking=booking, kind="reminder_24h")
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"claimed": [reminder.pk]}
     # It was claimed, the publish failed, and the claim was given back at once.
     assert (reminder.status, reminder.claim_token, reminder.attempts) == (S.SCHEDULED, None, 0)
 
     # The broker is back: the next run sends it (console backend, tasks in-process).
-    result = reminders_dispatch_due(now=timezone.now() + dt.timedelta(seconds=1))
+    result = messages_dispatch_due(now=timezone.now() + dt.timedelta(seconds=1))
     assert result.claimed == [reminder.pk]
     reminder.refresh_from_db()
     assert reminder.status == S.SENT and reminder.attempts == 1

@@ -6,7 +6,7 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from bookings.models import Booking, BookingStatusChange, Reminder
+from bookings.models import Booking, BookingStatusChange, Message
 from bookings.tests.factories import make_booking, make_past_booking, next_local
 from slots.models import Slot
 
@@ -38,7 +38,9 @@ def confirmed(service, staff_member):
 
 
 def test_page_shows_details_history_reminders_and_whatsapp(client, confirmed, staff_of_salon):
-    Reminder.objects.get_or_create(booking=confirmed, kind="24h", defaults={"due_at": confirmed.start - dt.timedelta(hours=24)})
+    Message.objects.filter(booking=confirmed, kind="booking_confirmed").update(
+        status=Message.Status.SENT, delivery_status=Message.Delivery.READ, read_at=confirmed.start - dt.timedelta(days=1)
+    )
     client.force_login(staff_of_salon)
 
     body = page(client, confirmed).content.decode()
@@ -46,7 +48,8 @@ def test_page_shows_details_history_reminders_and_whatsapp(client, confirmed, st
     assert "Ana Silva" in body and "+447911123456" in body and confirmed.reference in body
     assert "15:00–15:30" in body
     assert "Pending → Confirmed" in body and "by system" in body
-    assert "24h before" in body and "Scheduled" in body
+    assert "Reminder 24h before" in body and "Scheduled" in body
+    assert "Booking confirmed" in body and "read " in body
     assert 'href="https://wa.me/447911123456?text=' in body
 
 

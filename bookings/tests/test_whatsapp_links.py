@@ -3,8 +3,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from bookings.reminders.links import click_to_chat_url
-from bookings.reminders.messages import reminder_text
+from bookings.messages.links import click_to_chat_url
+from bookings.messages.texts import reminder_text
 from bookings.tests.factories import make_booking, next_local
 
 pytestmark = pytest.mark.django_db

@@ -25,7 +25,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from bookings.models import Reminder
+from bookings.models import Message
 from bookings.tests.factories import make_booking, next_local
 from bookings.tests.fake_provider import FakeProvider
 from bookings.tests.helpers import database_url
@@ -34,7 +34,7 @@ pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
 REMINDERS = 40
 KILLS = 2
-S = Reminder.Status
+S = Message.Status
 
 
 class KillSwitch:
@@ -120,7 +120,7 @@ def wait_for(condition, *, timeout: float, what: str, workers=()) -> None:
         if condition():
             return
         time.sleep(0.1)
-    rows = list(Reminder.objects.filter(kind="24h").exclude(status=S.SENT).values_list("id", "status", "attempts", "last_error"))
+    rows = list(Message.objects.filter(kind="reminder_24h").exclude(status=S.SENT).values_list("id", "status", "attempts", "last_error"))
     logs = "\n".join(w.text()[-3000:] for w in workers)
     pytest.fail(f"timed out waiting for {what}; not sent: {rows}\n{logs}")
 
@@ -146,8 +146,8 @@ def test_every_reminder_reaches_the_provider_exactly_once_while_workers_are_kill
     for i, phone in enumerate(phones):
         start = next_local(service.salon, days=3 + i // 40, at=dt.time(0)) + dt.timedelta(minutes=30 * (i % 40))
         make_booking(service=service, staff_member=staff_member, start=start, phone=phone)
-    assert Reminder.objects.filter(kind="24h", status=S.SCHEDULED).count() == REMINDERS
-    Reminder.objects.filter(kind="24h").update(next_attempt_at=timezone.now())  # the clock reaches them
+    assert Message.objects.filter(kind="reminder_24h", status=S.SCHEDULED).count() == REMINDERS
+    Message.objects.filter(kind="reminder_24h").update(next_attempt_at=timezone.now())  # the clock reaches them
 
     env = {
         **os.environ,
@@ -181,11 +181,11 @@ def test_every_reminder_reaches_the_provider_exactly_once_while_workers_are_kill
             if not switch.hit.wait(timeout=60):
                 pytest.fail(f"worker {round_ + 1} sent nothing\n{workers[-1].text()[-3000:]}")
             workers[-1].kill()  # SIGKILL, mid-send
-            killed_in_flight.append(Reminder.objects.filter(status=S.SENDING).count())
+            killed_in_flight.append(Message.objects.filter(status=S.SENDING).count())
         switch.arm(None)
         workers.append(Worker(f"w{KILLS + 1}", env, tmp_path))
         wait_for(
-            lambda: Reminder.objects.filter(kind="24h", status=S.SENT).count() == REMINDERS,
+            lambda: Message.objects.filter(kind="reminder_24h", status=S.SENT).count() == REMINDERS,
             timeout=90,
             what="every reminder to be marked sent",
             workers=workers,
@@ -196,7 +196,7 @@ def test_every_reminder_reaches_the_provider_exactly_once_while_workers_are_kill
             worker.stop()
         fake.stop()
 
-    reminders = list(Reminder.objects.filter(kind="24h"))
+    reminders = list(Message.objects.filter(kind="reminder_24h"))
     per_phone = Counter("+" + record["to"] for record in fake.delivered.values())
     requests_per_key = fake.deliveries_per_key()
     logs = "".join(w.text() for w in workers)
@@ -219,4 +219,4 @@ def test_every_reminder_reaches_the_provider_exactly_once_while_workers_are_kill
     assert sum(killed_in_flight) >= KILLS
     assert max(requests_per_key.values()) >= 2
     # Nothing else was sent: the 2h reminders are still waiting for their time.
-    assert set(Reminder.objects.filter(kind="2h").values_list("status", flat=True)) == {S.SCHEDULED}
+    assert set(Message.objects.filter(kind="reminder_2h").values_list("status", flat=True)) == {S.SCHEDULED}

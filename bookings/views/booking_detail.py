@@ -13,9 +13,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from bookings.forms import CancelForm, RescheduleForm, place_service_errors
+from bookings.messages.links import click_to_chat_url
 from bookings.models import Booking
-from bookings.reminders.links import click_to_chat_url
-from bookings.selectors import booking_for_staff, staff_can_reschedule
+from bookings.selectors import booking_for_staff, booking_messages, booking_replies, staff_can_reschedule
 from bookings.services import (
     Actor,
     allowed_moves,
@@ -69,7 +69,8 @@ def booking_detail(request: HttpRequest, reference: str) -> HttpResponse:
             }
             for change in booking.history.select_related("actor_user")
         ],
-        "reminders": booking.reminders.all(),
+        "messages_sent": booking_messages(booking=booking),
+        "replies": booking_replies(booking=booking),
         "buttons": [(move, MOVES[move][1]) for move in BUTTON_MOVES if move in moves],
         "can_cancel": "cancel" in moves,
         "can_reschedule": staff_can_reschedule(booking=booking, now=timezone.now()),

@@ -20,7 +20,11 @@ the request rate and latency percentiles.
                         "by_kind": {"availability": {"hits", "misses"}, ...}}
     rate_limited       {"total": int, "by_scope": {"api": int, ...},
                         "failed_open": int, "failed_open_by_scope": {...}}
-    reminders          {"sent": int, "retried": int, "failed": int, "expired": int}
+    messages           {"totals": {outcome: int}, "by_kind": {"reminder_24h": {outcome: int}, ...},
+                        "delivery_rate": float | None, "read_rate": float | None}
+                       outcomes: sent, retried, failed, expired (our sends) and
+                       delivered, read, undelivered (the provider's webhook);
+                       the rates are delivered / sent and read / sent
     breaker            {"state": "closed" | "open" | "half-open" | "unknown",
                         "transitions": {"open": int, ...}}
     receiver_failures  {"total": int, "by_signal": {"booking_created": int, ...}}
@@ -41,7 +45,7 @@ from monitoring.metrics.store import get_store
 
 # Always shown, at zero when nothing happened yet.
 BOOKING_EVENTS = ("created", "confirmed", "cancelled", "completed", "no_show", "rescheduled")
-REMINDER_OUTCOMES = ("sent", "retried", "failed", "expired")
+MESSAGE_OUTCOMES = ("sent", "retried", "failed", "expired", "delivered", "read", "undelivered")
 # The states the Prometheus renderer gives a 0/1 gauge each.
 BREAKER_STATES = ("closed", "open", "half-open")
 
@@ -179,11 +183,28 @@ def _rate_limited(series: _Series) -> dict[str, Any]:
     }
 
 
+def _messages(series: _Series) -> dict[str, Any]:
+    by_kind: dict[str, dict[str, int]] = {}
+    for label, count in series.event_counts("message").items():
+        kind, _, outcome = label.rpartition("/")
+        if outcome in MESSAGE_OUTCOMES:
+            row = by_kind.setdefault(kind, dict.fromkeys(MESSAGE_OUTCOMES, 0))
+            row[outcome] += count
+    totals = {outcome: sum(row[outcome] for row in by_kind.values()) for outcome in MESSAGE_OUTCOMES}
+    sent = totals["sent"]
+    return {
+        "totals": totals,
+        "by_kind": dict(sorted(by_kind.items())),
+        # Read implies delivered even when the provider skipped reporting it.
+        "delivery_rate": round(min(1.0, max(totals["delivered"], totals["read"]) / sent), 4) if sent else None,
+        "read_rate": round(min(1.0, totals["read"] / sent), 4) if sent else None,
+    }
+
+
 def snapshot() -> dict[str, Any]:
     """Every metric, from Redis (or this process while Redis is down). See the module doc."""
     reading = get_store().read()
     series = _sort_counters(reading.counters)
-    reminders = series.event_counts("reminder")
     failures = series.event_counts("receiver_failed")
     return {
         "store": reading.source,
@@ -193,7 +214,7 @@ def snapshot() -> dict[str, Any]:
         "bookings": _bookings(series),
         "cache": _cache(series),
         "rate_limited": _rate_limited(series),
-        "reminders": {name: reminders.get(name, 0) for name in REMINDER_OUTCOMES},
+        "messages": _messages(series),
         "breaker": {
             "state": reading.gauges.get("breaker_state", "unknown"),
             "transitions": dict(sorted(series.event_counts("breaker").items())),

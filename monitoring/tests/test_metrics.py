@@ -90,10 +90,10 @@ def test_platform_events_are_counted(store):
     events.send_now(events.cache_accessed, sender=None, kind="business_info", hit=True)
     events.send_now(events.rate_limited, sender=None, scope="bookings")
     events.send_now(events.rate_limit_failed_open, sender=None, scope="api")
-    for signal in (booking_signals.reminder_sent, booking_signals.reminder_sent, booking_signals.reminder_retried):
-        events.send_now(signal, sender=None, reminder_id=1, kind="24h", error="timeout")
-    events.send_now(booking_signals.reminder_failed, sender=None, reminder_id=2, error="timeout")
-    events.send_now(booking_signals.reminder_expired, sender=None, reminder_id=3)
+    for signal in (booking_signals.message_sent, booking_signals.message_sent, booking_signals.message_retried):
+        events.send_now(signal, sender=None, message_id=1, kind="reminder_24h", error="timeout")
+    events.send_now(booking_signals.message_failed, sender=None, message_id=2, error="timeout")
+    events.send_now(booking_signals.message_expired, sender=None, message_id=3)
     events.send_now(booking_signals.breaker_state_changed, sender=None, old_state="closed", new_state="open")
 
     after = snapshot()
@@ -104,8 +104,9 @@ def test_platform_events_are_counted(store):
     )["misses"] == 1
     assert after["rate_limited"]["by_scope"]["bookings"] - before["rate_limited"]["by_scope"].get("bookings", 0) == 1
     assert after["rate_limited"]["failed_open"] - before["rate_limited"]["failed_open"] == 1
-    reminders = {name: after["reminders"][name] - before["reminders"][name] for name in after["reminders"]}
-    assert reminders == {"sent": 2, "retried": 1, "failed": 1, "expired": 1}
+    totals = {name: after["messages"]["totals"][name] - before["messages"]["totals"][name] for name in ("sent", "retried", "failed", "expired")}
+    assert totals == {"sent": 2, "retried": 1, "failed": 1, "expired": 1}
+    assert after["messages"]["by_kind"]["reminder_24h"]["sent"] - before["messages"]["by_kind"].get("reminder_24h", {}).get("sent", 0) == 2
     assert after["breaker"]["state"] == "open"
     assert after["breaker"]["transitions"]["open"] - before["breaker"]["transitions"].get("open", 0) == 1
 
@@ -144,10 +145,11 @@ def test_snapshot_has_the_documented_keys(client):
 
     assert set(snap) == {
         "store", "generated_at", "requests", "latency", "bookings", "cache",
-        "rate_limited", "reminders", "breaker", "receiver_failures",
+        "rate_limited", "messages", "breaker", "receiver_failures",
     }
     assert set(snap["requests"]) == {"total", "errors_5xx", "per_second", "by_route"}
     assert set(snap["latency"]["GET /items/<int:pk>/"]) == {
         "count", "sum_seconds", "p50_ms", "p95_ms", "p99_ms", "buckets",
     }
-    assert set(snap["reminders"]) == {"sent", "retried", "failed", "expired"}
+    assert set(snap["messages"]) == {"totals", "by_kind", "delivery_rate", "read_rate"}
+    assert set(snap["messages"]["totals"]) == {"sent", "retried", "failed", "expired", "delivered", "read", "undelivered"}

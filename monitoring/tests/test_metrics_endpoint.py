@@ -91,7 +91,7 @@ def test_prometheus_text_parses_and_agrees_with_json(admin_api, client, query, a
     infinite = next(s.value for s in route_samples if s.name.endswith("_bucket") and s.labels["le"] == "+Inf")
     assert count == infinite == 2
     for name in (
-        "salonbook_booking_events", "salonbook_cache_reads", "salonbook_rate_limited", "salonbook_reminders",
+        "salonbook_booking_events", "salonbook_cache_reads", "salonbook_rate_limited", "salonbook_messages",
         "salonbook_whatsapp_breaker_state", "salonbook_event_receiver_failures", "salonbook_metrics_shared",
     ):
         assert name in parsed

@@ -45,7 +45,7 @@ def test_admin_sees_health_rates_and_chart_data(client, admin_user, service, sta
     record_request(method="GET", route="/api/salons/<slug>/", status=200, seconds=0.2)
     record_event("cache_hit", "availability")
     record_event("cache_miss", "availability")
-    record_event("reminder", "sent")
+    record_event("message", "booking_confirmed/sent")
     client.force_login(admin_user)
 
     response = client.get(reverse("staff:metrics"))
@@ -58,7 +58,7 @@ def test_admin_sees_health_rates_and_chart_data(client, admin_user, service, sta
     assert sum(sum(series["data"]) for series in data["bookings"]["series"]) == 1
     assert data["latency"]["labels"] == ["GET /api/salons/<slug>/"]
     assert data["cache"] == {"hits": 1, "misses": 1}
-    assert data["reminders"]["sent"] == 1
+    assert data["messages"]["sent"] == 1
     assert "/static/vendor/chartjs/chart-4.6.1.umd.min.js" in body
     assert "cdn" not in body.lower()
 

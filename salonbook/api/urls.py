@@ -4,6 +4,7 @@ from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bookings.api import views as bookings_api
+from bookings.api.webhooks import WhatsAppWebhookView
 from salonbook.api.auth import AuthTokenView, LogoutAllView, LogoutView
 from salons import api as salons_api
 from slots import api as slots_api
@@ -56,6 +57,7 @@ urlpatterns = [
         bookings_api.BookingStaffMoveView.as_view(move="no_show"),
         name="api-booking-no-show",
     ),
+    path("webhooks/whatsapp/", WhatsAppWebhookView.as_view(), name="api-webhook-whatsapp"),
     path("slots/<id:pk>/block/", slots_api.SlotBlockView.as_view(), name="api-slot-block"),
     path("slots/<id:pk>/unblock/", slots_api.SlotUnblockView.as_view(), name="api-slot-unblock"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),

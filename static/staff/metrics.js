@@ -66,13 +66,13 @@
     options: { plugins: { legend: { position: "bottom" } } }
   });
 
-  var reminders = data.reminders;
+  var reminders = data.messages;
   var reminderKeys = ["sent", "retried", "failed", "expired"];
-  draw("chart-reminders", {
+  draw("chart-messages", {
     type: "bar",
     data: {
       labels: reminderKeys.map(function (k) { return k.charAt(0).toUpperCase() + k.slice(1); }),
-      datasets: [{ label: "Reminders", data: reminderKeys.map(function (k) { return reminders[k] || 0; }), backgroundColor: reminderKeys.map(function (k) { return colours[k]; }) }]
+      datasets: [{ label: "Messages", data: reminderKeys.map(function (k) { return reminders[k] || 0; }), backgroundColor: reminderKeys.map(function (k) { return colours[k]; }) }]
     },
     options: { scales: { y: { beginAtZero: true, ticks: { precision: 0 } } }, plugins: { legend: { display: false } } }
   });

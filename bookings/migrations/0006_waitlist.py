@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('bookings', '0004_series_and_customer_notes'),
+        ('bookings', '0005_messages_outbox'),
         ('salons', '0004_owner_rules_language_calendar_closures'),
         ('slots', '0002_slot_held_for_waitlist'),
     ]

@@ -1,12 +1,13 @@
-"""Dispatch: beat's dispatcher hands due reminders to workers.
+"""Dispatch: beat's dispatcher hands due messages to workers.
 
 Owns ``scheduled -> queued``: a due row is claimed by compare-and-set under
 a fresh claim token, and one send task is queued per claim with the id and
-the token (``bookings.tasks.send_reminder``, which runs ``delivery``). It
+the token (``bookings.tasks.send_message``, which runs ``delivery``). It
 also keeps the queue honest before it claims: claims whose lease ran out go
 back to ``scheduled`` (or to ``failed`` when a repeat could not be told
-apart), rows whose appointment began expire, rows of bookings that ended are
-cancelled, and of one booking's reminders due together only the latest goes.
+apart), rows past their expiry expire, rows that are only true of an active
+booking are cancelled once it ended, and of one booking's reminders due
+together only the latest goes.
 While the breaker is open nothing is claimed.
 """
 
@@ -18,16 +19,18 @@ import uuid
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils import timezone
 
-from bookings.models import Booking, Reminder
-from bookings.reminders.breaker import get_breaker
-from bookings.reminders.delivery import reminder_expire, reminder_fail, under_claim
-from bookings.reminders.providers import get_provider
+from bookings.messages.breaker import get_breaker
+from bookings.messages.delivery import message_expire, message_fail, under_claim
+from bookings.messages.outbox import NEED_ACTIVE_BOOKING
+from bookings.messages.providers import get_provider
+from bookings.models import Booking, Message
 
-logger = logging.getLogger("salonbook.reminders")
+logger = logging.getLogger("salonbook.messages")
 
-S = Reminder.Status
+S = Message.Status
 FINAL_BOOKING = (Booking.Status.CANCELLED, Booking.Status.COMPLETED, Booking.Status.NO_SHOW)
 
 
@@ -45,24 +48,24 @@ class DispatchResult:
 def _recover_stale(now: dt.datetime, result: DispatchResult) -> None:
     """Put back work that a dead worker or a lost broker message left behind."""
     queued_before = now - dt.timedelta(seconds=settings.REMINDER_QUEUE_LEASE_SECONDS)
-    for reminder_id, token in Reminder.objects.filter(status=S.QUEUED, claimed_at__lt=queued_before).values_list(
+    for message_id, token in Message.objects.filter(status=S.QUEUED, claimed_at__lt=queued_before).values_list(
         "id", "claim_token"
     ):
         # Queued long ago and never taken: the task was lost. Nothing was sent.
-        result.recovered += under_claim(reminder_id, S.QUEUED, token).update(
+        result.recovered += under_claim(message_id, S.QUEUED, token).update(
             status=S.SCHEDULED, claim_token=None, next_attempt_at=now, updated_at=now
         )
 
     sending_before = now - dt.timedelta(seconds=settings.REMINDER_SEND_LEASE_SECONDS)
     idempotent = get_provider().idempotent
-    for reminder_id, token, attempts in Reminder.objects.filter(
+    for message_id, token, attempts in Message.objects.filter(
         status=S.SENDING, claimed_at__lt=sending_before
     ).values_list("id", "claim_token", "attempts"):
         # The lease outlasts the task's hard time limit: this worker is gone,
         # and whether the provider got the message is unknown.
         if not idempotent:
-            result.unknown += reminder_fail(
-                reminder_id=reminder_id,
+            result.unknown += message_fail(
+                message_id=message_id,
                 status=S.SENDING,
                 token=token,
                 attempts=attempts + 1,
@@ -70,12 +73,12 @@ def _recover_stale(now: dt.datetime, result: DispatchResult) -> None:
                 error="outcome unknown: the worker stopped during the send; not sent again to avoid a duplicate",
             )
         elif attempts + 1 >= settings.REMINDER_MAX_ATTEMPTS:
-            result.unknown += reminder_fail(
-                reminder_id=reminder_id, status=S.SENDING, token=token, attempts=attempts + 1, now=now,
+            result.unknown += message_fail(
+                message_id=message_id, status=S.SENDING, token=token, attempts=attempts + 1, now=now,
                 error="the worker stopped during the send, out of attempts",
             )
         else:
-            result.recovered += under_claim(reminder_id, S.SENDING, token).update(
+            result.recovered += under_claim(message_id, S.SENDING, token).update(
                 status=S.SCHEDULED,
                 claim_token=None,
                 attempts=attempts + 1,
@@ -86,36 +89,39 @@ def _recover_stale(now: dt.datetime, result: DispatchResult) -> None:
 
 
 def _close_out(now: dt.datetime, result: DispatchResult) -> None:
-    """Expire reminders whose appointment has begun; cancel those of bookings that
-    ended without their receiver having run (it failed, or ran while Redis was down)."""
-    for reminder_id in Reminder.objects.filter(status=S.SCHEDULED, booking__start__lte=now).values_list(
+    """Expire messages past their expiry (an appointment that has begun);
+    cancel those that are only true of an active booking once it ended
+    (completed or no-show: a cancellation withdraws them itself)."""
+    for message_id in Message.objects.filter(status=S.SCHEDULED, expires_at__lte=now).values_list(
         "id", flat=True
     ):
-        result.expired += reminder_expire(
-            reminder_id=reminder_id, now=now, reason="the appointment started before it could be sent"
+        result.expired += message_expire(
+            message_id=message_id, now=now, reason="too late: the appointment started before it could be sent"
         )
-    result.cancelled += Reminder.objects.filter(status=S.SCHEDULED, booking__status__in=FINAL_BOOKING).update(
-        status=S.CANCELLED, claim_token=None, last_error="booking no longer active", updated_at=now
+    result.cancelled += (
+        Message.objects.filter(status=S.SCHEDULED, booking__status__in=FINAL_BOOKING)
+        .filter(Q(kind__in=NEED_ACTIVE_BOOKING) | Q(kind__startswith="reminder_"))
+        .update(status=S.CANCELLED, claim_token=None, last_error="booking no longer active", updated_at=now)
     )
 
 
-def _claim(reminder_id: int, *, now: dt.datetime) -> uuid.UUID | None:
+def _claim(message_id: int, *, now: dt.datetime) -> uuid.UUID | None:
     token = uuid.uuid4()
-    claimed = Reminder.objects.filter(id=reminder_id, status=S.SCHEDULED, next_attempt_at__lte=now).update(
+    claimed = Message.objects.filter(id=message_id, status=S.SCHEDULED, next_attempt_at__lte=now).update(
         status=S.QUEUED, claim_token=token, claimed_at=now, updated_at=now
     )
     return token if claimed == 1 else None
 
 
 def _enqueue(claims: list[tuple[int, uuid.UUID]], *, now: dt.datetime) -> None:
-    """Hand claimed reminders to workers. A publish that fails puts its row back at once."""
-    from bookings.tasks import send_reminder  # the tasks module imports this one
+    """Hand claimed messages to workers. A publish that fails puts its row back at once."""
+    from bookings.tasks import send_message  # the tasks module imports this one
 
-    for index, (reminder_id, token) in enumerate(claims):
+    for index, (message_id, token) in enumerate(claims):
         try:
-            send_reminder.apply_async(args=[reminder_id, str(token)], retry=False)
+            send_message.apply_async(args=[message_id, str(token)], retry=False)
         except Exception as exc:  # the broker is down: the dispatcher will try again
-            logger.warning("could not queue reminders: %s", type(exc).__name__)
+            logger.warning("could not queue messages: %s", type(exc).__name__)
             for other_id, other_token in claims[index:]:
                 under_claim(other_id, S.QUEUED, other_token).update(
                     status=S.SCHEDULED, claim_token=None, next_attempt_at=now, updated_at=now
@@ -125,43 +131,47 @@ def _enqueue(claims: list[tuple[int, uuid.UUID]], *, now: dt.datetime) -> None:
 
 def _claim_due(candidates: list[int], now: dt.datetime, result: DispatchResult) -> list[tuple[int, uuid.UUID]]:
     claims = []
-    for reminder_id in candidates:
-        token = _claim(reminder_id, now=now)
+    for message_id in candidates:
+        token = _claim(message_id, now=now)
         if token is not None:
-            claims.append((reminder_id, token))
-            result.claimed.append(reminder_id)
+            claims.append((message_id, token))
+            result.claimed.append(message_id)
     return claims
 
 
-def _supersede(due: list[tuple[int, int, dt.datetime]], now: dt.datetime, result: DispatchResult) -> list[int]:
+def _supersede(
+    due: list[tuple[int, int | None, dt.datetime, str]], now: dt.datetime, result: DispatchResult
+) -> list[int]:
     """Of one booking's reminders due together (after an outage), only the
-    latest goes out: "your appointment is in 2 hours" makes "tomorrow" moot."""
-    booking_ids = {booking_id for _, booking_id, _ in due}
-    latest: dict[int, dt.datetime] = {}
-    for booking_id, due_at in Reminder.objects.filter(booking_id__in=booking_ids).filter(
-        status__in=(S.QUEUED, S.SENDING)
+    latest goes out: "your appointment is in 2 hours" makes "tomorrow" moot.
+    Other kinds all go."""
+    reminders = [(m, b, d) for m, b, d, kind in due if b is not None and kind.startswith("reminder_")]
+    booking_ids = {booking_id for _, booking_id, _ in reminders}
+    latest: dict[int | None, dt.datetime] = {}
+    for booking_id, due_at in Message.objects.filter(
+        booking_id__in=booking_ids, status__in=(S.QUEUED, S.SENDING), kind__startswith="reminder_"
     ).values_list("booking_id", "due_at"):
         latest[booking_id] = max(latest.get(booking_id, due_at), due_at)
-    for _, booking_id, due_at in due:
+    for _, booking_id, due_at in reminders:
         latest[booking_id] = max(latest.get(booking_id, due_at), due_at)
     keep = []
-    for reminder_id, booking_id, due_at in due:
-        if due_at < latest[booking_id]:
-            result.superseded += reminder_expire(
-                reminder_id=reminder_id, now=now, reason="superseded by a later reminder for the same time"
+    for message_id, booking_id, due_at, kind in due:
+        if kind.startswith("reminder_") and booking_id is not None and due_at < latest[booking_id]:
+            result.superseded += message_expire(
+                message_id=message_id, now=now, reason="superseded by a later reminder for the same time"
             )
         else:
-            keep.append(reminder_id)
+            keep.append(message_id)
     return keep
 
 
-def reminders_dispatch_due(*, now: dt.datetime | None = None, limit: int = 500) -> DispatchResult:
-    """Claim the reminders that are due and queue a send task for each.
+def messages_dispatch_due(*, now: dt.datetime | None = None, limit: int = 500) -> DispatchResult:
+    """Claim the messages that are due and queue a send task for each.
 
     Run by beat every ``REMINDER_DISPATCH_SECONDS``; running twice at once is
     harmless (compare-and-set claims). While the breaker is open nothing is
-    claimed: reminders wait in the database, attempts untouched. Once its
-    cool-down is over, one reminder is sent as the trial; the rest follow
+    claimed: messages wait in the database, attempts untouched. Once its
+    cool-down is over, one message is sent as the trial; the rest follow
     when it has closed.
     """
     now = now or timezone.now()
@@ -175,15 +185,15 @@ def reminders_dispatch_due(*, now: dt.datetime | None = None, limit: int = 500) 
     if gate.probing:
         limit = 1
     due = list(
-        Reminder.objects.filter(status=S.SCHEDULED, next_attempt_at__lte=now)
+        Message.objects.filter(status=S.SCHEDULED, next_attempt_at__lte=now)
         .order_by("next_attempt_at", "id")
-        .values_list("id", "booking_id", "due_at")[:limit]
+        .values_list("id", "booking_id", "due_at", "kind")[:limit]
     )
     keep = _supersede(due, now, result)
     _enqueue(_claim_due(keep, now, result), now=now)
     if result.claimed or result.expired or result.recovered or result.unknown:
         logger.info(
-            "reminders dispatched",
+            "messages dispatched",
             extra={
                 "claimed": len(result.claimed),
                 "expired": result.expired,
@@ -195,12 +205,12 @@ def reminders_dispatch_due(*, now: dt.datetime | None = None, limit: int = 500) 
     return result
 
 
-def reminders_send_due(*, reminder_ids: list[int], now: dt.datetime | None = None) -> list[int]:
-    """Claim and queue these reminders now if they are due, without waiting for
-    the next dispatcher run (a booking made inside a reminder's window)."""
+def messages_send_due(*, message_ids: list[int], now: dt.datetime | None = None) -> list[int]:
+    """Claim and queue these messages now if they are due, without waiting for
+    the next dispatcher run (a confirmation, a reminder inside its window)."""
     now = now or timezone.now()
     if get_breaker().gate().is_open:
         return []  # they wait in the database for the dispatcher
     result = DispatchResult()
-    _enqueue(_claim_due(reminder_ids, now, result), now=now)
+    _enqueue(_claim_due(message_ids, now, result), now=now)
     return result.claimed

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from urllib.parse import quote
 
+from bookings.messages.texts import reminder_text
 from bookings.models import Booking
-from bookings.reminders.messages import reminder_text
 
 
 def phone_digits(e164: str) -> str:

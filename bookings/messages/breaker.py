@@ -14,7 +14,7 @@ Two pybreaker habits shape this module:
 - By default the call that trips the breaker raises ``CircuitBreakerError``
   instead of the provider's error. We ask for the original error
   (``throw_new_error_on_trip=False``), so ``CircuitBreakerError`` always means
-  "the provider was not called" and never costs a reminder an attempt.
+  "the provider was not called" and never costs a message an attempt.
 
 A state change is logged and sent as ``breaker_state_changed`` once, by the
 process whose write changed the stored state (``SET ... GET``), not once per
@@ -36,10 +36,10 @@ import redis
 from django.conf import settings
 
 from bookings import signals
-from bookings.reminders.providers import PermanentError
+from bookings.messages.providers import PermanentError
 from salonbook.events import send_now
 
-logger = logging.getLogger("salonbook.reminders.breaker")
+logger = logging.getLogger("salonbook.messages.breaker")
 
 T = TypeVar("T")
 

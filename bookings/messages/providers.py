@@ -4,7 +4,7 @@
 WhatsApp Cloud API (or anything that speaks its shape). A provider either
 returns the provider's message id or raises a ``ProviderError`` that says
 whether trying again can help. Error texts never carry personal data: they end
-up on the reminder row, in logs and in metrics.
+up on the message row, in logs and in metrics.
 """
 
 from __future__ import annotations
@@ -25,7 +25,11 @@ class OutgoingMessage:
     to: str  # E.164
     text: str
     idempotency_key: str
-    # The same content as template parameters (see reminders.messages.TEMPLATE_PARAMETERS).
+    # An approved WhatsApp template to send instead of the free text, its
+    # language code, and the same content as its body parameters
+    # (``WHATSAPP_TEMPLATES``, ``WHATSAPP_TEMPLATE_PARAMETERS``).
+    template: str | None = None
+    language: str = "en_GB"
     parameters: tuple[str, ...] = ()
 
     def __repr__(self) -> str:  # never the number or the text
@@ -114,7 +118,7 @@ class HttpProvider:
 
     With ``WHATSAPP_PHONE_NUMBER_ID`` set the URL is ``<api>/<id>/messages``,
     as Meta's Graph API wants; without it, ``WHATSAPP_API_URL`` is used as is.
-    Every message carries its reminder's ``Idempotency-Key``; whether the
+    Every message carries its outbox row's ``Idempotency-Key``; whether the
     provider honours it is ``WHATSAPP_IDEMPOTENT``.
     """
 
@@ -129,12 +133,8 @@ class HttpProvider:
         connect_timeout: float = 3.05,
         read_timeout: float = 10.0,
         idempotent: bool = False,
-        template: str | None = None,
-        template_language: str = "en_GB",
     ) -> None:
         base = api_url.rstrip("/")
-        self.template = template
-        self.template_language = template_language
         self.url = f"{base}/{phone_number_id}/messages" if phone_number_id else base
         self.token = token
         self.timeout = (connect_timeout, read_timeout)
@@ -151,7 +151,7 @@ class HttpProvider:
 
     def payload(self, message: OutgoingMessage) -> dict:
         payload = {"messaging_product": "whatsapp", "recipient_type": "individual", "to": message.to.lstrip("+")}
-        if not self.template:
+        if not message.template:
             # Free text reaches a customer only inside a 24-hour chat window;
             # outside one, the Cloud API wants an approved template.
             return {**payload, "type": "text", "text": {"preview_url": True, "body": message.text}}
@@ -160,8 +160,8 @@ class HttpProvider:
             **payload,
             "type": "template",
             "template": {
-                "name": self.template,
-                "language": {"code": self.template_language},
+                "name": message.template,
+                "language": {"code": message.language},
                 "components": [{"type": "body", "parameters": parameters}],
             },
         }
@@ -211,8 +211,6 @@ def build_provider() -> Provider:
             connect_timeout=settings.WHATSAPP_CONNECT_TIMEOUT,
             read_timeout=settings.WHATSAPP_READ_TIMEOUT,
             idempotent=settings.WHATSAPP_IDEMPOTENT,
-            template=settings.WHATSAPP_TEMPLATE,
-            template_language=settings.WHATSAPP_TEMPLATE_LANGUAGE,
         )
     return ConsoleProvider()
 

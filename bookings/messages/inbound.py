@@ -1,0 +1,118 @@
+"""What the WhatsApp webhook tells us: delivery statuses of sent messages and
+customers' replies. Both are safe to receive twice and in any order.
+
+Statuses move a sent message only forwards (sent < delivered < read; failed
+ranks with read): a late ``sent`` never overwrites ``read``, and a replayed
+body changes nothing. Replies are kept once per provider message id; a reply
+"CANCEL" (or the cancel button) cancels the booking it answers through
+``booking_cancel`` as the customer, cut-off included, and a refusal is told
+to the customer through the outbox.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
+
+from bookings import signals
+from bookings.messages import lifecycle
+from bookings.messages.webhook import Reply, StatusUpdate
+from bookings.models import Booking, InboundReply, Message
+from bookings.services import Actor, booking_cancel
+from salonbook.errors import DomainError
+from salonbook.events import send_on_commit
+
+logger = logging.getLogger("salonbook.messages")
+
+D = Message.Delivery
+_RANK = {D.NONE: 0, D.SENT: 1, D.DELIVERED: 2, D.READ: 3, D.FAILED: 3}
+# What a customer sends to cancel: typed (any case) or a template button's payload.
+CANCEL_WORDS = frozenset({"CANCEL", "CANCELAR"})
+
+
+def message_status_record(*, update: StatusUpdate, now: dt.datetime) -> bool:
+    """Record what the provider says about one sent message. One conditional
+    UPDATE: it applies only while the stored status ranks lower, so the
+    outcome is the same whatever order the reports arrive in."""
+    new = D(update.status)
+    lower = [status for status, rank in _RANK.items() if rank < _RANK[new]]
+    changes: dict = {"delivery_status": new, "updated_at": now}
+    if new in (D.DELIVERED, D.READ):
+        # Read implies delivered, even if that report is late or never comes.
+        changes["delivered_at"] = Coalesce(F("delivered_at"), Value(update.at))
+    if new == D.READ:
+        changes["read_at"] = Coalesce(F("read_at"), Value(update.at))
+    if new == D.FAILED:
+        changes["last_error"] = f"provider: {update.error or 'failed'}"
+    matched = Message.objects.filter(provider_message_id=update.provider_message_id, delivery_status__in=lower)
+    found = list(matched.values_list("id", "kind")[:1])
+    changed = matched.update(**changes)
+    if new == D.DELIVERED and not changed:
+        # Read first, delivered late: only the missing time is filled in.
+        Message.objects.filter(provider_message_id=update.provider_message_id, delivered_at__isnull=True).update(
+            delivered_at=update.at
+        )
+    if changed and found and new != D.SENT:
+        message_id, kind = found[0]
+        send_on_commit(signals.message_status_reported, sender=Message, message_id=message_id, kind=kind, status=new)
+    return bool(changed)
+
+
+def _wants_cancel(reply: Reply) -> bool:
+    return reply.button.strip().upper() in CANCEL_WORDS or reply.text.strip().upper() in CANCEL_WORDS
+
+
+def _next_booking(reply: Reply, now: dt.datetime) -> Booking | None:
+    """Without a context: the customer's next active booking, at the salon
+    whose number they wrote to when one has it."""
+    bookings = Booking.objects.filter(
+        customer_phone=reply.from_phone, status__in=Booking.ACTIVE_STATUSES, start__gt=now
+    ).select_related("salon")
+    at_salon = [b for b in bookings.order_by("start")[:20] if _digits(b.salon.whatsapp_phone) == reply.business_phone]
+    return at_salon[0] if at_salon else bookings.order_by("start").first()
+
+
+def _digits(phone: str) -> str:
+    return "".join(ch for ch in phone if ch.isdigit())
+
+
+def inbound_reply_receive(*, reply: Reply, now: dt.datetime) -> InboundReply | None:
+    """Keep a customer's reply with the booking it is about, and act on a
+    cancel. Returns None for a reply already received (a replayed webhook)."""
+    answered = None
+    if reply.context_id:
+        answered = Message.objects.select_related("booking").filter(provider_message_id=reply.context_id).first()
+    booking = answered.booking if answered is not None and answered.booking is not None else None
+    if booking is None:
+        booking = _next_booking(reply, now)
+    # One transaction: the reply is kept together with what it did, so a
+    # crash half-way leaves neither and Meta's retry does it all again.
+    with transaction.atomic():
+        try:
+            with transaction.atomic():
+                row = InboundReply.objects.create(
+                    provider_message_id=reply.provider_message_id,
+                    from_phone=reply.from_phone,
+                    text=reply.text or reply.button,
+                    in_reply_to=answered,
+                    booking=booking,
+                    received_at=reply.at,
+                )
+        except IntegrityError:
+            return None  # received before: the webhook was replayed
+        # Only the booking's own customer can cancel it by message.
+        if booking is None or not _wants_cancel(reply) or booking.customer_phone != reply.from_phone:
+            return row
+        try:
+            booking_cancel(booking=booking, actor=Actor.customer(), reason="cancelled by WhatsApp reply", now=now)
+            row.outcome = InboundReply.Outcome.CANCELLED
+        except DomainError as refusal:  # past the cut-off, started, already over
+            logger.info("cancel by reply refused: %s", refusal.code, extra={"reply_id": row.pk})
+            lifecycle.booking_messages_cancel_refused(booking=booking, now=now)
+            row.outcome = InboundReply.Outcome.REFUSED
+        row.save(update_fields=["outcome"])
+    return row

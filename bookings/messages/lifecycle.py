@@ -1,0 +1,86 @@
+"""The messages each change to a booking owes, written in its transaction.
+
+The booking services (``bookings.services``) call one of these inside their
+``transaction.atomic`` block, with the booking locked: the messages exist
+exactly when the change is committed. Each first withdraws what the change
+made untrue, then writes what it makes true.
+
+| change | the customer gets | the salon's WhatsApp number gets |
+| --- | --- | --- |
+| created | booking received (pending) or confirmed; reminders | new online booking (customer's own) |
+| confirmed by staff | booking confirmed (the "received" is withdrawn) | |
+| moved | booking moved (old and new time); reminders for the new time | |
+| cancelled by the customer | a receipt | cancelled online booking |
+| cancelled by the salon | booking cancelled | |
+
+No reminder goes out in the same half hour as a confirmation or a move notice.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from bookings.messages.outbox import messages_enqueue, messages_supersede
+from bookings.messages.scheduling import reminders_quiet, reminders_schedule
+from bookings.messages.texts import local_time_text
+from bookings.models import Booking, Message
+
+K = Message.Kind
+ABOUT_THE_TIME = (K.BOOKING_RECEIVED, K.BOOKING_CONFIRMED, K.BOOKING_MOVED)
+
+
+def _to_customer(booking: Booking, kind: str, *, now: dt.datetime, parameters: dict[str, Any] | None = None) -> None:
+    messages_enqueue(
+        salon=booking.salon, booking=booking, kind=kind, to=booking.customer_phone, due_at=now, now=now,
+        parameters=parameters, expires_at=booking.start,
+    )
+
+
+def _to_salon(booking: Booking, kind: str, *, now: dt.datetime) -> None:
+    messages_enqueue(
+        salon=booking.salon, booking=booking, kind=kind, to=booking.salon.whatsapp_phone, due_at=now, now=now,
+        expires_at=booking.start,
+    )
+
+
+def booking_messages_created(*, booking: Booking, by_customer: bool, now: dt.datetime) -> None:
+    kind = K.BOOKING_CONFIRMED if booking.status == Booking.Status.CONFIRMED else K.BOOKING_RECEIVED
+    _to_customer(booking, kind, now=now)
+    reminders_schedule(booking=booking, now=now, quiet_at=now)
+    if by_customer:
+        _to_salon(booking, K.SALON_NEW_BOOKING, now=now)
+
+
+def booking_messages_confirmed(*, booking: Booking, now: dt.datetime) -> None:
+    messages_supersede(booking=booking, kinds=[K.BOOKING_RECEIVED], reason="confirmed before it went out", now=now)
+    _to_customer(booking, K.BOOKING_CONFIRMED, now=now)
+    reminders_quiet(booking=booking, around=now, now=now)
+    reminders_schedule(booking=booking, now=now, quiet_at=now)
+
+
+def booking_messages_moved(*, booking: Booking, previous_start: dt.datetime, now: dt.datetime) -> None:
+    messages_supersede(booking=booking, kinds=ABOUT_THE_TIME, reminders=True, reason="booking moved", now=now)
+    _to_customer(
+        booking, K.BOOKING_MOVED, now=now, parameters={"previous_when": local_time_text(booking.salon, previous_start)}
+    )
+    reminders_schedule(booking=booking, now=now, quiet_at=now)
+
+
+def booking_messages_cancelled(*, booking: Booking, by_customer: bool, now: dt.datetime) -> None:
+    messages_supersede(booking=booking, kinds=ABOUT_THE_TIME, reminders=True, reason="booking cancelled", now=now)
+    # A salon that was never told of the booking need not hear it is gone.
+    untold = messages_supersede(
+        booking=booking, kinds=[K.SALON_NEW_BOOKING], reason="booking cancelled before the alert went out", now=now
+    )
+    if not by_customer:
+        _to_customer(booking, K.BOOKING_CANCELLED, now=now)
+        return
+    _to_customer(booking, K.CANCEL_RECEIPT, now=now)
+    if not untold:
+        _to_salon(booking, K.SALON_CANCELLED_BOOKING, now=now)
+
+
+def booking_messages_cancel_refused(*, booking: Booking, now: dt.datetime) -> None:
+    """The customer asked by message to cancel and was refused (past the cut-off)."""
+    _to_customer(booking, K.CANCEL_REFUSED, now=now)

@@ -1,0 +1,93 @@
+"""The outbox's front door: the one way any service adds or withdraws messages.
+
+``messages_enqueue`` writes a row inside the caller's transaction, so the
+message exists exactly when the change that owes it was committed: a crash
+after the commit cannot lose it, and a rolled-back change leaves none behind.
+``messages_supersede`` withdraws the pending messages a change made untrue
+(in the same transaction). Rows due at once are handed to the dispatcher
+after commit; if that hand-over fails, beat's next dispatcher run sends them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+from django.db.models import Q
+
+from bookings.models import Booking, Message
+from salons.models import Salon
+
+S = Message.Status
+K = Message.Kind
+PENDING = (S.SCHEDULED, S.QUEUED)  # not yet in a worker's hands: can still be withdrawn
+LIVE = (S.SCHEDULED, S.QUEUED, S.SENDING)
+
+# Kinds that are only true while their booking is active: the dispatcher and
+# the send task cancel them once it is not. A cancellation notice is not.
+NEED_ACTIVE_BOOKING = frozenset({K.BOOKING_RECEIVED, K.BOOKING_CONFIRMED, K.BOOKING_MOVED})
+SALON_ALERTS = frozenset({K.SALON_NEW_BOOKING, K.SALON_CANCELLED_BOOKING})
+
+
+def needs_active_booking(kind: str) -> bool:
+    return kind in NEED_ACTIVE_BOOKING or kind.startswith("reminder_")
+
+
+def messages_enqueue(
+    *,
+    salon: Salon,
+    kind: str,
+    to: str,
+    due_at: dt.datetime,
+    now: dt.datetime,
+    booking: Booking | None = None,
+    parameters: dict[str, Any] | None = None,
+    expires_at: dt.datetime | None = None,
+) -> Message | None:
+    """Add one message to the outbox, in the caller's transaction.
+
+    Call it inside the ``transaction.atomic`` block of the change that owes the
+    message (a booking, a waitlist hold). ``parameters`` are what the text is
+    rendered from; a booking's own details are filled in when it is sent.
+    Returns None when there is nobody to send to (a salon without a WhatsApp
+    number).
+    """
+    if not to:
+        return None
+    message = Message.objects.create(
+        salon=salon,
+        booking=booking,
+        kind=kind,
+        to=to,
+        parameters=parameters or {},
+        due_at=due_at,
+        next_attempt_at=max(due_at, now),
+        expires_at=expires_at,
+    )
+    if message.next_attempt_at <= now:
+        send_soon([message.pk], now=now)
+    return message
+
+
+def send_soon(message_ids: list[int], *, now: dt.datetime) -> None:
+    """After commit, claim and queue these messages without waiting for beat."""
+    from bookings.messages.dispatch import messages_send_due  # dispatch imports the delivery machinery
+
+    ids = list(message_ids)
+    transaction.on_commit(lambda: messages_send_due(message_ids=ids, now=now), robust=True)
+
+
+def messages_supersede(
+    *, booking: Booking, kinds: Iterable[str] | None = None, reminders: bool = False, reason: str, now: dt.datetime
+) -> int:
+    """Withdraw ``booking``'s pending messages of ``kinds`` (and its reminders
+    with ``reminders=True``) that a change made untrue. One already ``sending``
+    cannot be called back; the send task re-checks the booking just before it
+    calls the provider, which narrows that to a few milliseconds."""
+    pending = Message.objects.filter(booking_id=booking.pk, status__in=PENDING)
+    condition = Q(kind__in=list(kinds or ()))
+    if reminders:
+        condition |= Q(kind__startswith="reminder_")
+    return pending.filter(condition).update(status=S.CANCELLED, claim_token=None, last_error=reason, updated_at=now)
