@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from bookings.views.manage import manage_booking
+from bookings.waitlist.views import claim_page
 
 urlpatterns = [
     # Health, metrics and the admins' health page: before "api/" and "admin/".
@@ -11,6 +12,8 @@ urlpatterns = [
     path("api/", include("salonbook.api.urls")),
     # The customer's own page, linked from confirmations and reminders.
     path("manage/<slug:reference>/", manage_booking, name="manage-booking"),
+    # The page behind the link in a waitlist offer.
+    path("waitlist/<slug:reference>/", claim_page, name="waitlist-claim"),
 ]
 
 # Under /api/ a route that does not exist, or an error outside a view, still

@@ -54,11 +54,11 @@ class Slot(FSMModelMixin, models.Model):
         pass
 
     @transition(field=status, source=Status.AVAILABLE, target=Status.HELD)
-    def hold(self) -> None:
+    def hold_for_offer(self) -> None:
         pass
 
     @transition(field=status, source=Status.HELD, target=Status.AVAILABLE)
-    def unhold(self) -> None:
+    def release_hold(self) -> None:
         pass
 
     @transition(field=status, source=Status.HELD, target=Status.BOOKED)

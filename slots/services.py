@@ -329,7 +329,7 @@ def slots_hold(*, salon: Salon, staff_member: StaffMember, start: dt.datetime, b
     if not covers(slots, start, busy):
         return []
     for slot in slots:
-        slot.hold()
+        slot.hold_for_offer()
     Slot.objects.bulk_update(slots, ["status"])
     _send_slot_event(signals.slot_held, salon, slots)
     return slots
@@ -340,7 +340,7 @@ def slots_unhold(*, salon: Salon, slot_ids: Sequence[int]) -> list[Slot]:
     slots = list(Slot.objects.select_for_update().filter(pk__in=slot_ids).order_by("start"))
     for slot in slots:
         if slot.status == Slot.Status.HELD:
-            slot.unhold()
+            slot.release_hold()
     Slot.objects.bulk_update(slots, ["status"])
     _send_slot_event(signals.slot_unheld, salon, slots)
     return slots

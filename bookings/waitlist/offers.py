@@ -138,10 +138,9 @@ def offer_freed_time(
         offer = offer_hold(entry=entry, staff_member=staff_member, start=start_found, now=now)
         if offer is not None:
             offers.append(offer)
+            # Drop what was just held from our copy, so the next entry looks elsewhere.
             held = set(offer.holds.values_list("slot_id", flat=True))
-            for slot in slots:
-                if slot.pk in held:
-                    slot.status = Slot.Status.HELD  # our in-memory copy, so the next entry skips them
+            slots = [slot for slot in slots if slot.pk not in held]
     return offers
 
 
@@ -155,7 +154,11 @@ def _first_fit(
 ) -> dt.datetime | None:
     busy = entry.service.busy_time
     tz = entry.salon.tz
-    for index, slot in enumerate(slots):
+    # The freed starts themselves first, then earlier ones that run into the
+    # freed time: offering the exact time that came free leaves no gaps.
+    order = sorted(range(len(slots)), key=lambda i: (slots[i].start < start, slots[i].start))
+    for index in order:
+        slot = slots[index]
         if slot.start <= now or slot.start > window_closes or slot.start >= end:
             continue
         if slot.start + busy <= start:
