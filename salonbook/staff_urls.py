@@ -6,6 +6,7 @@ from django.urls import path
 from bookings.views.agenda import agenda
 from bookings.views.booking_detail import booking_detail, booking_move, booking_reschedule_view
 from bookings.views.desk_booking import desk_booking
+from bookings.waitlist import staff as waitlist_staff
 from monitoring import dashboard
 from salons import views as salon_views
 from slots import views as slot_views
@@ -20,6 +21,9 @@ urlpatterns = [
     path("salons/", salon_views.salon_list, name="salon_list"),
     path("salons/<slug:slug>/", agenda, name="agenda"),
     path("salons/<slug:slug>/book/", desk_booking, name="desk_booking"),
+    path("salons/<slug:slug>/waitlist/add/", waitlist_staff.add_entry, name="waitlist_add"),
+    path("salons/<slug:slug>/waitlist/<slug:reference>/offer/", waitlist_staff.offer_by_hand, name="waitlist_offer"),
+    path("salons/<slug:slug>/waitlist/<slug:reference>/withdraw/", waitlist_staff.withdraw, name="waitlist_withdraw"),
     path("salons/<slug:slug>/block/", slot_views.block_time, name="block_time"),
     path("salons/<slug:slug>/unblock/", slot_views.unblock, name="unblock"),
     path("bookings/<str:reference>/", booking_detail, name="booking"),

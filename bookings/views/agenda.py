@@ -13,6 +13,7 @@ from bookings.agenda_layout import lay_out_day
 from bookings.forms import AgendaQueryForm
 from bookings.selectors import agenda_for_day, own_staff_member_at
 from bookings.views.times import day_title
+from bookings.waitlist.staff import agenda_waitlist
 from salons.views import salon_for, staff_required
 
 
@@ -50,5 +51,6 @@ def agenda(request: HttpRequest, slug: str) -> HttpResponse:
         "active_count": len(agenda_day.active_bookings),
         "free_count": grid.free_count,
         "agenda_url": request.get_full_path(),
+        "waitlist": agenda_waitlist(salon=salon, day=day, now=timezone.now()),
     }
     return render(request, "staff/agenda.html", context)
