@@ -333,17 +333,4 @@ class IdempotencyKey(models.Model):
 
 
 # The waitlist's tables belong to this app; they live in their own module.
-from bookings.waitlist.models import WaitlistEntry, WaitlistHold, WaitlistOffer  # noqa: E402
-
-__all__ = [
-    "Booking",
-    "BookingSeries",
-    "BookingSlot",
-    "BookingStatusChange",
-    "CustomerNote",
-    "IdempotencyKey",
-    "Reminder",
-    "WaitlistEntry",
-    "WaitlistHold",
-    "WaitlistOffer",
-]
+from bookings.waitlist.models import WaitlistEntry, WaitlistHold, WaitlistOffer  # noqa: E402, F401

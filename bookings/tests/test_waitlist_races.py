@@ -131,10 +131,11 @@ def test_claim_and_expiry_at_the_same_instant_have_one_outcome(setup):
         offer = WaitlistOffer.objects.get(entry=entry, status="live")
         # The claim is a millisecond inside the offer, the expiry job a moment
         # past it: both believe they are in time, only one may win.
+        just_inside, expiry = offer.expires_at - dt.timedelta(milliseconds=1), offer.expires_at
         outcomes = _race(
             [
-                ("claimed", lambda: waitlist_claim(entry=entry, now=offer.expires_at - dt.timedelta(milliseconds=1))),
-                ("expiry ran", lambda: offers_expire(now=offer.expires_at)),
+                ("claimed", lambda e=entry, at=just_inside: waitlist_claim(entry=e, now=at)),
+                ("expiry ran", lambda at=expiry: offers_expire(now=at)),
             ]
         )
         assert not [o for o in outcomes if o.startswith("error")], outcomes

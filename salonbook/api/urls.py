@@ -4,8 +4,8 @@ from django.urls import path, register_converter
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bookings.api import views as bookings_api
-from bookings.waitlist import api as waitlist_api
 from bookings.api.webhooks import WhatsAppWebhookView
+from bookings.waitlist import api as waitlist_api
 from salonbook.api.auth import AuthTokenView, LogoutAllView, LogoutView
 from salons import api as salons_api
 from slots import api as slots_api
