@@ -4,6 +4,11 @@ With no variables set this is a development setup on SQLite and a local-memory
 cache. ``DATABASE_URL``, ``REDIS_URL`` and ``CELERY_BROKER_URL`` switch to
 PostgreSQL, Redis and Celery workers; ``DEBUG=false`` turns on the production
 checks (strong secret key, HTTPS, secure cookies).
+
+One long file on purpose: every setting and the variable that sets it are
+found in one place, in sections (core, database, cache, rate limits, Celery,
+WhatsApp, API, logins, security, logging, monitoring), each setting next to
+the comment that says why.
 """
 
 from __future__ import annotations
