@@ -141,8 +141,8 @@ class WaitlistMachine(RuleBasedStateMachine):
 @pytest.mark.django_db
 def test_waitlist_state_machine():
     WaitlistMachine.TestCase.settings = settings(
-        max_examples=12,
-        stateful_step_count=25,
+        max_examples=8,
+        stateful_step_count=20,
         deadline=None,
         suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
     )
