@@ -363,6 +363,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "bookings.models.Booking.Status",
         "SlotStatusEnum": "slots.models.Slot.Status",
+        "WaitlistEntryStatusEnum": "bookings.waitlist.models.WaitlistEntry.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
