@@ -303,7 +303,7 @@ def _a_free_start(base: str) -> dict:
 
 
 def worker_kill() -> bool:
-    """A worker SIGKILLed mid-batch: every reminder reaches the provider once.
+    """A worker SIGKILLed mid-batch: every message of every kind reaches the provider once.
 
     The product's own integration test does exactly this against a real
     worker, Redis broker and a fake provider; run it here on PostgreSQL.
@@ -326,7 +326,7 @@ def worker_kill() -> bool:
     )
     tail = "\n".join(result.stdout.strip().splitlines()[-6:])
     print(tail)
-    return _report("Celery worker killed", [("reminders exactly once after SIGKILL (integration test)", result.returncode == 0)])
+    return _report("Celery worker killed", [("messages exactly once after SIGKILL (integration test)", result.returncode == 0)])
 
 
 def _report(name: str, checks: list[tuple[str, bool]]) -> bool:

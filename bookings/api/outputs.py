@@ -89,12 +89,12 @@ class StaffBookingSerializer(BookingSerializer):
         return click_to_chat_url(booking)
 
     @extend_schema_field(MessageSerializer(many=True))
-    def get_messages(self, booking: Booking) -> list[dict[str, Any]]:
+    def get_messages(self, booking: Booking) -> Any:
         context = {**self.context, "customer_phone": booking.customer_phone}
         return MessageSerializer(booking_messages(booking=booking), many=True, context=context).data
 
     @extend_schema_field(ReplySerializer(many=True))
-    def get_replies(self, booking: Booking) -> list[dict[str, Any]]:
+    def get_replies(self, booking: Booking) -> Any:
         return ReplySerializer(booking_replies(booking=booking), many=True, context=self.context).data
 
 

@@ -1,28 +1,35 @@
-"""Reminders before an appointment: an outbox of rows in the database, sent
-by Celery through a WhatsApp provider, exactly once in effect.
+"""Every WhatsApp message to a person: an outbox of rows in the database,
+written in the same transaction as the change that owes them, sent by Celery
+through a WhatsApp provider, exactly once in effect. Reminders are one kind
+among several (confirmations, moves, cancellations, the salon's alerts,
+waitlist offers).
 
-A reminder row moves, always by compare-and-set on its status (and its claim
+A message row moves, always by compare-and-set on its status (and its claim
 token once claimed), through::
 
     scheduled --claim--> queued --take--> sending --> sent
         ^                  |                 |   \\--> failed (a 4xx, or out of attempts)
         |--lease expired---/                 |--> scheduled (retry with backoff, or
         |--------------------------------------    the breaker is open: no attempt used)
-    scheduled|queued --> cancelled (booking cancelled or moved) | expired (start passed)
+    scheduled|queued --> cancelled (no longer true: superseded) | expired (too late)
 
-The statuses are ``Reminder.Status`` on the model. The modules that move a row
-between them follow that order, and nothing else writes to reminder rows:
+The statuses are ``Message.Status`` on the model. The modules that move a row
+between them follow that order, and nothing else writes to message rows:
 
-- ``scheduling``: rows are created, cancelled and moved with their booking,
-  and put back on schedule by staff ("retry now").
+- ``outbox``: ``messages_enqueue`` (any service, inside its transaction) and
+  ``messages_supersede`` (withdraw what a change made untrue).
+- ``lifecycle``: what each booking change owes, called by the booking services.
+- ``scheduling``: the reminders a booking owes, and "retry now" for staff.
 - ``dispatch``: beat's dispatcher claims due rows (``scheduled -> queued``),
   queues one send task per claim and recovers claims whose lease ran out.
 - ``delivery``: the send task takes its claim (``queued -> sending``), calls
   the provider behind the breaker and records the outcome under the claim:
   sent, a retry, failed or expired.
 
-Beside them: ``messages`` renders the words, ``links`` the click-to-chat link
-staff open, ``providers`` sends over WhatsApp and ``breaker`` guards it.
+Beside them: ``texts`` renders the words per kind and language, ``links`` the
+click-to-chat link staff open, ``providers`` sends over WhatsApp and
+``breaker`` guards it; ``webhook`` reads the provider's webhook and ``inbound``
+records its delivery statuses (only forwards) and customers' replies.
 
 Exactly once, in effect:
 
@@ -36,12 +43,12 @@ Exactly once, in effect:
   (longer than the task's hard time limit) has passed, the dispatcher knows
   the worker is gone but not whether the provider got the message. If the
   provider drops repeats of an idempotency key (``WHATSAPP_IDEMPOTENT``), the
-  reminder goes out again under the same key; if not, it is marked failed for
+  message goes out again under the same key; if not, it is marked failed for
   a person to check rather than risk a second message. A read timeout (sent,
   no answer) is the same doubt and gets the same answer.
 
 What is left: with an idempotent provider, nothing that we can see. Without
-one, no duplicate either, but a reminder whose outcome is unknown is not sent
+one, no duplicate either, but a message whose outcome is unknown is not sent
 again on its own (status failed, "outcome unknown", admin "retry now"). Both
 rest on the task's hard time limit being shorter than the lease and on the
 clocks of the machines agreeing to well within the difference (a minute).

@@ -51,9 +51,9 @@ def retry_delay(attempts: int, *, retry_after: float | None = None, rng: random.
     """Seconds to wait after ``attempts`` failed sends: exponential, capped, with
     "equal jitter" (half fixed, half random) so that reminders failed together
     do not all come back in the same second, yet never retry at once."""
-    rng = rng or random
+    uniform = (rng or random).uniform
     ceiling = min(settings.REMINDER_RETRY_MAX_SECONDS, settings.REMINDER_RETRY_BASE_SECONDS * 2 ** (attempts - 1))
-    delay = ceiling / 2 + rng.uniform(0, ceiling / 2)
+    delay = ceiling / 2 + uniform(0, ceiling / 2)
     if retry_after is not None:  # the provider said when (429): never earlier
         delay = max(delay, min(retry_after, settings.REMINDER_RETRY_MAX_SECONDS))
     return delay
@@ -78,7 +78,7 @@ def message_fail(
 ) -> bool:
     """Mark the message failed, for a person to look at, if it is still in
     ``status`` under ``token``. ``error`` is stored and logged: no personal data."""
-    update = {"status": S.FAILED, "claim_token": None, "last_error": error, "updated_at": now}
+    update: dict[str, object] = {"status": S.FAILED, "claim_token": None, "last_error": error, "updated_at": now}
     if attempts is not None:
         update["attempts"] = attempts
     changed = under_claim(message_id, status, token).update(**update)

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
@@ -140,7 +141,7 @@ def _claim_due(candidates: list[int], now: dt.datetime, result: DispatchResult) 
 
 
 def _supersede(
-    due: list[tuple[int, int | None, dt.datetime, str]], now: dt.datetime, result: DispatchResult
+    due: Sequence[tuple[int, int | None, dt.datetime, str]], now: dt.datetime, result: DispatchResult
 ) -> list[int]:
     """Of one booking's reminders due together (after an outage), only the
     latest goes out: "your appointment is in 2 hours" makes "tomorrow" moot.
@@ -148,15 +149,14 @@ def _supersede(
     reminders = [(m, b, d) for m, b, d, kind in due if b is not None and kind.startswith("reminder_")]
     booking_ids = {booking_id for _, booking_id, _ in reminders}
     latest: dict[int | None, dt.datetime] = {}
-    for booking_id, due_at in Message.objects.filter(
+    in_flight = Message.objects.filter(
         booking_id__in=booking_ids, status__in=(S.QUEUED, S.SENDING), kind__startswith="reminder_"
-    ).values_list("booking_id", "due_at"):
-        latest[booking_id] = max(latest.get(booking_id, due_at), due_at)
-    for _, booking_id, due_at in reminders:
+    ).values_list("booking_id", "due_at")
+    for booking_id, due_at in [*in_flight, *((b, d) for _, b, d in reminders)]:
         latest[booking_id] = max(latest.get(booking_id, due_at), due_at)
     keep = []
-    for message_id, booking_id, due_at, kind in due:
-        if kind.startswith("reminder_") and booking_id is not None and due_at < latest[booking_id]:
+    for message_id, of_booking, at, kind in due:
+        if kind.startswith("reminder_") and of_booking is not None and at < latest[of_booking]:
             result.superseded += message_expire(
                 message_id=message_id, now=now, reason="superseded by a later reminder for the same time"
             )

@@ -66,7 +66,7 @@ def messages_enqueue(
         next_attempt_at=max(due_at, now),
         expires_at=expires_at,
     )
-    if message.next_attempt_at <= now:
+    if due_at <= now:
         send_soon([message.pk], now=now)
     return message
 

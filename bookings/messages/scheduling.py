@@ -77,7 +77,7 @@ def reminders_schedule(*, booking: Booking, now: dt.datetime, quiet_at: dt.datet
         if kind not in live_kinds and (kind, due_at) not in existing
     ]
     created = Message.objects.bulk_create(rows) if rows else []
-    due_now = [row.pk for row in created if row.next_attempt_at <= now]
+    due_now = [row.pk for row in created if row.due_at <= now]
     if due_now:
         send_soon(due_now, now=now)
     return created

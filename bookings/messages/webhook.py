@@ -97,7 +97,7 @@ def status_updates(payload: dict, *, now: dt.datetime) -> list[StatusUpdate]:
 def replies(payload: dict, *, now: dt.datetime) -> list[Reply]:
     found = []
     for value in _values(payload):
-        metadata = value.get("metadata") if isinstance(value.get("metadata"), dict) else {}
+        metadata = value["metadata"] if isinstance(value.get("metadata"), dict) else {}
         business = "".join(ch for ch in str(metadata.get("display_phone_number", "")) if ch.isdigit())
         for message in _dicts(value.get("messages")):
             provider_id, sender = message.get("id"), "".join(ch for ch in str(message.get("from", "")) if ch.isdigit())
@@ -110,7 +110,7 @@ def replies(payload: dict, *, now: dt.datetime) -> list[Reply]:
             interactive = message.get("interactive")
             if isinstance(interactive, dict) and isinstance(interactive.get("button_reply"), dict):
                 button = str(interactive["button_reply"].get("id") or "")
-            context = message.get("context") if isinstance(message.get("context"), dict) else {}
+            context = message["context"] if isinstance(message.get("context"), dict) else {}
             found.append(
                 Reply(
                     provider_message_id=provider_id[:200],

@@ -292,3 +292,23 @@ def test_retry_delay_doubles_with_jitter_up_to_the_cap(settings):
         assert ceiling / 2 <= min(samples) and max(samples) <= ceiling
         assert max(samples) - min(samples) > ceiling / 4  # jittered, not fixed
     assert retry_delay(1, retry_after=70, rng=rng) == 70
+
+
+def test_each_kind_goes_as_its_own_template_in_the_salons_language(whatsapp_http, settings, booking, service):
+    from bookings.services import Actor, booking_reschedule
+
+    settings.WHATSAPP_TEMPLATES = {"booking_moved": "booking_moved_v1"}
+    booking.salon.language = "es"
+    booking.salon.save()
+    new_start = next_local(service.salon, days=4, at=dt.time(15))
+    booking_reschedule(booking=booking, start=new_start, actor=Actor.customer())
+    moved = Message.objects.get(booking=booking, kind="booking_moved")
+    token = dispatch._claim(moved.pk, now=timezone.now())
+    assert message_deliver(message_id=moved.pk, claim_token=str(token)) == "sent"
+    [request] = whatsapp_http.requests
+    template = request["body"]["template"]
+    assert template["name"] == "booking_moved_v1" and template["language"] == {"code": "es"}
+    values = [p["text"] for p in template["components"][0]["parameters"]]
+    assert values[:3] == ["Zoë Ñúñez", "Cut", booking.salon.name]
+    assert values[3] == moved.parameters["previous_when"] and "15:00" in values[4]
+    assert values[5].endswith(f"/manage/{booking.reference}/#token={booking.manage_token}")

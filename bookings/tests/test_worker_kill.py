@@ -1,7 +1,8 @@
 """Exactly once with real workers: a Celery worker (with beat) on a real Redis
-broker sends a batch of reminders to a real HTTP provider; it is killed with
-SIGKILL in the middle of a send, twice; the next worker finishes the batch.
-Every reminder must reach the provider exactly once.
+broker sends a batch of messages of every kind (confirmations, moves,
+cancellations, reminders, the salon's alerts, waitlist offers) to a real HTTP
+provider; it is killed with SIGKILL in the middle of a send, twice; the next
+worker finishes the batch. Every message must reach the provider exactly once.
 
 The worker processes use this test's database (committed data: a
 ``transaction=True`` test) through ``DATABASE_URL``.
@@ -25,14 +26,17 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
+from bookings.messages import dispatch, lifecycle
+from bookings.messages.outbox import messages_enqueue
 from bookings.models import Message
+from bookings.services import Actor, booking_cancel, booking_confirm, booking_reschedule
 from bookings.tests.factories import make_booking, next_local
 from bookings.tests.fake_provider import FakeProvider
 from bookings.tests.helpers import database_url
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
-REMINDERS = 40
+BOOKINGS = 40
 KILLS = 2
 S = Message.Status
 
@@ -114,13 +118,15 @@ class Worker:
         return self.log_path.read_text(errors="replace")
 
 
-def wait_for(condition, *, timeout: float, what: str, workers=()) -> None:
+def wait_for(condition, *, timeout: float, what: str, ids=(), workers=()) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(0.1)
-    rows = list(Message.objects.filter(kind="reminder_24h").exclude(status=S.SENT).values_list("id", "status", "attempts", "last_error"))
+    rows = list(
+        Message.objects.filter(id__in=ids).exclude(status=S.SENT).values_list("id", "kind", "status", "attempts", "last_error")
+    )
     logs = "\n".join(w.text()[-3000:] for w in workers)
     pytest.fail(f"timed out waiting for {what}; not sent: {rows}\n{logs}")
 
@@ -133,22 +139,61 @@ def started_workers():
         worker.stop()
 
 
+def _make_mixed_batch(service, staff_member, phones: list[str]) -> None:
+    """One booking per customer, each brought to a different point of its life,
+    so that every kind of message is owed at once."""
+    salon = service.salon
+    for i, phone in enumerate(phones):
+        start = next_local(salon, days=3, at=dt.time(0)) + dt.timedelta(minutes=30 * i)
+        role = i % 8
+        salon.auto_confirm = role not in (2, 3)
+        salon.save(update_fields=["auto_confirm"])
+        actor = Actor.staff(None) if role in (1, 2) else Actor.customer()
+        booking = make_booking(service=service, staff_member=staff_member, start=start, phone=phone, actor=actor)
+        if role == 3:
+            booking_confirm(booking=booking, actor=Actor.staff(None))
+        elif role == 4:
+            booking_reschedule(booking=booking, start=start + dt.timedelta(days=1), actor=Actor.customer())
+        elif role == 5:
+            # The salon heard of the booking earlier; now it hears of the cancellation.
+            booking.messages.filter(kind="salon_new_booking").update(status=S.SENT)
+            booking_cancel(booking=booking, actor=Actor.customer())
+        elif role == 6:
+            booking_cancel(booking=booking, actor=Actor.staff(None))
+        elif role == 7:
+            lifecycle.booking_messages_cancel_refused(booking=booking, now=timezone.now())
+    salon.auto_confirm = True
+    salon.save(update_fields=["auto_confirm"])
+    now = timezone.now()
+    for n in range(2):
+        messages_enqueue(
+            salon=salon, kind=Message.Kind.WAITLIST_OFFER, to=f"+4479111235{n:02d}", due_at=now, now=now,
+            parameters={"customer_name": "Wait", "service_name": "Cut", "when": "soon", "expires": "later",
+                        "claim_url": "https://example.test/claim"},
+            expires_at=now + dt.timedelta(hours=1),
+        )
+    # The clock reaches the 24 h reminders too.
+    Message.objects.filter(kind="reminder_24h", status=S.SCHEDULED).update(next_attempt_at=now)
+
+
 @pytest.mark.django_db(transaction=True)
-def test_every_reminder_reaches_the_provider_exactly_once_while_workers_are_killed(
-    redis_url, service, staff_member, tmp_path, started_workers
+def test_every_message_of_every_kind_reaches_the_provider_exactly_once_while_workers_are_killed(
+    redis_url, service, staff_member, tmp_path, started_workers, monkeypatch
 ):
     fake = FakeProvider.start()
     fake.delay = 0.25  # accepted, then answered: the window a kill must not turn into a duplicate
     switch = KillSwitch(fake)
 
-    # One booking per customer (their own number), 24h reminders made due now.
-    phones = [f"+4479111234{i:02d}" for i in range(REMINDERS)]
-    for i, phone in enumerate(phones):
-        start = next_local(service.salon, days=3 + i // 40, at=dt.time(0)) + dt.timedelta(minutes=30 * (i % 40))
-        make_booking(service=service, staff_member=staff_member, start=start, phone=phone)
-    assert Message.objects.filter(kind="reminder_24h", status=S.SCHEDULED).count() == REMINDERS
-    Message.objects.filter(kind="reminder_24h").update(next_attempt_at=timezone.now())  # the clock reaches them
-
+    # Written without the after-commit hand-over: beat's dispatcher in the workers sends everything.
+    monkeypatch.setattr(dispatch, "messages_send_due", lambda **kwargs: [])
+    phones = [f"+4479111234{i:02d}" for i in range(BOOKINGS)]
+    _make_mixed_batch(service, staff_member, phones)
+    monkeypatch.undo()
+    owed = list(Message.objects.filter(status=S.SCHEDULED, next_attempt_at__lte=timezone.now()))
+    owed_ids = [m.pk for m in owed]
+    total = len(owed)
+    by_kind = Counter(m.kind for m in owed)
+    assert set(by_kind) == {kind for kind in Message.Kind.values if kind != "reminder_2h"}, by_kind
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "salonbook.settings",
@@ -176,7 +221,7 @@ def test_every_reminder_reaches_the_provider_exactly_once_while_workers_are_kill
     killed_in_flight = []
     try:
         for round_ in range(KILLS):
-            switch.arm(accepted=(round_ + 1) * REMINDERS // (KILLS + 1))
+            switch.arm(accepted=(round_ + 1) * total // (KILLS + 1))
             workers.append(Worker(f"w{round_ + 1}", env, tmp_path))
             if not switch.hit.wait(timeout=60):
                 pytest.fail(f"worker {round_ + 1} sent nothing\n{workers[-1].text()[-3000:]}")
@@ -185,9 +230,10 @@ def test_every_reminder_reaches_the_provider_exactly_once_while_workers_are_kill
         switch.arm(None)
         workers.append(Worker(f"w{KILLS + 1}", env, tmp_path))
         wait_for(
-            lambda: Message.objects.filter(kind="reminder_24h", status=S.SENT).count() == REMINDERS,
-            timeout=90,
-            what="every reminder to be marked sent",
+            lambda: Message.objects.filter(id__in=owed_ids, status=S.SENT).count() == total,
+            timeout=120,
+            what="every message to be marked sent",
+            ids=owed_ids,
             workers=workers,
         )
         time.sleep(1.5)  # any late duplicate would arrive now
@@ -196,27 +242,31 @@ def test_every_reminder_reaches_the_provider_exactly_once_while_workers_are_kill
             worker.stop()
         fake.stop()
 
-    reminders = list(Message.objects.filter(kind="reminder_24h"))
+    messages = list(Message.objects.filter(id__in=owed_ids))
     per_phone = Counter("+" + record["to"] for record in fake.delivered.values())
     requests_per_key = fake.deliveries_per_key()
     logs = "".join(w.text() for w in workers)
     redelivered_skips = len(re.findall(r"not taken: claim is gone", logs))
     print(
-        f"\nreminders={REMINDERS} kills={KILLS} sending_at_kill={killed_in_flight} "
-        f"accepted_at_provider={fake.accepted} requests_at_provider={len(fake.requests)} "
+        f"\nmessages={total} by_kind={dict(sorted(by_kind.items()))} kills={KILLS} "
+        f"sending_at_kill={killed_in_flight} accepted_at_provider={fake.accepted} "
+        f"requests_at_provider={len(fake.requests)} "
         f"repeats_absorbed_by_idempotency_key={len(fake.requests) - fake.accepted} "
-        f"redelivered_or_duplicate_tasks_skipped={redelivered_skips}"
+        f"redelivered_or_duplicate_tasks_skipped={redelivered_skips} "
+        f"max_requests_per_message={max(requests_per_key.values())}"
     )
 
-    # Each customer got exactly one message, and nobody else got one.
-    assert per_phone == Counter(phones)
-    assert fake.accepted == REMINDERS
-    assert {str(r.idempotency_key) for r in reminders} == set(fake.delivered)
+    # Each person got exactly the messages owed to them, and nobody else got one.
+    assert per_phone == Counter(m.to for m in owed)
+    assert fake.accepted == total
+    assert {str(m.idempotency_key) for m in messages} == set(fake.delivered)
     # Database and provider agree on every message id.
     ids = {key: message["id"] for key, message in fake.delivered.items()}
-    assert all(r.status == S.SENT and r.provider_message_id == ids[str(r.idempotency_key)] for r in reminders)
+    assert all(m.status == S.SENT and m.provider_message_id == ids[str(m.idempotency_key)] for m in messages)
     # The kills really landed mid-send: some sends were repeated under their key.
     assert sum(killed_in_flight) >= KILLS
     assert max(requests_per_key.values()) >= 2
-    # Nothing else was sent: the 2h reminders are still waiting for their time.
-    assert set(Message.objects.filter(kind="reminder_2h").values_list("status", flat=True)) == {S.SCHEDULED}
+    # Nothing else was sent: the 2h reminders are still waiting for their time,
+    # and what the changes withdrew stayed withdrawn.
+    assert set(Message.objects.filter(kind="reminder_2h").exclude(status=S.CANCELLED).values_list("status", flat=True)) == {S.SCHEDULED}
+    assert not Message.objects.filter(status=S.CANCELLED, sent_at__isnull=False).exists()
