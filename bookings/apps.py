@@ -6,4 +6,5 @@ class BookingsConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from bookings import calendar_cache  # noqa: F401  (staff calendar feeds follow booking events)
         from bookings.waitlist import receivers  # noqa: F401  (freed time is offered to the waitlist)

@@ -357,7 +357,7 @@ def booking_reschedule(
         check_start_offered(salon=locked.salon, service=locked.service, staff_member=target_staff, start=start, now=now)
         if start == locked.start and target_staff.pk == locked.staff_member_id:
             return locked
-        previous_start = locked.start
+        previous_start, previous_staff_member_id = locked.start, locked.staff_member_id
         try:
             with transaction.atomic():
                 released = _release(locked)
@@ -371,6 +371,11 @@ def booking_reschedule(
         _record(locked, locked.status, actor, f"moved from {previous_start.isoformat()}")
         lifecycle.booking_messages_moved(booking=locked, previous_start=previous_start, now=now)
         send_on_commit(
-            signals.booking_rescheduled, sender=Booking, booking=locked, actor=actor.kind, previous_start=previous_start
+            signals.booking_rescheduled,
+            sender=Booking,
+            booking=locked,
+            actor=actor.kind,
+            previous_start=previous_start,
+            previous_staff_member_id=previous_staff_member_id,
         )
     return locked

@@ -2,7 +2,9 @@
 
 Every booking event has the same arguments: ``booking`` (the Booking, as
 committed) and ``actor`` (``"customer"``, ``"staff"`` or ``"system"``).
-``booking_rescheduled`` also has ``previous_start`` (datetime, UTC).
+``booking_rescheduled`` also has ``previous_start`` (datetime, UTC) and
+``previous_staff_member_id`` (int: the same as the booking's unless it moved
+to another staff member).
 """
 
 from salonbook.events import NamedSignal

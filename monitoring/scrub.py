@@ -25,6 +25,8 @@ _TOKEN = re.compile(
 )
 # The WhatsApp click-to-chat link carries the customer's number in its path.
 _WA_ME = re.compile(r"(wa\.me/)\d+")
+# A staff member's calendar feed has its secret in the path (calendar programs send nothing else).
+_CALENDAR_FEED = re.compile(r"(/calendar/)[A-Za-z0-9_-]{8,}(?=\.ics)")
 
 
 def scrub_text(text: str) -> str:
@@ -43,6 +45,7 @@ def scrub_text(text: str) -> str:
 
 def _mask(text: str) -> str:
     text = _WA_ME.sub(r"\1" + MASK, text)
+    text = _CALENDAR_FEED.sub(r"\1" + MASK, text)
     text = _EMAIL.sub(MASK, text)
     text = _TOKEN.sub(r"\1" + MASK, text)
     return _PHONE.sub(MASK, text)

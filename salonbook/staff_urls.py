@@ -3,6 +3,7 @@
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
+from bookings.views import calendar as calendar_views
 from bookings.views.agenda import agenda
 from bookings.views.booking_detail import booking_detail, booking_move, booking_reschedule_view
 from bookings.views.desk_booking import desk_booking
@@ -26,6 +27,10 @@ urlpatterns = [
     path("salons/<slug:slug>/waitlist/<slug:reference>/withdraw/", waitlist_staff.withdraw, name="waitlist_withdraw"),
     path("salons/<slug:slug>/block/", slot_views.block_time, name="block_time"),
     path("salons/<slug:slug>/unblock/", slot_views.unblock, name="unblock"),
+    path("salons/<slug:slug>/calendars/", calendar_views.calendar_links, name="calendar_links"),
+    path(
+        "salons/<slug:slug>/calendars/<int:member_id>/reset/", calendar_views.calendar_reset, name="calendar_reset"
+    ),
     path("bookings/<str:reference>/", booking_detail, name="booking"),
     path("bookings/<str:reference>/reschedule/", booking_reschedule_view, name="booking_reschedule"),
     path("bookings/<str:reference>/<str:move>/", booking_move, name="booking_move"),

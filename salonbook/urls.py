@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from bookings.views.manage import manage_booking
+from bookings.views.calendar import calendar_feed
+from bookings.views.manage import booking_calendar_file, manage_booking
 from bookings.waitlist.views import claim_page
 
 urlpatterns = [
@@ -12,6 +13,9 @@ urlpatterns = [
     path("api/", include("salonbook.api.urls")),
     # The customer's own page, linked from confirmations and reminders.
     path("manage/<slug:reference>/", manage_booking, name="manage-booking"),
+    path("manage/<slug:reference>/booking.ics", booking_calendar_file, name="manage-booking-ics"),
+    # A staff member's private feed: the secret in the path is its only key.
+    path("calendar/<slug:secret>.ics", calendar_feed, name="calendar-feed"),
     # The page behind the link in a waitlist offer.
     path("waitlist/<slug:reference>/", claim_page, name="waitlist-claim"),
 ]

@@ -60,6 +60,25 @@ def user_owns_salon(user: Any, salon_id: int) -> bool:
     return member is not None and member.salon_id == salon_id and member.role == StaffMember.Role.OWNER
 
 
+def user_may_reset_calendar(user: Any, staff_member: StaffMember) -> bool:
+    """May give ``staff_member``'s calendar feed a new secret: the salon's owners
+    (and admins) for anyone, and every staff member for their own feed, so a
+    stylist whose link leaked can stop it without waiting for the owner."""
+    if user_owns_salon(user, staff_member.salon_id):
+        return True
+    member = staff_member_for_user(user)
+    return member is not None and member.pk == staff_member.pk
+
+
+def calendar_feeds_user_may_reset(user: Any, salon: Salon) -> list[StaffMember]:
+    """The active staff of ``salon`` whose feed the user may reset
+    (``user_may_reset_calendar``): everyone for an owner, else themselves."""
+    if user_owns_salon(user, salon.pk):
+        return list(StaffMember.objects.filter(salon=salon, is_active=True).order_by("name", "pk"))
+    member = staff_member_for_user(user)
+    return [member] if member is not None and member.salon_id == salon.pk else []
+
+
 # --- Business info ------------------------------------------------------------------------
 
 NO_SUCH_SALON = "No salon with that name."

@@ -1,10 +1,12 @@
 """Every change to a salon's business info: the salon, its services, staff,
 working hours and days off. Each one tells listeners after commit, so the
-cached business info and the free slots follow."""
+cached business info and the free slots follow. And the secret of each staff
+member's calendar feed, which is no business info: nothing listens to it."""
 
 from __future__ import annotations
 
-from typing import Any
+import secrets
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Model
@@ -92,3 +94,38 @@ def day_off_add(*, staff_member: StaffMember, date, reason: str = "") -> DayOff:
     )
     day_off.reason = reason
     return business_info_save(instance=day_off)
+
+
+# --- A staff member's private calendar feed ------------------------------------------------
+
+
+def _new_calendar_token() -> str:
+    # 256 random bits, URL-safe: the URL itself is the only key to the feed.
+    return secrets.token_urlsafe(32)
+
+
+def calendar_token_for(*, staff_member: StaffMember) -> str:
+    """The secret of the member's calendar feed URL, made the first time it is asked for.
+
+    Compare-and-set: two first requests at once both write only where no
+    secret exists yet, and the one that lost reads the winner's.
+    """
+    if staff_member.calendar_token:
+        return staff_member.calendar_token
+    token = _new_calendar_token()
+    if StaffMember.objects.filter(pk=staff_member.pk, calendar_token__isnull=True).update(calendar_token=token):
+        staff_member.calendar_token = token
+    else:
+        # Nothing sets a secret back to empty, so the winner's is there.
+        token = cast(str, StaffMember.objects.values_list("calendar_token", flat=True).get(pk=staff_member.pk))
+        staff_member.calendar_token = token
+    return token
+
+
+def calendar_token_reset(*, staff_member: StaffMember) -> str:
+    """Give the member's feed a new secret: the old URL stops working at once
+    (feeds are looked up by their secret on every request, cached or not)."""
+    token = _new_calendar_token()
+    StaffMember.objects.filter(pk=staff_member.pk).update(calendar_token=token)
+    staff_member.calendar_token = token
+    return token

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, cast
 
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import ReturnList
@@ -44,9 +45,16 @@ class BookingSerializer(serializers.Serializer):
     customer_phone = serializers.CharField(help_text="E.164")
     customer_email = serializers.CharField()
     allowed_moves = serializers.SerializerMethodField(help_text="Status changes open to this booking now")
+    changes_close_at = serializers.SerializerMethodField(
+        help_text="Until when the customer may cancel or move it online (the salon's cut-off), in the salon's zone"
+    )
 
     def get_allowed_moves(self, booking: Booking) -> list[str]:
         return allowed_moves(booking, now=self.context["now"])
+
+    @extend_schema_field(OpenApiTypes.DATETIME)
+    def get_changes_close_at(self, booking: Booking) -> str:
+        return booking.salon.cancellation_closes(booking.start).astimezone(self.context["tz"]).isoformat()
 
 
 class CreatedBookingSerializer(BookingSerializer):
@@ -127,4 +135,5 @@ BOOKING_EXAMPLE = {
     "customer_phone": "+447911123456",
     "customer_email": "",
     "allowed_moves": ["cancel"],
+    "changes_close_at": "2030-04-30T10:00:00+01:00",
 }

@@ -8,6 +8,8 @@ import pytest
 from bookings.messages.breaker import reset_breaker
 from bookings.messages.providers import reset_provider
 from bookings.tests.fake_provider import FakeProvider
+from salons.models import StaffMember
+from salons.tests.factories import SalonFactory, StaffMemberFactory, UserFactory
 
 
 @pytest.fixture
@@ -47,3 +49,18 @@ def whatsapp_http(settings, fake_provider, eager_tasks):
     yield fake_provider
     reset_provider()
     reset_breaker()
+
+
+@pytest.fixture
+def owner_of_salon(salon):
+    """A user who owns ``salon`` (the back office's role)."""
+    user = UserFactory(username="owner-here")
+    StaffMemberFactory(salon=salon, user=user, role=StaffMember.Role.OWNER, name="Olga Owner", hours=False)
+    return user
+
+
+@pytest.fixture
+def owner_of_other_salon(db):
+    user = UserFactory(username="owner-elsewhere")
+    StaffMemberFactory(salon=SalonFactory(name="Rival Salon"), user=user, role=StaffMember.Role.OWNER, hours=False)
+    return user

@@ -30,6 +30,7 @@ def test_customer_opens_the_reminder_link_sees_the_booking_and_cancels_it(browse
     page.get_by_role("button", name="Cancel this booking").click()
     expect(page.locator("#manage-status")).to_contain_text("Your booking is cancelled.")
     expect(page.locator('[data-field="status"]')).to_have_text("cancelled")
+    expect(page.get_by_role("button", name="Add to calendar")).to_be_hidden()
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CANCELLED
     page.close()
 

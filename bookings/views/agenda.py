@@ -10,10 +10,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.agenda_layout import lay_out_day
+from bookings.calendar_feed import staff_feed_subscribe_url
 from bookings.forms import AgendaQueryForm
 from bookings.selectors import agenda_for_day, own_staff_member_at
 from bookings.views.times import day_title
 from bookings.waitlist.staff import agenda_waitlist
+from salons.services import calendar_token_for
 from salons.views import salon_for, staff_required
 
 
@@ -33,6 +35,7 @@ def agenda(request: HttpRequest, slug: str) -> HttpResponse:
         now=timezone.now(),
         book_url=reverse("staff:desk_booking", kwargs={"slug": salon.slug}),
     )
+    own = own_staff_member_at(user=request.user, salon=salon)
     context = {
         "nav": "agenda",
         "salon": salon,
@@ -45,7 +48,9 @@ def agenda(request: HttpRequest, slug: str) -> HttpResponse:
         "grid": grid,
         "all_staff": agenda_day.staff_choices,
         "staff_filter": staff_filter,
-        "own_staff_member": own_staff_member_at(user=request.user, salon=salon),
+        "own_staff_member": own,
+        # Made the first time the member opens the agenda; one write, once.
+        "calendar_subscribe_url": staff_feed_subscribe_url(calendar_token_for(staff_member=own)) if own else None,
         "pending": agenda_day.pending_bookings,
         "cancelled": agenda_day.cancelled_bookings,
         "active_count": len(agenda_day.active_bookings),

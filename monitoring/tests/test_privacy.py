@@ -115,6 +115,15 @@ def test_sentry_message_with_personal_data_is_masked(sentry_events):
     assert_no_personal_data(text)
 
 
+def test_a_calendar_feeds_secret_is_masked(sentry_events):
+    sentry_sdk.capture_message(f"slow feed https://book.example.com/calendar/{TOKEN}.ics took 3 s")
+    sentry_sdk.flush()
+
+    text = json.dumps(sentry_events.payloads())
+    assert "/calendar/[Filtered].ics took 3 s" in text
+    assert_no_personal_data(text)
+
+
 _SENTRY_OPTIONS = """
 import json, django
 django.setup()

@@ -1,6 +1,7 @@
 // The customer's booking page. The manage token comes in the link's fragment
 // (#token=...), which browsers never send to a server or put in its logs; it
-// is kept for this tab only and sent to the API as X-Booking-Token.
+// is kept for this tab only and sent to the API as X-Booking-Token, and in
+// the body of the "Add to calendar" form.
 (function () {
   "use strict";
   var root = document.getElementById("manage");
@@ -14,8 +15,20 @@
   var token = sessionStorage.getItem(storageKey);
   var status = document.getElementById("manage-status");
   var details = document.getElementById("manage-details");
+  var cutoff = document.getElementById("manage-cutoff");
+  var actions = document.getElementById("manage-actions");
+  var icsForm = document.getElementById("manage-ics");
   var cancelForm = document.getElementById("manage-cancel");
+  var moveSection = document.getElementById("manage-move");
+  var dayForm = document.getElementById("move-day");
+  var dateInput = document.getElementById("move-date");
+  var moveForm = document.getElementById("move-form");
+  var times = document.getElementById("move-times");
+  var noTimes = document.getElementById("move-none");
+  var salonBox = document.getElementById("manage-salon");
   var url = "/api/bookings/" + encodeURIComponent(reference) + "/";
+  var UNREACHABLE = "We could not reach the salon just now. Please try again.";
+  var current = null;
 
   function say(text, kind) {
     status.innerHTML = "";
@@ -25,39 +38,128 @@
     status.appendChild(p);
   }
 
+  // The API's error envelope in words: its message, and what it says about each field.
+  function problem(body, fallback) {
+    var error = body && body.error;
+    if (!error) { return fallback; }
+    var words = [error.message];
+    var fields = error.details || {};
+    Object.keys(fields).forEach(function (name) {
+      if (Array.isArray(fields[name])) { words.push(fields[name].join(" ")); }
+    });
+    return words.join(" ");
+  }
+
   // The salon's own wall-clock time, as the API wrote it, whatever the
   // phone's time zone: the appointment is where the salon is.
-  function when(iso) {
+  function wall(iso) {
     var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso);
-    var wall = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]));
-    return wall.toLocaleString(undefined, {
+    return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]));
+  }
+
+  function when(iso) {
+    return wall(iso).toLocaleString(undefined, {
       weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZone: "UTC",
     });
   }
 
-  function show(booking) {
-    details.querySelector('[data-field="service"]').textContent = booking.service.name;
-    details.querySelector('[data-field="staff"]').textContent = booking.staff.name;
-    details.querySelector('[data-field="when"]').textContent = when(booking.start);
-    details.querySelector('[data-field="status"]').textContent = booking.status.replace("_", "-");
-    details.hidden = false;
-    cancelForm.hidden = booking.allowed_moves.indexOf("cancel") === -1;
+  function clock(iso) {
+    return iso.slice(11, 16);
   }
 
-  function call(method, path) {
+  function field(name) {
+    return root.querySelector('[data-field="' + name + '"]');
+  }
+
+  function show(booking) {
+    current = booking;
+    field("service").textContent = booking.service.name;
+    field("staff").textContent = booking.staff.name;
+    field("when").textContent = when(booking.start);
+    field("status").textContent = booking.status.replace("_", "-");
+    details.hidden = false;
+    actions.hidden = false;
+    var active = booking.status === "pending" || booking.status === "confirmed";
+    // The server decides at the moment it is asked; the phone's clock only
+    // decides what to offer.
+    var open = active && Date.parse(booking.changes_close_at) > Date.now();
+    cutoff.hidden = !active;
+    icsForm.hidden = !active;
+    cutoff.textContent = open
+      ? "You can cancel or move until " + when(booking.changes_close_at) + "."
+      : "Online changes closed on " + when(booking.changes_close_at) + ". Please call the salon.";
+    cancelForm.hidden = !open || booking.allowed_moves.indexOf("cancel") === -1;
+    moveSection.hidden = !open;
+    if (!dateInput.value) { dateInput.value = booking.start.slice(0, 10); }
+  }
+
+  function showSalon(salon) {
+    field("salon-name").textContent = salon.name;
+    field("salon-address").textContent = salon.address;
+    var phone = field("salon-phone");
+    phone.textContent = salon.whatsapp_phone;
+    phone.href = "tel:" + salon.whatsapp_phone;
+    phone.parentNode.hidden = !salon.whatsapp_phone;
+    salonBox.hidden = false;
+  }
+
+  function call(method, path, body) {
+    var headers = { "X-Booking-Token": token || "", "Accept": "application/json" };
+    if (body) { headers["Content-Type"] = "application/json"; }
     return fetch(path, {
       method: method,
-      headers: { "X-Booking-Token": token || "", "Accept": "application/json" },
+      headers: headers,
+      body: body ? JSON.stringify(body) : undefined,
       credentials: "omit",
     }).then(function (response) {
-      return response.json().then(function (body) { return { ok: response.ok, body: body }; });
+      return response.json().then(function (answer) { return { ok: response.ok, body: answer }; });
     });
+  }
+
+  function showTimes(slots) {
+    times.innerHTML = "";
+    slots.forEach(function (slot) {
+      var label = document.createElement("label");
+      label.className = "time-pill";
+      var input = document.createElement("input");
+      input.type = "radio";
+      input.name = "start";
+      input.value = slot.start;
+      input.required = true;
+      var text = document.createElement("span");
+      text.textContent = clock(slot.start);
+      label.appendChild(input);
+      label.appendChild(text);
+      times.appendChild(label);
+    });
+    noTimes.hidden = slots.length > 0;
+    moveForm.hidden = false;
+    moveForm.querySelector('button[type="submit"]').hidden = slots.length === 0;
+  }
+
+  // The same service with the same staff member, on the day asked for.
+  function loadTimes() {
+    var query = "?date=" + encodeURIComponent(dateInput.value) + "&service=" + current.service.id + "&staff=" + current.staff.id;
+    return fetch("/api/salons/" + encodeURIComponent(current.salon) + "/availability/" + query, {
+      headers: { "Accept": "application/json" }, credentials: "omit",
+    }).then(function (response) {
+      return response.json().then(function (answer) {
+        if (!response.ok) {
+          moveForm.hidden = true;
+          say(problem(answer, "We could not find free times for that day."), "error");
+          return;
+        }
+        showTimes(answer.slots);
+      });
+    }).catch(function () { say(UNREACHABLE, "error"); });
   }
 
   if (!token) {
     say("This link is missing its secret part. Open the link from your confirmation or reminder message again.", "error");
     return;
   }
+  icsForm.elements.token.value = token;
+
   call("GET", url).then(function (answer) {
     if (!answer.ok) {
       say("We could not find this booking. Check that you opened the whole link.", "error");
@@ -65,7 +167,12 @@
     }
     status.innerHTML = "";
     show(answer.body);
-  }).catch(function () { say("We could not reach the salon just now. Please try again.", "error"); });
+    return fetch("/api/salons/" + encodeURIComponent(answer.body.salon) + "/", {
+      headers: { "Accept": "application/json" }, credentials: "omit",
+    }).then(function (response) {
+      if (response.ok) { return response.json().then(showSalon); }
+    });
+  }).catch(function () { say(UNREACHABLE, "error"); });
 
   cancelForm.addEventListener("submit", function (event) {
     event.preventDefault();
@@ -75,8 +182,31 @@
         show(answer.body);
         say("Your booking is cancelled.", "success");
       } else {
-        say(answer.body.error ? answer.body.error.message : "The booking could not be cancelled.", "error");
+        say(problem(answer.body, "The booking could not be cancelled."), "error");
       }
-    }).catch(function () { say("We could not reach the salon just now. Please try again.", "error"); });
+    }).catch(function () { say(UNREACHABLE, "error"); });
+  });
+
+  dayForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    loadTimes();
+  });
+  dateInput.addEventListener("change", function () {
+    if (dateInput.value) { loadTimes(); }
+  });
+
+  moveForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    var chosen = moveForm.querySelector('input[name="start"]:checked');
+    if (!chosen) { say("Choose one of the free times first.", "error"); return; }
+    call("POST", url + "reschedule/", { start: chosen.value }).then(function (answer) {
+      if (answer.ok) {
+        show(answer.body);
+        say("Your booking is moved to " + when(answer.body.start) + ".", "success");
+      } else {
+        say(problem(answer.body, "The booking could not be moved."), "error");
+      }
+      return loadTimes();
+    }).catch(function () { say(UNREACHABLE, "error"); });
   });
 })();
