@@ -17,8 +17,8 @@ from django.urls import reverse
 from icalendar import Calendar
 from playwright.sync_api import expect
 
+from bookings.messages.texts import manage_url
 from bookings.models import Booking
-from bookings.reminders.messages import manage_url
 from bookings.tests.browser import ARTIFACTS
 from bookings.tests.factories import make_booking, next_local
 from salonbook.tests.csp import watch_csp
