@@ -221,7 +221,7 @@ def test_admin_metrics_view(browser, live_server, demo):
     page.wait_for_load_state("networkidle")
     expect(page.get_by_role("heading", name="Metrics and health")).to_be_visible()
     expect(page.get_by_role("heading", name=re.compile("^Health"))).to_be_visible()
-    for canvas in ("chart-bookings", "chart-latency", "chart-reminders", "chart-events"):
+    for canvas in ("chart-bookings", "chart-latency", "chart-messages", "chart-events"):
         drawn = page.evaluate(f"() => !!(window.Chart && Chart.getChart('{canvas}'))")
         assert drawn, f"{canvas} was not drawn"
     _shot(page, "metrics-desktop")
