@@ -17,7 +17,7 @@ booking or moving at the desk (a walk-in standing there) are not held to it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
@@ -30,6 +30,7 @@ from django_fsm import can_proceed
 from bookings import signals
 from bookings.messages import lifecycle
 from bookings.models import Booking, BookingSlot, BookingStatusChange
+from bookings.waitlist.offers import offer_released_slots
 from salonbook.errors import CancellationClosed, InvalidInput, InvalidTransition, SlotUnavailable
 from salonbook.events import send_on_commit
 from salons.models import Salon, Service, StaffMember
@@ -119,13 +120,17 @@ def _record(booking: Booking, from_status: str, actor: Actor, note: str = "") ->
     )
 
 
-def _take_slots(booking: Booking, *, start: dt.datetime) -> list[Slot]:
+def _take_slots(booking: Booking, *, start: dt.datetime, held_ok: Collection[int] = ()) -> list[Slot]:
     """Lock and book the slots ``booking`` needs from ``start``; set its times.
 
     The lock on the slots is what orders racing requests for the same time.
     """
     slots = slots_take(
-        salon=booking.salon, staff_member=booking.staff_member, start=start, busy=booking.service.busy_time
+        salon=booking.salon,
+        staff_member=booking.staff_member,
+        start=start,
+        busy=booking.service.busy_time,
+        held_ok=held_ok,
     )
     booking.start = start
     booking.end = start + booking.service.duration
@@ -137,10 +142,10 @@ def _hold(booking: Booking, slots: list[Slot]) -> None:
     BookingSlot.objects.bulk_create([BookingSlot(booking=booking, slot=slot) for slot in slots])
 
 
-def _release(booking: Booking) -> None:
+def _release(booking: Booking) -> list[Slot]:
     slot_ids = list(booking.holds.values_list("slot_id", flat=True))
     booking.holds.all().delete()
-    slots_release(salon=booking.salon, slot_ids=slot_ids)
+    return slots_release(salon=booking.salon, slot_ids=slot_ids)
 
 
 # --- Services -----------------------------------------------------------------------
@@ -157,6 +162,7 @@ def booking_create(
     customer_email: str = "",
     actor: Actor | None = None,
     now: dt.datetime | None = None,
+    held_slot_ids: Collection[int] = (),
 ) -> Booking:
     """Book ``service`` with ``staff_member`` at ``start``.
 
@@ -164,7 +170,8 @@ def booking_create(
     none. Confirms at once when the salon auto-confirms. Raises
     ``InvalidInput``, ``TooShortNotice`` (customers only), ``OutsideBookingWindow``
     or ``SlotUnavailable``; the database's own constraints are the last guard
-    against a double booking.
+    against a double booking. ``held_slot_ids``: the slots one waitlist offer
+    holds, which only the claim of that offer may take.
     """
     actor = actor or Actor.customer()
     now = now or timezone.now()
@@ -182,7 +189,7 @@ def booking_create(
                 customer_phone=phone,
                 customer_email=email,
             )
-            slots = _take_slots(booking, start=start)
+            slots = _take_slots(booking, start=start, held_ok=held_slot_ids)
             booking.save()
             _hold(booking, slots)
             _record(booking, "", actor)
@@ -322,7 +329,9 @@ def booking_cancel(*, booking: Booking, actor: Actor, reason: str = "", now: dt.
         from_status = locked.status
         locked.cancel()
         locked.save(update_fields=["status", "updated_at"])
-        _release(locked)
+        released = _release(locked)
+        # In this transaction, so nobody can book the freed time before the waitlist is offered it.
+        offer_released_slots(salon=locked.salon, slots=released, now=now)
         _record(locked, from_status, actor, reason)
         lifecycle.booking_messages_cancelled(booking=locked, by_customer=actor.is_customer, now=now)
         send_on_commit(signals.booking_cancelled, sender=Booking, booking=locked, actor=actor.kind)
@@ -365,11 +374,12 @@ def booking_reschedule(
         previous_start, previous_staff_member_id = locked.start, locked.staff_member_id
         try:
             with transaction.atomic():
-                _release(locked)
+                released = _release(locked)
                 locked.staff_member = target_staff
                 slots = _take_slots(locked, start=start)
                 locked.save(update_fields=["staff_member", "start", "end", "held_until", "updated_at"])
                 _hold(locked, slots)
+            offer_released_slots(salon=locked.salon, slots=released, now=now)
         except IntegrityError:
             raise SlotUnavailable() from None
         _record(locked, locked.status, actor, f"moved from {previous_start.isoformat()}")

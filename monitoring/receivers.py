@@ -26,12 +26,23 @@ _MESSAGE_OUTCOMES = {
     booking_signals.message_failed: "failed",
     booking_signals.message_expired: "expired",
 }
+_WAITLIST_EVENT_NAMES = {
+    booking_signals.waitlist_joined: "joined",
+    booking_signals.waitlist_offered: "offered",
+    booking_signals.waitlist_claimed: "claimed",
+    booking_signals.waitlist_expired: "expired",
+    booking_signals.waitlist_declined: "declined",
+}
 # What the provider's webhook reports about a sent message.
 _DELIVERY_OUTCOMES = {"delivered": "delivered", "read": "read", "failed": "undelivered"}
 
 
 def count_booking_event(sender: Any, signal: Any, **kwargs: Any) -> None:
     record_event("booking", _BOOKING_EVENT_NAMES[signal])
+
+
+def count_waitlist_event(sender: Any, signal: Any, **kwargs: Any) -> None:
+    record_event("waitlist", _WAITLIST_EVENT_NAMES[signal])
 
 
 def count_message_outcome(sender: Any, signal: Any, kind: str = "", **kwargs: Any) -> None:
@@ -69,6 +80,8 @@ def connect() -> None:
         signal.connect(count_booking_event, dispatch_uid=uid)
     for signal in _MESSAGE_OUTCOMES:
         signal.connect(count_message_outcome, dispatch_uid=uid)
+    for signal in _WAITLIST_EVENT_NAMES:
+        signal.connect(count_waitlist_event, dispatch_uid=uid)
     booking_signals.message_status_reported.connect(count_message_status, dispatch_uid=uid)
     booking_signals.breaker_state_changed.connect(record_breaker_state, dispatch_uid=uid)
     events.cache_accessed.connect(count_cache_access, dispatch_uid=uid)

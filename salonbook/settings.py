@@ -231,6 +231,14 @@ CELERY_BEAT_SCHEDULE["dispatch-messages"] = {
     # After an outage, one catch-up run is enough: stale wake-ups expire unread.
     "options": {"expires": REMINDER_DISPATCH_SECONDS},
 }
+# Waitlist: how long freed time is held for the customer it is offered to;
+# beat ends offers past it (and closes entries whose dates passed) every minute.
+WAITLIST_OFFER_MINUTES = env_int("WAITLIST_OFFER_MINUTES", 15, minimum=1)
+CELERY_BEAT_SCHEDULE["expire-waitlist-offers"] = {
+    "task": "waitlist.expire_offers",
+    "schedule": 60.0,
+    "options": {"expires": 60.0},
+}
 # acks_late tasks: a worker takes one message at a time, so a killed worker
 # leaves little unacknowledged behind.
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -357,6 +365,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "bookings.models.Booking.Status",
         "SlotStatusEnum": "slots.models.Slot.Status",
+        "WaitlistEntryStatusEnum": "bookings.waitlist.models.WaitlistEntry.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

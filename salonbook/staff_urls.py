@@ -14,6 +14,7 @@ from bookings.views.booking_detail import (
     booking_series_cancel_view,
 )
 from bookings.views.desk_booking import desk_booking
+from bookings.waitlist import staff as waitlist_staff
 from monitoring import dashboard
 from salons import views as salon_views
 from salons.backoffice_views import catalogue, schedules, settings_page, staff
@@ -29,6 +30,9 @@ urlpatterns = [
     path("salons/", salon_views.salon_list, name="salon_list"),
     path("salons/<slug:slug>/", agenda, name="agenda"),
     path("salons/<slug:slug>/book/", desk_booking, name="desk_booking"),
+    path("salons/<slug:slug>/waitlist/add/", waitlist_staff.add_entry, name="waitlist_add"),
+    path("salons/<slug:slug>/waitlist/<slug:reference>/offer/", waitlist_staff.offer_by_hand, name="waitlist_offer"),
+    path("salons/<slug:slug>/waitlist/<slug:reference>/withdraw/", waitlist_staff.withdraw, name="waitlist_withdraw"),
     path("salons/<slug:slug>/block/", slot_views.block_time, name="block_time"),
     path("salons/<slug:slug>/unblock/", slot_views.unblock, name="unblock"),
     path("salons/<slug:slug>/customers/", customers.customer_list, name="customers"),

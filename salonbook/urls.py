@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from bookings.views.calendar import calendar_feed
 from bookings.views.manage import booking_calendar_file, manage_booking
+from bookings.waitlist.views import claim_page
 
 urlpatterns = [
     # Health, metrics and the admins' health page: before "api/" and "admin/".
@@ -15,6 +16,8 @@ urlpatterns = [
     path("manage/<slug:reference>/booking.ics", booking_calendar_file, name="manage-booking-ics"),
     # A staff member's private feed: the secret in the path is its only key.
     path("calendar/<slug:secret>.ics", calendar_feed, name="calendar-feed"),
+    # The page behind the link in a waitlist offer.
+    path("waitlist/<slug:reference>/", claim_page, name="waitlist-claim"),
 ]
 
 # Under /api/ a route that does not exist, or an error outside a view, still

@@ -29,7 +29,15 @@ from django.utils import timezone
 from salonbook.cache import Found, cached, invalidate, invalidate_all
 from salons.selectors import salon_slug
 from salons.signals import salon_updated, staff_schedule_changed
-from slots.signals import slot_blocked, slot_booked, slot_released, slot_unblocked, slots_generated
+from slots.signals import (
+    slot_blocked,
+    slot_booked,
+    slot_held,
+    slot_released,
+    slot_unblocked,
+    slot_unheld,
+    slots_generated,
+)
 
 T = TypeVar("T")
 
@@ -190,5 +198,7 @@ def _salon_changed(sender: Any, *, salon_id: int, **kwargs: Any) -> None:
 @receiver(slot_released, dispatch_uid="slots.cache.slot_released")
 @receiver(slot_blocked, dispatch_uid="slots.cache.slot_blocked")
 @receiver(slot_unblocked, dispatch_uid="slots.cache.slot_unblocked")
+@receiver(slot_held, dispatch_uid="slots.cache.slot_held")
+@receiver(slot_unheld, dispatch_uid="slots.cache.slot_unheld")
 def _slots_changed(sender: Any, *, salon_id: int, dates: Iterable[dt.date], **kwargs: Any) -> None:
     availability_invalidate_days(salon_id, dates)

@@ -19,6 +19,8 @@ class Slot(FSMModelMixin, models.Model):
         AVAILABLE = "available", "Available"
         BOOKED = "booked", "Booked"
         BLOCKED = "blocked", "Blocked"
+        # Kept for one waitlist offer: nobody else is offered it or can book it.
+        HELD = "held", "Held for an offer"
 
     salon = models.ForeignKey(Salon, on_delete=models.PROTECT, related_name="slots")
     staff_member = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="slots")
@@ -49,6 +51,18 @@ class Slot(FSMModelMixin, models.Model):
 
     @transition(field=status, source=Status.BOOKED, target=Status.AVAILABLE)
     def release(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.AVAILABLE, target=Status.HELD)
+    def hold_for_offer(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.HELD, target=Status.AVAILABLE)
+    def release_hold(self) -> None:
+        pass
+
+    @transition(field=status, source=Status.HELD, target=Status.BOOKED)
+    def book_held(self) -> None:
         pass
 
     @transition(field=status, source=Status.AVAILABLE, target=Status.BLOCKED)

@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -123,6 +123,14 @@ def slots_sync_for_staff(
         ]
         created = Slot.objects.bulk_create(new_slots, ignore_conflicts=True)
         result.created = len(created)
+        if new_slots:
+            _announce_freed(
+                staff_member_id=staff_member.pk,
+                salon_id=salon.pk,
+                start=new_slots[0].start,
+                end=new_slots[-1].end,
+                now=now,
+            )
     if result.created or result.removed:
         send_on_commit(
             signals.slots_generated, sender=Slot, salon_id=salon.pk, created=result.created, removed=result.removed
@@ -198,15 +206,37 @@ def slot_block(*, slot: Slot, reason: str = "") -> Slot:
     )
 
 
-def slot_unblock(*, slot: Slot) -> Slot:
-    """Make a blocked slot bookable again. Unblocking a free slot does nothing."""
-    return _slot_transition(
-        slot,
-        move="unblock",
-        target=Slot.Status.AVAILABLE,
-        signal=signals.slot_unblocked,
-        refusal="Only a blocked slot can be unblocked.",
+def _announce_freed(*, staff_member_id: int, salon_id: int, start: dt.datetime, end: dt.datetime, now) -> None:
+    """Tell in-transaction listeners (the waitlist) that free time appeared."""
+    signals.slots_freed.send(
+        sender=Slot, salon_id=salon_id, staff_member_id=staff_member_id, start=start, end=end, now=now
     )
+
+
+def slot_unblock(*, slot: Slot, now: dt.datetime | None = None) -> Slot:
+    """Make a blocked slot bookable again. Unblocking a free slot does nothing.
+
+    The freed time is announced in the same transaction, so a waitlist offer
+    can hold it before anyone else can book it.
+    """
+    with transaction.atomic():
+        was_blocked = Slot.objects.filter(pk=slot.pk, status=Slot.Status.BLOCKED).exists()
+        locked = _slot_transition(
+            slot,
+            move="unblock",
+            target=Slot.Status.AVAILABLE,
+            signal=signals.slot_unblocked,
+            refusal="Only a blocked slot can be unblocked.",
+        )
+        if was_blocked:
+            _announce_freed(
+                staff_member_id=locked.staff_member_id,
+                salon_id=locked.salon_id,
+                start=locked.start,
+                end=locked.end,
+                now=now or timezone.now(),
+            )
+    return locked
 
 
 def slots_block_range(
@@ -239,12 +269,21 @@ def allowed_slot_moves(slot: Slot) -> list[str]:
 # --- Taking and releasing, for bookings ------------------------------------------------
 
 
-def slots_take(*, salon: Salon, staff_member: StaffMember, start: dt.datetime, busy: dt.timedelta) -> list[Slot]:
+def slots_take(
+    *,
+    salon: Salon,
+    staff_member: StaffMember,
+    start: dt.datetime,
+    busy: dt.timedelta,
+    held_ok: Collection[int] = (),
+) -> list[Slot]:
     """Lock and book the consecutive slots from ``start`` that ``busy`` needs.
 
     Call inside a transaction. Rows are locked in start order, so two bookings
     that overlap wait for each other instead of deadlocking; after the lock
     the status is read again, and a taken slot raises ``SlotUnavailable``.
+    Held slots are taken only when their ids are in ``held_ok`` (the claim of
+    the offer that holds them); any other held slot is unavailable.
     """
     slots = list(
         Slot.objects.select_for_update()
@@ -253,10 +292,13 @@ def slots_take(*, salon: Salon, staff_member: StaffMember, start: dt.datetime, b
     )
     if not slots or slots[0].start != start:
         raise InvalidInput(details={"start": ["This is not a start time the staff member offers."]})
-    if not covers(slots, start, busy):
+    if not covers(slots, start, busy, held_ok=held_ok):
         raise SlotUnavailable()
     for slot in slots:
-        slot.book()
+        if slot.status == Slot.Status.HELD:
+            slot.book_held()
+        else:
+            slot.book()
     Slot.objects.bulk_update(slots, ["status"])
     _send_slot_event(signals.slot_booked, salon, slots)
     return slots
@@ -270,4 +312,40 @@ def slots_release(*, salon: Salon, slot_ids: Sequence[int]) -> list[Slot]:
             slot.release()
     Slot.objects.bulk_update(slots, ["status"])
     _send_slot_event(signals.slot_released, salon, slots)
+    return slots
+
+
+# --- Holding for a waitlist offer --------------------------------------------------
+
+
+def slots_hold(*, salon: Salon, staff_member: StaffMember, start: dt.datetime, busy: dt.timedelta) -> list[Slot]:
+    """Lock and hold the consecutive slots from ``start`` that ``busy`` needs.
+
+    Call inside a transaction. The same lock order and re-check as
+    ``slots_take``; returns ``[]`` (holding nothing) unless every slot is
+    available. Held slots are not offered by availability and
+    ``slots_take`` refuses them to anyone but the claim of their offer.
+    """
+    slots = list(
+        Slot.objects.select_for_update()
+        .filter(staff_member=staff_member, start__gte=start, start__lt=start + busy)
+        .order_by("start")
+    )
+    if not covers(slots, start, busy):
+        return []
+    for slot in slots:
+        slot.hold_for_offer()
+    Slot.objects.bulk_update(slots, ["status"])
+    _send_slot_event(signals.slot_held, salon, slots)
+    return slots
+
+
+def slots_unhold(*, salon: Salon, slot_ids: Sequence[int]) -> list[Slot]:
+    """Free slots an offer held. Call inside the offer's transaction."""
+    slots = list(Slot.objects.select_for_update().filter(pk__in=slot_ids).order_by("start"))
+    for slot in slots:
+        if slot.status == Slot.Status.HELD:
+            slot.release_hold()
+    Slot.objects.bulk_update(slots, ["status"])
+    _send_slot_event(signals.slot_unheld, salon, slots)
     return slots

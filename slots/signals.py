@@ -18,5 +18,24 @@ slot_blocked = NamedSignal("slot_blocked")
 slot_unblocked = NamedSignal("slot_unblocked")
 """Staff unblocked slots. Args: as ``slot_booked``."""
 
+slot_held = NamedSignal("slot_held")
+"""Slots were held for a waitlist offer. Args: as ``slot_booked``."""
+
+slot_unheld = NamedSignal("slot_unheld")
+"""Slots a waitlist offer held became free again. Args: as ``slot_booked``."""
+
 slots_generated = NamedSignal("slots_generated")
 """Slots were created or removed by generation. Args: ``salon_id`` (int), ``created`` (int), ``removed`` (int)."""
+
+
+# --- Sent inside the transaction, not after it -----------------------------------
+
+slots_freed = NamedSignal("slots_freed")
+"""Free time appeared for one staff member (an unblock, new or longer hours).
+
+Sent INSIDE the transaction that freed it, while the freed rows are still
+locked, so a listener can hold that time in the same transaction before any
+other client sees it (the waitlist does). Listeners must not raise. Args:
+``salon_id`` (int), ``staff_member_id`` (int), ``start`` and ``end`` (UTC
+datetimes bounding the freed slots), ``now`` (datetime).
+"""

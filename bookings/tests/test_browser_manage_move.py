@@ -84,7 +84,8 @@ def test_customer_moves_the_booking_to_another_day_and_the_agenda_shows_it_there
     _accessible(page)
     page.get_by_role("button", name="Move my booking").click()
 
-    expect(page.locator("#manage-status")).to_contain_text("Your booking is moved to")
+    # The move writes the booking and its messages: give a loaded machine time.
+    expect(page.locator("#manage-status")).to_contain_text("Your booking is moved to", timeout=15_000)
     expect(page.locator('[data-field="when"]')).to_contain_text("14:00")
     booking.refresh_from_db()
     assert booking.start == new_start and booking.status == Booking.Status.CONFIRMED

@@ -14,6 +14,7 @@ from bookings.calendar_feed import staff_feed_subscribe_url
 from bookings.forms import AgendaQueryForm
 from bookings.selectors import agenda_for_day, own_staff_member_at
 from bookings.views.times import day_title
+from bookings.waitlist.staff import agenda_waitlist
 from salons.services import calendar_token_for
 from salons.views import salon_for, staff_required
 
@@ -55,5 +56,6 @@ def agenda(request: HttpRequest, slug: str) -> HttpResponse:
         "active_count": len(agenda_day.active_bookings),
         "free_count": grid.free_count,
         "agenda_url": request.get_full_path(),
+        "waitlist": agenda_waitlist(salon=salon, day=day, now=timezone.now()),
     }
     return render(request, "staff/agenda.html", context)

@@ -28,6 +28,8 @@ the request rate and latency percentiles.
     breaker            {"state": "closed" | "open" | "half-open" | "unknown",
                         "transitions": {"open": int, ...}}
     receiver_failures  {"total": int, "by_signal": {"booking_created": int, ...}}
+    waitlist           {"by_event": {"joined", "offered", "claimed", "expired", "declined": int},
+                        "fill_rate": float | None}  (claimed / offered: freed time refilled)
 
 While Redis is down it shows the last numbers read from Redis plus this
 process's unwritten ones, with ``"store": "local"``.
@@ -201,6 +203,16 @@ def _messages(series: _Series) -> dict[str, Any]:
     }
 
 
+WAITLIST_EVENTS = ("joined", "offered", "claimed", "expired", "declined")
+
+
+def _waitlist(series: _Series) -> dict[str, Any]:
+    counts = series.event_counts("waitlist")
+    by_event = {name: counts.get(name, 0) for name in WAITLIST_EVENTS}
+    offered = by_event["offered"]
+    return {"by_event": by_event, "fill_rate": round(by_event["claimed"] / offered, 4) if offered else None}
+
+
 def snapshot() -> dict[str, Any]:
     """Every metric, from Redis (or this process while Redis is down). See the module doc."""
     reading = get_store().read()
@@ -220,4 +232,5 @@ def snapshot() -> dict[str, Any]:
             "transitions": dict(sorted(series.event_counts("breaker").items())),
         },
         "receiver_failures": {"total": sum(failures.values()), "by_signal": dict(sorted(failures.items()))},
+        "waitlist": _waitlist(series),
     }

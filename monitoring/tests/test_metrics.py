@@ -145,7 +145,7 @@ def test_snapshot_has_the_documented_keys(client):
 
     assert set(snap) == {
         "store", "generated_at", "requests", "latency", "bookings", "cache",
-        "rate_limited", "messages", "breaker", "receiver_failures",
+        "rate_limited", "messages", "breaker", "receiver_failures", "waitlist",
     }
     assert set(snap["requests"]) == {"total", "errors_5xx", "per_second", "by_route"}
     assert set(snap["latency"]["GET /items/<int:pk>/"]) == {
@@ -153,3 +153,14 @@ def test_snapshot_has_the_documented_keys(client):
     }
     assert set(snap["messages"]) == {"totals", "by_kind", "delivery_rate", "read_rate"}
     assert set(snap["messages"]["totals"]) == {"sent", "retried", "failed", "expired", "delivered", "read", "undelivered"}
+
+
+def test_waitlist_events_are_counted_and_give_the_fill_rate():
+    from bookings import signals as booking_signals
+    from salonbook.events import send_now
+
+    for signal in (booking_signals.waitlist_offered, booking_signals.waitlist_offered, booking_signals.waitlist_claimed):
+        send_now(signal, sender=None, entry_id=1, salon_id=1, offer_id=1)
+    waitlist = snapshot()["waitlist"]
+    assert waitlist["by_event"]["offered"] == 2 and waitlist["by_event"]["claimed"] == 1
+    assert waitlist["fill_rate"] == 0.5

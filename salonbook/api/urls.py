@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from bookings.api import series as bookings_series_api
 from bookings.api import views as bookings_api
 from bookings.api.webhooks import WhatsAppWebhookView
+from bookings.waitlist import api as waitlist_api
 from salonbook.api.auth import AuthTokenView, LogoutAllView, LogoutView
 from salons import api as salons_api
 from slots import api as slots_api
@@ -38,6 +39,13 @@ urlpatterns = [
     path("salons/<slug:slug>/calendar/", calendar_api.CalendarView.as_view(), name="api-calendar"),
     path("salons/<slug:slug>/bookings/", bookings_api.AgendaView.as_view(), name="api-agenda"),
     path("bookings/", bookings_api.BookingCreateView.as_view(), name="api-bookings"),
+    path("salons/<slug:slug>/waitlist/", waitlist_api.WaitlistJoinView.as_view(), name="api-waitlist-join"),
+    path("waitlist/<slug:reference>/", waitlist_api.WaitlistEntryView.as_view(), name="api-waitlist"),
+    path("waitlist/<slug:reference>/leave/", waitlist_api.WaitlistLeaveView.as_view(), name="api-waitlist-leave"),
+    path("waitlist/<slug:reference>/claim/", waitlist_api.WaitlistClaimView.as_view(), name="api-waitlist-claim"),
+    path(
+        "waitlist/<slug:reference>/decline/", waitlist_api.WaitlistDeclineView.as_view(), name="api-waitlist-decline"
+    ),
     path("bookings/<slug:reference>/", bookings_api.BookingDetailView.as_view(), name="api-booking"),
     path("bookings/<slug:reference>/cancel/", bookings_api.BookingCancelView.as_view(), name="api-booking-cancel"),
     path(

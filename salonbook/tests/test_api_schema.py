@@ -40,6 +40,11 @@ OPERATIONS = {
     ("post", "/api/bookings/{reference}/no-show/"),
     ("post", "/api/slots/{id}/block/"),
     ("post", "/api/slots/{id}/unblock/"),
+    ("post", "/api/salons/{slug}/waitlist/"),
+    ("get", "/api/waitlist/{reference}/"),
+    ("post", "/api/waitlist/{reference}/leave/"),
+    ("post", "/api/waitlist/{reference}/claim/"),
+    ("post", "/api/waitlist/{reference}/decline/"),
 }
 
 

@@ -138,12 +138,19 @@
   }
 
   // The same service with the same staff member, on the day asked for.
+  // Picking a day loads its times (change) and so does "Show free times"
+  // (submit): only the answer of the latest request is shown, so a late
+  // answer never redraws the times under a customer's choice.
+  var timesRequest = 0;
+
   function loadTimes() {
+    var request = ++timesRequest;
     var query = "?date=" + encodeURIComponent(dateInput.value) + "&service=" + current.service.id + "&staff=" + current.staff.id;
     return fetch("/api/salons/" + encodeURIComponent(current.salon) + "/availability/" + query, {
       headers: { "Accept": "application/json" }, credentials: "omit",
     }).then(function (response) {
       return response.json().then(function (answer) {
+        if (request !== timesRequest) { return; }
         if (!response.ok) {
           moveForm.hidden = true;
           say(problem(answer, "We could not find free times for that day."), "error");

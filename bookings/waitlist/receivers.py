@@ -1,0 +1,12 @@
+"""Free time from the slots app (an unblock, new hours) goes to the waitlist
+in the transaction that freed it."""
+
+from django.dispatch import receiver
+
+from bookings.waitlist.offers import offer_freed_by_slots
+from slots.signals import slots_freed
+
+
+@receiver(slots_freed, dispatch_uid="waitlist.offer_freed_slots")
+def _offer_freed_slots(sender, **kwargs) -> None:
+    offer_freed_by_slots(**kwargs)
