@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -27,6 +28,37 @@ FLAGS = [
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
+
+
+def watched_page(browser, viewport: dict) -> tuple[Any, Any, list[str]]:
+    """A new page at ``viewport`` (British English, London time) whose script
+    errors and CSP violations are collected in the list returned with it."""
+    from salonbook.tests.csp import watch_csp
+
+    context = browser.new_context(viewport=viewport, locale="en-GB", timezone_id="Europe/London")
+    page = context.new_page()
+    page.set_default_timeout(15_000)
+    errors: list[str] = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    watch_csp(page, errors)
+    return context, page, errors
+
+
+def log_in(page, live_server, username: str, password: str) -> None:
+    """Sign in on the staff login page."""
+    page.goto(f"{live_server.url}/staff/login/")
+    page.get_by_label("Username").fill(username)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_load_state()
+
+
+def assert_accessible(page) -> None:
+    """axe-core finds nothing on the page as it is now (WCAG 2 AA and best practice)."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page)
+    assert results.violations_count == 0, results.generate_report()
 
 
 @pytest.fixture(scope="module")

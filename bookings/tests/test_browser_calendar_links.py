@@ -5,11 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import expect
 
-from bookings.tests.browser import ARTIFACTS
-from salonbook.tests.csp import watch_csp
+from bookings.tests.browser import ARTIFACTS, assert_accessible, log_in, watched_page
 from salons.models import StaffMember
 from salons.services import calendar_token_for
 
@@ -20,23 +18,10 @@ PASSWORD = "pass-word-123"  # salons.tests.factories.UserFactory's
 
 
 def _logged_in(browser: Any, live_server: Any, username: str) -> tuple[Any, Any, list[str]]:
-    context = browser.new_context(viewport=PHONE_390, locale="en-GB", timezone_id="Europe/London")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    watch_csp(page, errors)
-    page.goto(f"{live_server.url}/staff/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    context, page, errors = watched_page(browser, PHONE_390)
+    log_in(page, live_server, username, PASSWORD)
     return context, page, errors
 
-
-def _accessible(page: Any) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def test_owner_finds_their_feed_from_the_agenda_and_resets_a_stylists(
@@ -52,13 +37,13 @@ def test_owner_finds_their_feed_from_the_agenda_and_resets_a_stylists(
     page.get_by_role("link", name="Calendar links").click()
     expect(page.get_by_role("heading", name="Calendar links")).to_be_visible()
     expect(page.get_by_label("Calendar address")).to_have_value(f"{live_server.url}/calendar/{owner.calendar_token}.ics")
-    _accessible(page)
+    assert_accessible(page)
 
     page.get_by_role("button", name=f"Reset {staff_member.name}'s calendar link").click()
     expect(page.get_by_text(f"{staff_member.name}'s calendar link is new")).to_be_visible()
     page.screenshot(path=str(ARTIFACTS / "calendar-links-phone.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_390["width"]
-    _accessible(page)
+    assert_accessible(page)
     assert page.request.get(f"{live_server.url}/calendar/{old}.ics").status == 404
     assert StaffMember.objects.get(pk=staff_member.pk).calendar_token != old
     assert errors == []

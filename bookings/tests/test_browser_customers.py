@@ -9,13 +9,12 @@ import datetime as dt
 import os
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.models import Booking, CustomerNote
-from bookings.tests.browser import ARTIFACTS
+from bookings.tests.browser import ARTIFACTS, assert_accessible
 from bookings.tests.factories import add_booking
 from salonbook.tests.csp import watch_csp
 from salons.models import Salon, StaffMember
@@ -43,10 +42,6 @@ def demo(db):
     return salon
 
 
-def _accessible(page) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
-
 
 def test_owner_searches_a_customer_and_opens_reports_on_a_phone(browser, live_server, demo):
     context = browser.new_context(viewport=PHONE_390, locale="en-GB", timezone_id="Europe/London")
@@ -68,14 +63,14 @@ def test_owner_searches_a_customer_and_opens_reports_on_a_phone(browser, live_se
     row = page.get_by_role("row").filter(has_text="Priya Shah")
     expect(row).to_have_count(1)
     expect(row.get_by_role("cell").nth(3)).to_have_text("2")  # visits
-    _accessible(page)
+    assert_accessible(page)
     page.screenshot(path=str(ARTIFACTS / "customers-search-phone.png"), full_page=True)
 
     row.get_by_role("link", name="Priya Shah").click()
     expect(page.get_by_role("heading", name="Priya Shah", level=1)).to_be_visible()
     expect(page.get_by_role("textbox", name="Staff note")).to_have_value("Likes a quiet chair by the window")
     expect(page.get_by_role("button", name="Export as JSON")).to_be_visible()
-    _accessible(page)
+    assert_accessible(page)
     page.screenshot(path=str(ARTIFACTS / "customer-detail-phone.png"), full_page=True)
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Reports").click()
@@ -85,7 +80,7 @@ def test_owner_searches_a_customer_and_opens_reports_on_a_phone(browser, live_se
     # The charts were drawn by the page's own script file, not inline code.
     page.wait_for_function("() => window.Chart && Chart.getChart('chart-hours') !== undefined")
     assert page.evaluate("() => Chart.getChart('chart-statuses').data.datasets[0].data.reduce((a, b) => a + b, 0)") >= 3
-    _accessible(page)
+    assert_accessible(page)
     page.screenshot(path=str(ARTIFACTS / "reports-phone.png"), full_page=True)
 
     assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE_390["width"] + 1

@@ -12,14 +12,13 @@ import os
 import re
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.models import Booking
 from bookings.services import Actor, booking_create
-from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE
+from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE, assert_accessible
 from salonbook.tests.csp import watch_csp
 from salons.models import Salon
 from salons.services import business_info_save
@@ -99,7 +98,7 @@ def _log_in(browser, live_server, username: str, viewport: dict):
     watch_csp(page, errors)
     page.goto(f"{live_server.url}/staff/")
     assert "/staff/login/" in page.url
-    _accessible(page)
+    assert_accessible(page)
     page.get_by_label("Username").fill(username)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in").click()
@@ -111,11 +110,6 @@ def _log_in(browser, live_server, username: str, viewport: dict):
 def _shot(page, name: str) -> None:
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
-
-def _accessible(page) -> None:
-    """axe-core finds nothing on the page as it is now (WCAG 2 AA and best practice)."""
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
 
 
 def test_front_desk_day(browser, live_server, demo):
@@ -136,14 +130,14 @@ def test_front_desk_day(browser, live_server, demo):
     for name in ("Olivia Reed", "Jack Wilson", "Amara Okoye", "Sam Carter"):
         expect(grid.get_by_text(name).first).to_be_visible()
     expect(page.get_by_role("heading", name="Waiting for confirmation")).to_be_visible()
-    _accessible(page)
+    assert_accessible(page)
 
     # Confirm the pending booking from its page.
     page.get_by_role("link", name=re.compile("Sam Carter")).first.click()
     page.get_by_role("button", name="Confirm booking").click()
     expect(page.get_by_role("status").filter(has_text="booking confirmed")).to_be_visible()
     expect(page.locator(".badge").first).to_have_text("Confirmed")
-    _accessible(page)
+    assert_accessible(page)
     assert Booking.objects.get(pk=demo["bookings"]["Sam Carter"].pk).status == Booking.Status.CONFIRMED
 
     # Cancel another, with a reason.
@@ -159,7 +153,7 @@ def test_front_desk_day(browser, live_server, demo):
     olivia = demo["bookings"]["Olivia Reed"]
     page.goto(f"{live_server.url}/staff/bookings/{olivia.reference}/")
     page.get_by_role("link", name="Move to another time").click()
-    _accessible(page)
+    assert_accessible(page)
     new_time = page.locator("#free-times .time-pill").first
     new_label = new_time.inner_text().strip()
     new_time.click()
@@ -180,7 +174,7 @@ def test_front_desk_day(browser, live_server, demo):
     page.get_by_label("Customer name").fill("Priya Shah")
     page.get_by_label("Mobile number").fill("07911 123499")
     _shot(page, "desk-booking-desktop")
-    _accessible(page)
+    assert_accessible(page)
     page.get_by_role("button", name="Book", exact=True).click()
     expect(page.get_by_role("status").filter(has_text="Booked Priya Shah")).to_be_visible()
     desk = Booking.objects.get(customer_name="Priya Shah")
@@ -192,7 +186,7 @@ def test_front_desk_day(browser, live_server, demo):
     hour = next(h for h in range(12, 19) if _free_hour(salon, "Ben Okafor", day, h))
     page.goto(f"{live_server.url}/staff/salons/{salon.slug}/?date={day.isoformat()}")
     page.get_by_role("link", name="Block time for Ben Okafor").click()
-    _accessible(page)
+    assert_accessible(page)
     page.get_by_label("From").fill(f"{hour:02d}:00")
     page.get_by_label("Until").fill(f"{hour + 1:02d}:00")
     page.get_by_label("Reason (optional)").fill("Lunch")
@@ -206,7 +200,7 @@ def test_front_desk_day(browser, live_server, demo):
     _shot(page, "agenda-phone")
     scroll_width = page.evaluate("document.documentElement.scrollWidth")
     assert scroll_width <= PHONE["width"], "the agenda page must not scroll sideways on a phone"
-    _accessible(page)
+    assert_accessible(page)
     page.goto(f"{live_server.url}/staff/bookings/{desk.reference}/")
     _shot(page, "booking-phone")
     assert page.js_errors == []
@@ -225,7 +219,7 @@ def test_admin_metrics_view(browser, live_server, demo):
         drawn = page.evaluate(f"() => !!(window.Chart && Chart.getChart('{canvas}'))")
         assert drawn, f"{canvas} was not drawn"
     _shot(page, "metrics-desktop")
-    _accessible(page)
+    assert_accessible(page)
     page.set_viewport_size(PHONE)
     page.wait_for_timeout(300)  # charts resize to the new width
     _shot(page, "metrics-phone")

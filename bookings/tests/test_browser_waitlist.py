@@ -8,16 +8,14 @@ import datetime as dt
 import os
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.models import Booking, BookingStatusChange, Message, WaitlistEntry, WaitlistOffer
 from bookings.services import Actor, booking_cancel, booking_create
-from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE
+from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE, assert_accessible, watched_page
 from bookings.waitlist.services import waitlist_join
-from salonbook.tests.csp import watch_csp
 from salons.models import Salon
 from slots.selectors import availability_for_day
 
@@ -37,20 +35,6 @@ def demo(db):
     return salon, day, service
 
 
-def _page(browser, viewport):
-    context = browser.new_context(viewport=viewport, locale="en-GB", timezone_id="Europe/London")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    watch_csp(page, errors)
-    return context, page, errors
-
-
-def _accessible(page) -> None:
-    results = Axe().run(page)
-    assert results.violations_count == 0, results.generate_report()
-
 
 def _join(salon, day, service, phone="+447911123481"):
     return waitlist_join(
@@ -67,7 +51,7 @@ def _join(salon, day, service, phone="+447911123481"):
 def test_staff_offer_a_free_time_by_hand_from_the_agenda(browser, live_server, demo):
     salon, day, service = demo
     entry = _join(salon, day, service)
-    context, page, errors = _page(browser, DESKTOP)
+    context, page, errors = watched_page(browser, DESKTOP)
     page.goto(f"{live_server.url}/staff/")
     page.get_by_label("Username").fill("staff")
     page.get_by_label("Password").fill(PASSWORD)
@@ -77,7 +61,7 @@ def test_staff_offer_a_free_time_by_hand_from_the_agenda(browser, live_server, d
 
     panel = page.get_by_role("region", name="Waitlist for this day")
     expect(panel).to_contain_text("Wendy Waiting")
-    _accessible(page)
+    assert_accessible(page)
     page.screenshot(path=str(ARTIFACTS / "waitlist-agenda.png"), full_page=True)
     panel.get_by_role("button", name="Offer to Wendy Waiting").click()
     page.wait_for_load_state()
@@ -112,11 +96,11 @@ def test_a_cancelled_time_is_offered_to_the_waiting_customer_and_booked_from_the
     message = Message.objects.get(kind="waitlist_offer", to=entry.customer_phone)
     link = message.parameters["claim_url"]
 
-    context, page, errors = _page(browser, PHONE)
+    context, page, errors = watched_page(browser, PHONE)
     page.goto(link)
     expect(page.get_by_role("button", name="Book this time")).to_be_visible()
     assert "token" not in page.url
-    _accessible(page)
+    assert_accessible(page)
     page.screenshot(path=str(ARTIFACTS / "waitlist-claim-phone.png"), full_page=True)
     page.get_by_role("button", name="Book this time").click()
     expect(page.locator("#claim-status")).to_contain_text("Booked")

@@ -153,10 +153,13 @@ def test_property_run_would_catch_a_held_slot_offered(monkeypatch, db):
     """The invariant fails when held slots count as free: a check that cannot fail proves nothing."""
     from slots import selectors
 
-    real = selectors.covers
-    monkeypatch.setattr(selectors, "covers", lambda slots, start, busy, held_ok=(): real(
-        slots, start, busy, held_ok={s.pk for s in slots}
-    ))
+    real_rows = selectors._slot_rows
+    held, available = Slot.Status.HELD.value, Slot.Status.AVAILABLE.value
+
+    def held_read_as_available(*args):
+        return [(staff, start, end, available if status == held else status) for staff, start, end, status in real_rows(*args)]
+
+    monkeypatch.setattr(selectors, "_slot_rows", held_read_as_available)
     machine = WaitlistMachine()
     machine.setup()
     machine.book(10, 0, False)

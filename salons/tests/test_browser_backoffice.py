@@ -16,8 +16,7 @@ from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
-from bookings.tests.browser import ARTIFACTS, DESKTOP
-from salonbook.tests.csp import watch_csp
+from bookings.tests.browser import ARTIFACTS, DESKTOP, log_in, watched_page
 from salons.models import Salon, Service, StaffMember
 from salons.tests.factories import UserFactory
 
@@ -37,17 +36,8 @@ def empty_salon(db):
 
 
 def _open(browser, live_server, username: str, viewport: dict):
-    context = browser.new_context(viewport=viewport, locale="en-GB", timezone_id="Europe/London")
-    page = context.new_page()
-    page.set_default_timeout(15_000)
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    watch_csp(page, errors)
-    page.goto(f"{live_server.url}/staff/login/")
-    page.get_by_label("Username").fill(username)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_load_state()
+    context, page, errors = watched_page(browser, viewport)
+    log_in(page, live_server, username, PASSWORD)
     return context, page, errors
 
 

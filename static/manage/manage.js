@@ -139,12 +139,19 @@
 
   // The same service with the same staff member, on the day asked for.
   // Picking a day loads its times (change) and so does "Show free times"
-  // (submit): only the answer of the latest request is shown, so a late
-  // answer never redraws the times under a customer's choice.
+  // (submit), often both for one day: a day already asked for is not asked
+  // again (a second answer would redraw the times under the customer's
+  // choice), and only the answer of the latest request is shown.
   var timesRequest = 0;
+  var timesDay = null;
+
+  function loadTimesOfNewDay() {
+    if (dateInput.value !== timesDay) { loadTimes(); }
+  }
 
   function loadTimes() {
     var request = ++timesRequest;
+    timesDay = dateInput.value;
     var query = "?date=" + encodeURIComponent(dateInput.value) + "&service=" + current.service.id + "&staff=" + current.staff.id;
     return fetch("/api/salons/" + encodeURIComponent(current.salon) + "/availability/" + query, {
       headers: { "Accept": "application/json" }, credentials: "omit",
@@ -196,10 +203,10 @@
 
   dayForm.addEventListener("submit", function (event) {
     event.preventDefault();
-    loadTimes();
+    loadTimesOfNewDay();
   });
   dateInput.addEventListener("change", function () {
-    if (dateInput.value) { loadTimes(); }
+    if (dateInput.value) { loadTimesOfNewDay(); }
   });
 
   moveForm.addEventListener("submit", function (event) {
