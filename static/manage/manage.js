@@ -6,13 +6,7 @@
   "use strict";
   var root = document.getElementById("manage");
   var reference = root.dataset.reference;
-  var storageKey = "salonbook-token-" + reference;
-  var match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
-  if (match) {
-    sessionStorage.setItem(storageKey, decodeURIComponent(match[1]));
-    history.replaceState(null, "", window.location.pathname);
-  }
-  var token = sessionStorage.getItem(storageKey);
+  var token = window.SalonBook.tokenFromLink("salonbook-token-" + reference);
   var status = document.getElementById("manage-status");
   var details = document.getElementById("manage-details");
   var cutoff = document.getElementById("manage-cutoff");
@@ -30,13 +24,7 @@
   var UNREACHABLE = "We could not reach the salon just now. Please try again.";
   var current = null;
 
-  function say(text, kind) {
-    status.innerHTML = "";
-    var p = document.createElement("p");
-    p.className = "message message-" + (kind || "info");
-    p.textContent = text;
-    status.appendChild(p);
-  }
+  function say(text, kind) { window.SalonBook.say(status, text, kind); }
 
   // The API's error envelope in words: its message, and what it says about each field.
   function problem(body, fallback) {

@@ -5,25 +5,13 @@
   "use strict";
   var root = document.getElementById("claim");
   var reference = root.dataset.reference;
-  var storageKey = "salonbook-waitlist-" + reference;
-  var match = /(?:^#|&)token=([^&]+)/.exec(window.location.hash);
-  if (match) {
-    sessionStorage.setItem(storageKey, decodeURIComponent(match[1]));
-    history.replaceState(null, "", window.location.pathname);
-  }
-  var token = sessionStorage.getItem(storageKey);
+  var token = window.SalonBook.tokenFromLink("salonbook-waitlist-" + reference);
   var status = document.getElementById("claim-status");
   var details = document.getElementById("claim-details");
   var form = document.getElementById("claim-book");
   var base = "/api/waitlist/" + encodeURIComponent(reference) + "/";
 
-  function say(text, kind) {
-    status.innerHTML = "";
-    var p = document.createElement("p");
-    p.className = "message message-" + (kind || "info");
-    p.textContent = text;
-    status.appendChild(p);
-  }
+  function say(text, kind) { window.SalonBook.say(status, text, kind); }
 
   // The salon's wall-clock time as the API wrote it, whatever the phone's zone.
   function when(iso) {
