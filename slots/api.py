@@ -68,9 +68,8 @@ class AvailabilitySerializer(serializers.Serializer):
 
 def _build_free_starts(*, salon_id: int, service_id: int, day: dt.date, staff_member_id: int | None) -> list[dict]:
     service = Service.objects.select_related("salon").get(pk=service_id, salon_id=salon_id)
-    tz = service.salon.tz
     return [
-        {"start": local_iso(free.start, tz), "end": local_iso(free.end, tz), "staff": free.staff_member_id}
+        {"start": free.start.isoformat(), "end": free.end.isoformat(), "staff": free.staff_member_id}
         for free in availability_for_day(salon=service.salon, day=day, service=service, staff_member_id=staff_member_id)
     ]
 

@@ -8,7 +8,7 @@ import datetime as dt
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
-from django.db.models import BigIntegerField, Func
+from django.db.models import BigIntegerField, Func, QuerySet
 from django.utils import timezone
 
 from salonbook.errors import InvalidInput, OutsideBookingWindow, TooShortNotice
@@ -25,9 +25,7 @@ class FreeStart:
     staff_member_id: int
 
 
-def covers(
-    slots: Sequence[Slot], start: dt.datetime, busy: dt.timedelta, *, held_ok: Collection[int] = ()
-) -> bool:
+def covers(slots: Sequence[Slot], start: dt.datetime, busy: dt.timedelta, *, held_ok: Collection[int] = ()) -> bool:
     """True when ``slots`` (sorted) run back to back from ``start`` for ``busy``
     and every one of them is available: all the time a booking needs, or none.
 
@@ -55,11 +53,18 @@ def offers_service(*, salon: Salon, service: Service) -> bool:
     return service.is_active and service.salon_id == salon.pk
 
 
-def staff_ids_for_service(*, salon: Salon, service: Service, staff_member_id: int | None = None) -> list[int]:
+def staff_doing_service(*, salon: Salon, service: Service, staff_member_id: int | None = None) -> QuerySet:
+    """The ids of the salon's active staff who do ``service`` (only
+    ``staff_member_id``, when given), as a query a slot read can take as a
+    subquery."""
     staff = StaffMember.objects.filter(salon=salon, is_active=True, services=service)
     if staff_member_id is not None:
         staff = staff.filter(pk=staff_member_id)
-    return list(staff.values_list("pk", flat=True))
+    return staff.values("pk")
+
+
+def staff_ids_for_service(*, salon: Salon, service: Service, staff_member_id: int | None = None) -> list[int]:
+    return [row["pk"] for row in staff_doing_service(salon=salon, service=service, staff_member_id=staff_member_id)]
 
 
 class _Epoch(Func):
@@ -77,43 +82,42 @@ class _Epoch(Func):
 
 
 def _free_slot_starts(
-    rows: Sequence[tuple[int, int, int, str]], *, busy: int, after: float, until: float
+    rows: Sequence[tuple[int, int, int]], *, busy: int, after: float, until: float
 ) -> list[tuple[int, int]]:
     """``(staff id, start)`` of every slot in ``rows`` that begins a free run
     long enough for ``busy`` seconds, with ``after < start <= until``.
 
-    ``rows`` are ``(staff id, start, end, status)``, times in epoch seconds,
-    sorted by staff and start. One pass from the last slot back: each slot
-    learns where the run of back-to-back available slots it begins ends, so
-    the cost grows with the slots read and not with the length of the
-    service (``covers`` is the same rule, slot by slot).
+    ``rows`` are the available slots as ``(staff id, start, end)``, times in
+    epoch seconds, sorted by staff and start: a slot that is not available
+    leaves a gap, which ends a run as a pause between two slots does. One
+    pass from the last slot back: each slot learns where the run of
+    back-to-back slots it begins ends, so the cost grows with the slots read
+    and not with the length of the service (``covers`` is the same rule,
+    slot by slot).
     """
     free: list[tuple[int, int]] = []
-    run_end: int | None = None
+    run_end = 0
     next_staff, next_start = None, None
-    for staff_id, start, end, status in reversed(rows):
-        if status != AVAILABLE:
-            run_end = None
-        elif run_end is not None and next_staff == staff_id and next_start == end:
-            pass  # this slot joins the run the next one begins
-        else:
-            run_end = end
+    for staff_id, start, end in reversed(rows):
+        if next_staff != staff_id or next_start != end:
+            run_end = end  # the run this slot ends, and begins
         next_staff, next_start = staff_id, start
-        if run_end is not None and run_end >= start + busy and after < start <= until:
+        if run_end >= start + busy and after < start <= until:
             free.append((staff_id, start))
     free.reverse()
     return free
 
 
-def _slot_rows(staff_ids: list[int], begin: dt.datetime, end: dt.datetime) -> list[tuple[int, int, int, str]]:
-    """The slots of ``staff_ids`` starting in ``[begin, end)``, as plain rows
-    (times in epoch seconds) in staff and start order: one index range scan
-    per staff member on ``(staff_member, start)`` (the unique constraint's
-    index), and no model instances or datetimes."""
+def _slot_rows(staff_ids: QuerySet, begin: dt.datetime, end: dt.datetime) -> list[tuple[int, int, int]]:
+    """The available slots of the staff ``staff_ids`` selects starting in
+    ``[begin, end)``, as plain rows (times in epoch seconds) in staff and
+    start order: one query, an index range scan per staff member on
+    ``(staff_member, start)`` (the unique constraint's index), and no model
+    instances or datetimes."""
     return list(
-        Slot.objects.filter(staff_member_id__in=staff_ids, start__gte=begin, start__lt=end)
+        Slot.objects.filter(staff_member_id__in=staff_ids, start__gte=begin, start__lt=end, status=AVAILABLE)
         .order_by("staff_member_id", "start")
-        .values_list("staff_member_id", _Epoch("start"), _Epoch("end"), "status")
+        .values_list("staff_member_id", _Epoch("start"), _Epoch("end"))
     )
 
 
@@ -133,9 +137,7 @@ def _free_by_day(
     the desk)."""
     if not offers_service(salon=salon, service=service):
         return {}
-    staff_ids = staff_ids_for_service(salon=salon, service=service, staff_member_id=staff_member_id)
-    if not staff_ids:
-        return {}
+    staff_ids = staff_doing_service(salon=salon, service=service, staff_member_id=staff_member_id)
     day_list = [first_day + dt.timedelta(days=n) for n in range(days)]
     # Where each day begins and the range ends, in epoch seconds: a start's day is a bisection.
     edges = [day_bounds(salon, day)[0].timestamp() for day in day_list]
@@ -169,7 +171,7 @@ def availability_for_day(
     A start is free when its staff member does the service and every slot the
     service and its buffer need is available, in the future, no sooner than
     the salon's minimum notice (unless ``with_notice`` is False: staff at the
-    desk), and inside the salon's booking window. Two queries whatever the
+    desk), and inside the salon's booking window. One query whatever the
     number of staff or slots.
     """
     return availability_for_days(
@@ -196,14 +198,21 @@ def availability_for_days(
     """``availability_for_day`` for ``days`` salon-local days from
     ``first_day`` at once, by day (days with no free start are left out).
 
-    The same two queries for a month as for a day: the staff who do the
-    service, then every slot of theirs in the range.
+    The same single query for a month as for a day: every slot in the range
+    of the staff who do the service. Times are in the salon's zone, ready to
+    show.
     """
     now = now or timezone.now()
-    duration = service.duration
+    tz, duration = salon.tz, int(service.duration.total_seconds())
+    # From epoch seconds, not ``start + duration``: adding to a zoned datetime
+    # moves its wall clock, which is wrong across a daylight-saving change.
     return {
         day: [
-            FreeStart(start=(start := _utc(seconds)), end=start + duration, staff_member_id=staff_id)
+            FreeStart(
+                start=dt.datetime.fromtimestamp(seconds, tz),
+                end=dt.datetime.fromtimestamp(seconds + duration, tz),
+                staff_member_id=staff_id,
+            )
             for staff_id, seconds in free
         ]
         for day, free in _free_by_day(
