@@ -109,8 +109,8 @@ def _check_customer(*, salon: Salon, name: str, phone: str, email: str) -> tuple
     return name, phone, email
 
 
-def _record(booking: Booking, from_status: str, actor: Actor, note: str = "") -> None:
-    BookingStatusChange.objects.create(
+def _status_change(booking: Booking, from_status: str, actor: Actor, note: str = "") -> BookingStatusChange:
+    return BookingStatusChange(
         booking=booking,
         from_status=from_status,
         to_status=booking.status,
@@ -118,6 +118,10 @@ def _record(booking: Booking, from_status: str, actor: Actor, note: str = "") ->
         actor_user=actor.user if isinstance(actor.user, User) else None,
         note=note[:200],
     )
+
+
+def _record(booking: Booking, from_status: str, actor: Actor, note: str = "") -> None:
+    _status_change(booking, from_status, actor, note).save()
 
 
 def _take_slots(booking: Booking, *, start: dt.datetime, held_ok: Collection[int] = ()) -> list[Slot]:
@@ -190,14 +194,17 @@ def booking_create(
                 customer_email=email,
             )
             slots = _take_slots(booking, start=start, held_ok=held_slot_ids)
-            booking.save()
-            _hold(booking, slots)
-            _record(booking, "", actor)
-            send_on_commit(signals.booking_created, sender=Booking, booking=booking, actor=actor.kind)
+            # Confirmed before the first write when the salon auto-confirms:
+            # one insert, and the history still reads "pending", then "confirmed".
+            history = [_status_change(booking, "", actor)]
             if salon.auto_confirm:
                 booking.confirm()
-                booking.save(update_fields=["status", "updated_at"])
-                _record(booking, Booking.Status.PENDING, Actor.system(), "confirmed automatically")
+                history.append(_status_change(booking, Booking.Status.PENDING, Actor.system(), "confirmed automatically"))
+            booking.save()
+            _hold(booking, slots)
+            BookingStatusChange.objects.bulk_create(history)
+            send_on_commit(signals.booking_created, sender=Booking, booking=booking, actor=actor.kind)
+            if salon.auto_confirm:
                 send_on_commit(signals.booking_confirmed, sender=Booking, booking=booking, actor="system")
             lifecycle.booking_messages_created(booking=booking, by_customer=actor.is_customer, now=now)
     except IntegrityError:

@@ -21,8 +21,8 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bookings.messages.outbox import messages_enqueue, messages_supersede
-from bookings.messages.scheduling import reminders_quiet, reminders_schedule
+from bookings.messages.outbox import message_row, messages_supersede, messages_write
+from bookings.messages.scheduling import reminder_rows, reminders_quiet, reminders_schedule
 from bookings.messages.texts import local_time_text
 from bookings.models import Booking, Message
 
@@ -30,26 +30,42 @@ K = Message.Kind
 ABOUT_THE_TIME = (K.BOOKING_RECEIVED, K.BOOKING_CONFIRMED, K.BOOKING_MOVED)
 
 
-def _to_customer(booking: Booking, kind: str, *, now: dt.datetime, parameters: dict[str, Any] | None = None) -> None:
-    messages_enqueue(
+def _customer_row(
+    booking: Booking, kind: str, *, now: dt.datetime, parameters: dict[str, Any] | None = None
+) -> Message | None:
+    return message_row(
         salon=booking.salon, booking=booking, kind=kind, to=booking.customer_phone, due_at=now, now=now,
         parameters=parameters, expires_at=booking.start,
     )
 
 
-def _to_salon(booking: Booking, kind: str, *, now: dt.datetime) -> None:
-    messages_enqueue(
+def _salon_row(booking: Booking, kind: str, *, now: dt.datetime) -> Message | None:
+    return message_row(
         salon=booking.salon, booking=booking, kind=kind, to=booking.salon.whatsapp_phone, due_at=now, now=now,
         expires_at=booking.start,
     )
 
 
+def _to_customer(booking: Booking, kind: str, *, now: dt.datetime, parameters: dict[str, Any] | None = None) -> None:
+    messages_write([_customer_row(booking, kind, now=now, parameters=parameters)], now=now)
+
+
+def _to_salon(booking: Booking, kind: str, *, now: dt.datetime) -> None:
+    messages_write([_salon_row(booking, kind, now=now)], now=now)
+
+
 def booking_messages_created(*, booking: Booking, by_customer: bool, now: dt.datetime) -> None:
+    """All in one insert: a booking just created has no messages to withdraw
+    and no reminders yet."""
     kind = K.BOOKING_CONFIRMED if booking.status == Booking.Status.CONFIRMED else K.BOOKING_RECEIVED
-    _to_customer(booking, kind, now=now)
-    reminders_schedule(booking=booking, now=now, quiet_at=now)
-    if by_customer:
-        _to_salon(booking, K.SALON_NEW_BOOKING, now=now)
+    messages_write(
+        [
+            _customer_row(booking, kind, now=now),
+            *reminder_rows(booking=booking, now=now, quiet_at=now, existing=()),
+            _salon_row(booking, K.SALON_NEW_BOOKING, now=now) if by_customer else None,
+        ],
+        now=now,
+    )
 
 
 def booking_messages_confirmed(*, booking: Booking, now: dt.datetime) -> None:

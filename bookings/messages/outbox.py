@@ -35,6 +35,49 @@ def needs_active_booking(kind: str) -> bool:
     return kind in NEED_ACTIVE_BOOKING or kind.startswith("reminder_")
 
 
+def message_row(
+    *,
+    salon: Salon,
+    kind: str,
+    to: str,
+    due_at: dt.datetime,
+    now: dt.datetime,
+    booking: Booking | None = None,
+    parameters: dict[str, Any] | None = None,
+    expires_at: dt.datetime | None = None,
+) -> Message | None:
+    """One outbox row, not yet written (``messages_write`` writes it); None
+    when there is nobody to send to (a salon without a WhatsApp number).
+    ``parameters`` are what the text is rendered from; a booking's own
+    details are filled in when it is sent."""
+    if not to:
+        return None
+    return Message(
+        salon=salon,
+        booking=booking,
+        kind=kind,
+        to=to,
+        parameters=parameters or {},
+        due_at=due_at,
+        next_attempt_at=max(due_at, now),
+        expires_at=expires_at,
+    )
+
+
+def messages_write(rows: Iterable[Message | None], *, now: dt.datetime) -> list[Message]:
+    """Write ``rows`` to the outbox in one insert, in the caller's transaction
+    (the ``transaction.atomic`` block of the change that owes them), and hand
+    the ones due now to the dispatcher after commit, together."""
+    wanted = [row for row in rows if row is not None]
+    if not wanted:
+        return []
+    created = Message.objects.bulk_create(wanted)
+    due_now = [message.pk for message in created if message.due_at <= now]
+    if due_now:
+        send_soon(due_now, now=now)
+    return created
+
+
 def messages_enqueue(
     *,
     salon: Salon,
@@ -46,29 +89,20 @@ def messages_enqueue(
     parameters: dict[str, Any] | None = None,
     expires_at: dt.datetime | None = None,
 ) -> Message | None:
-    """Add one message to the outbox, in the caller's transaction.
-
-    Call it inside the ``transaction.atomic`` block of the change that owes the
-    message (a booking, a waitlist hold). ``parameters`` are what the text is
-    rendered from; a booking's own details are filled in when it is sent.
-    Returns None when there is nobody to send to (a salon without a WhatsApp
-    number).
-    """
-    if not to:
-        return None
-    message = Message.objects.create(
+    """Add one message to the outbox, in the caller's transaction
+    (``message_row`` and ``messages_write`` for one message)."""
+    row = message_row(
         salon=salon,
-        booking=booking,
         kind=kind,
         to=to,
-        parameters=parameters or {},
         due_at=due_at,
-        next_attempt_at=max(due_at, now),
+        now=now,
+        booking=booking,
+        parameters=parameters,
         expires_at=expires_at,
     )
-    if due_at <= now:
-        send_soon([message.pk], now=now)
-    return message
+    written = messages_write([row], now=now)
+    return written[0] if written else None
 
 
 def send_soon(message_ids: list[int], *, now: dt.datetime) -> None:

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Sequence
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from bookings.messages.outbox import LIVE, needs_active_booking, send_soon
+from bookings.messages.outbox import LIVE, messages_write, needs_active_booking, send_soon
 from bookings.models import Booking, Message
 
 S = Message.Status
@@ -50,20 +51,37 @@ def reminders_schedule(*, booking: Booking, now: dt.datetime, quiet_at: dt.datet
     """
     if not booking.is_active or booking.start <= now:
         return []
-    rows_now = list(booking.messages.filter(kind__startswith="reminder_").exclude(status=S.CANCELLED).values_list(
-        "kind", "due_at", "status"
-    ))
-    existing = {(kind, due_at) for kind, due_at, _ in rows_now}
-    live_kinds = {kind for kind, _, status in rows_now if status in LIVE}
+    existing = list(
+        booking.messages.filter(kind__startswith="reminder_")
+        .exclude(status=S.CANCELLED)
+        .values_list("kind", "due_at", "status")
+    )
+    return messages_write(reminder_rows(booking=booking, now=now, quiet_at=quiet_at, existing=existing), now=now)
+
+
+def reminder_rows(
+    *,
+    booking: Booking,
+    now: dt.datetime,
+    quiet_at: dt.datetime | None,
+    existing: Sequence[tuple[str, dt.datetime, str]],
+) -> list[Message]:
+    """The reminder rows ``reminders_schedule`` would write, not yet written,
+    given the booking's ``existing`` reminders as ``(kind, due_at, status)``
+    (none for a booking being created)."""
+    if not booking.is_active or booking.start <= now:
+        return []
+    written = {(kind, due_at) for kind, due_at, _ in existing}
+    live_kinds = {kind for kind, _, status in existing if status in LIVE}
     planned = [(kind, booking.start - offset) for kind, offset in reminder_offsets()]
     past = [item for item in planned if item[1] <= now]
     future = [item for item in planned if item[1] > now]
     wanted = ([past[-1]] if past else []) + future
-    if past and any(kind in live_kinds or (kind, due) in existing for kind, due in past):
+    if past and any(kind in live_kinds or (kind, due) in written for kind, due in past):
         wanted = future  # a past-due reminder for this time exists already
     if quiet_at is not None:
         wanted = [(kind, due) for kind, due in wanted if abs(max(due, now) - quiet_at) >= QUIET]
-    rows = [
+    return [
         Message(
             salon=booking.salon,
             booking=booking,
@@ -74,13 +92,8 @@ def reminders_schedule(*, booking: Booking, now: dt.datetime, quiet_at: dt.datet
             expires_at=booking.start,
         )
         for kind, due_at in wanted
-        if kind not in live_kinds and (kind, due_at) not in existing
+        if kind not in live_kinds and (kind, due_at) not in written
     ]
-    created = Message.objects.bulk_create(rows) if rows else []
-    due_now = [row.pk for row in created if row.due_at <= now]
-    if due_now:
-        send_soon(due_now, now=now)
-    return created
 
 
 def reminders_quiet(*, booking: Booking, around: dt.datetime, now: dt.datetime) -> int:
