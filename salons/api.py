@@ -37,6 +37,10 @@ class BookingRulesSerializer(serializers.Serializer):
     cancellation_cutoff_hours = serializers.IntegerField(help_text="Online cancellation closes this long before")
     auto_confirm = serializers.BooleanField()
     minimum_notice_minutes = serializers.IntegerField(help_text="Online bookings start at least this long from now")
+    customers_book_series = serializers.BooleanField(
+        help_text="Customers may book a standing appointment (POST /api/bookings/ with `repeat`); "
+        "otherwise only the salon's staff do"
+    )
 
 
 class SalonSummarySerializer(serializers.Serializer):
@@ -65,7 +69,7 @@ _SALON_EXAMPLE = {
     "address": "1 High Street, London",
     "whatsapp_phone": "+447911123000",
     "booking_rules": {"slot_minutes": 15, "booking_window_days": 60, "cancellation_cutoff_hours": 24, "auto_confirm": True,
-                      "minimum_notice_minutes": 60},
+                      "minimum_notice_minutes": 60, "customers_book_series": False},
     "services": [{"id": 3, "name": "Cut", "duration_minutes": 30, "buffer_minutes": 0, "price": "30.00"}],
     "staff": [{"id": 7, "name": "Maria", "services": [3]}],
 }

@@ -71,6 +71,9 @@ class RulesForm(BackOfficeForm):
         help_text="Customers book at least this far ahead",
     )
     auto_confirm = forms.BooleanField(required=False, label="Confirm new bookings automatically")
+    customers_book_series = forms.BooleanField(
+        required=False, label="Let customers book a standing appointment online"
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

@@ -44,6 +44,9 @@ class Salon(models.Model):
         validators=[MaxValueValidator(60 * 24 * 14)],
         help_text="Customers may not book a start sooner than this many minutes from now",
     )
+    customers_book_series = models.BooleanField(
+        default=False, help_text="Let customers book a standing appointment online"
+    )
 
     class Language(models.TextChoices):
         ENGLISH = "en", "English"

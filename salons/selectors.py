@@ -124,6 +124,7 @@ def business_info_for_slug(slug: str) -> dict[str, Any] | None:
             "cancellation_cutoff_hours": salon.cancellation_cutoff_hours,
             "auto_confirm": salon.auto_confirm,
             "minimum_notice_minutes": salon.minimum_notice_minutes,
+            "customers_book_series": salon.customers_book_series,
         },
         "services": [{**service, "price": str(service["price"])} for service in services],
         "staff": [{**member, "services": does.get(member["id"], [])} for member in staff],

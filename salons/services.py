@@ -125,7 +125,8 @@ def salon_profile_update(*, salon: Salon, name: str, address: str, whatsapp_phon
 
 def salon_rules_update(*, salon: Salon, now: dt.datetime, **rules: Any) -> Salon:
     """Change the booking rules (time zone, slot length, booking window,
-    cancellation cut-off, auto-confirm, minimum notice).
+    cancellation cut-off, auto-confirm, minimum notice, whether customers
+    book standing appointments).
 
     The time zone and the slot length are the grid every slot sits on: while
     active bookings lie ahead, the booked slots would be left off the new

@@ -81,7 +81,10 @@ class BookingCreateSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="A standing appointment (salon staff only): the same time every N weeks, K times in all",
+        help_text=(
+            "A standing appointment (salon staff, or customers where the salon's "
+            "`booking_rules.customers_book_series` allows it): the same time every N weeks, K times in all"
+        ),
     )
 
     def validate_salon(self, slug: str) -> Salon:

@@ -73,11 +73,15 @@ class BookingCreateView(ApiView):
             "with another body answers 422. Keys are kept 24 hours. Limited to RATE_LIMIT_BOOKINGS a client.\n\n"
             "Without `staff` (or with null) the salon books anyone who does the service and is free then: "
             "the one with the least booked time that day, ties by id; the answer's `staff` says who.\n\n"
-            "With `repeat` (salon staff only; others get 403) it books a standing appointment: the same "
-            "wall-clock time every `every_weeks` weeks, `count` times, with the named staff member (a "
-            "series without `staff` is refused with 400). All or none: if any time is not free the answer "
-            "is 409 with the taken times in `details.conflicts` and nothing is booked. The answer is "
-            "`{series, bookings}`."
+            "With `repeat` it books a standing appointment: the same wall-clock time every `every_weeks` "
+            "weeks, `count` times, with the named staff member (a series without `staff` is refused with "
+            "400). The salon's staff always may; customers only where the salon allows it (its business "
+            "info's `booking_rules.customers_book_series`), otherwise 403. A customer's series keeps the "
+            "customer rules at every time: the minimum notice, and the booking window (a time beyond it "
+            "is 400 `outside_booking_window`). All or none: if any time is not free the answer is 409 with "
+            "the taken times in `details.conflicts` and nothing is booked. The answer is "
+            "`{series, bookings}`, each booking with its own `manage_token`; any of them cancels the rest "
+            "of the series with `POST /api/series/{id}/cancel/`."
         ),
         tags=["bookings"],
         parameters=[
@@ -179,8 +183,8 @@ class BookingCreateView(ApiView):
         salon = fields["salon"]
         repeat = fields["repeat"]
         staff = user_can_manage_salon(request.user, salon.pk)
-        if repeat is not None and not staff:
-            raise PermissionDenied("Standing appointments are booked by the salon's staff.")
+        if repeat is not None and not staff and not salon.customers_book_series:
+            raise PermissionDenied(f"Standing appointments at {salon.name} are booked by the salon's staff.")
         now = timezone.now()
         try:
             booked = booking_book(

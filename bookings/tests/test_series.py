@@ -176,10 +176,79 @@ def test_api_series_conflicts_are_409_with_the_taken_starts(service, month_of_sl
     assert Booking.objects.count() == 1
 
 
-def test_anonymous_customers_cannot_book_a_series(service, month_of_slots):
+def test_customers_cannot_book_a_series_where_the_salon_does_not_allow_it(service, month_of_slots):
+    assert service.salon.customers_book_series is False  # the default
     response = _api_series(APIClient(), service, month_of_slots, next_local(service.salon, days=1))
-    error_of(response, 403, "permission_denied")
+    error = error_of(response, 403, "permission_denied")
+    assert error["message"] == f"Standing appointments at {service.salon.name} are booked by the salon's staff."
     assert not Booking.objects.exists()
+    assert not BookingSeries.objects.exists()
+
+
+@pytest.fixture
+def series_for_customers(service, month_of_slots):
+    """The salon lets its customers book standing appointments online."""
+    salon = service.salon
+    salon.customers_book_series = True
+    salon.save(update_fields=["customers_book_series"])
+    return month_of_slots
+
+
+def test_customers_book_a_series_where_the_salon_allows_it(service, series_for_customers):
+    start = next_local(service.salon, days=2)
+    response = _api_series(APIClient(), service, series_for_customers, start, every_weeks=1, count=3)
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    series = BookingSeries.objects.get()
+    assert body["series"] == str(series.pk)
+    assert [b["start"] for b in body["bookings"]] == [(start + dt.timedelta(weeks=n)).isoformat() for n in range(3)]
+    bookings = {b.reference: b for b in Booking.objects.filter(series=series)}
+    assert set(bookings) == {b["reference"] for b in body["bookings"]}
+    # Each booking's own token, given to the customer who booked: the only way they can manage it.
+    tokens = [b["manage_token"] for b in body["bookings"]]
+    assert len(set(tokens)) == 3
+    for answered in body["bookings"]:
+        booking = bookings[answered["reference"]]
+        assert booking.token_matches(answered["manage_token"])
+        assert [h.actor for h in booking.history.all()] == ["customer", "system"]  # booked, then auto-confirmed
+        shown = client_for(booking_token=answered["manage_token"]).get(f"/api/bookings/{booking.reference}/")
+        assert shown.status_code == 200
+    # Any of the tokens cancels the rest of the series.
+    cancelled = _cancel(client_for(booking_token=tokens[1]), series.pk)
+    assert cancelled.status_code == 200, cancelled.json()
+    assert cancelled.json()["cancelled"] == [b["reference"] for b in body["bookings"]]
+
+
+def test_a_customer_series_with_a_taken_week_books_nothing(service, series_for_customers):
+    start = next_local(service.salon, days=2)
+    make_booking(service=service, staff_member=series_for_customers, start=start + dt.timedelta(weeks=2), name="Other")
+    response = _api_series(APIClient(), service, series_for_customers, start, every_weeks=1, count=3)
+    error = error_of(response, 409, "slot_unavailable")
+    assert error["details"]["conflicts"] == [(start + dt.timedelta(weeks=2)).isoformat()]
+    assert Booking.objects.count() == 1
+    assert not BookingSeries.objects.exists()
+    assert Slot.objects.filter(status=Slot.Status.BOOKED).count() == 2
+
+
+def test_a_customer_series_reaching_past_the_booking_window_books_nothing(service, series_for_customers):
+    assert service.salon.booking_window_days == 30
+    start = next_local(service.salon, days=3)  # the third time, four weeks later, is 31 days ahead
+    response = _api_series(APIClient(), service, series_for_customers, start, every_weeks=2, count=3)
+    error_of(response, 400, "outside_booking_window")
+    assert not Booking.objects.exists()
+    assert not BookingSeries.objects.exists()
+    assert not Slot.objects.filter(status=Slot.Status.BOOKED).exists()
+
+
+def test_a_customer_series_keeps_the_minimum_notice(service, series_for_customers, staff_of_salon):
+    salon = service.salon
+    salon.minimum_notice_minutes = 3 * 24 * 60
+    salon.save(update_fields=["minimum_notice_minutes"])
+    start = next_local(salon, days=1)
+    error_of(_api_series(APIClient(), service, series_for_customers, start), 400, "minimum_notice")
+    assert not Booking.objects.exists()
+    # Staff at the desk are not held to it.
+    assert _api_series(client_for(staff_of_salon), service, series_for_customers, start).status_code == 201
 
 
 def test_staff_of_another_salon_cannot_book_a_series_here(service, month_of_slots, staff_of_other_salon):

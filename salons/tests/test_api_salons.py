@@ -41,6 +41,7 @@ def test_business_info_has_rules_services_and_staff(salon, service, staff_member
         "cancellation_cutoff_hours": 24,
         "auto_confirm": True,
         "minimum_notice_minutes": 0,
+        "customers_book_series": False,
     }
     assert [s["name"] for s in body["services"]] == ["Cut"]
     assert body["staff"] == [{"id": staff_member.pk, "name": staff_member.name, "services": [service.pk]}]

@@ -121,6 +121,54 @@ def test_time_zone_change_with_bookings_ahead_is_refused_with_the_reason(owner_c
     assert salon.timezone == "Europe/London" and salon.minimum_notice_minutes == 0
 
 
+def _rules_form(salon, **changes):
+    """The booking rules form as the page posts it, with ``changes``; a ticked box is "on", an unticked one left out."""
+    form = {
+        "part": "rules",
+        "timezone": salon.timezone,
+        "slot_minutes": salon.slot_minutes,
+        "booking_window_days": salon.booking_window_days,
+        "cancellation_cutoff_hours": salon.cancellation_cutoff_hours,
+        "minimum_notice_minutes": salon.minimum_notice_minutes,
+        "auto_confirm": salon.auto_confirm,
+        "customers_book_series": salon.customers_book_series,
+        **changes,
+    }
+    return {name: ("on" if value is True else value) for name, value in form.items() if value is not False}
+
+
+def test_owner_lets_customers_book_standing_appointments_and_stops_it(owner_client, salon):
+    url = reverse("staff:backoffice_settings", args=[salon.slug])
+    page = owner_client.get(url).content.decode()
+    assert 'name="customers_book_series"' in page and "Let customers book a standing appointment online" in page
+    assert salon.customers_book_series is False
+    info = f"/api/salons/{salon.slug}/"
+    assert owner_client.get(info).json()["booking_rules"]["customers_book_series"] is False  # now cached
+
+    response = owner_client.post(url, _rules_form(salon, customers_book_series=True))
+    assert response.status_code == 302
+    salon.refresh_from_db()
+    assert salon.customers_book_series is True
+    assert 'name="customers_book_series" id="id_customers_book_series" checked' in owner_client.get(url).content.decode()
+    assert owner_client.get(info).json()["booking_rules"]["customers_book_series"] is True
+
+    response = owner_client.post(url, _rules_form(salon, customers_book_series=False))
+    assert response.status_code == 302
+    salon.refresh_from_db()
+    assert salon.customers_book_series is False
+    assert owner_client.get(info).json()["booking_rules"]["customers_book_series"] is False
+
+
+def test_a_stylist_cannot_let_customers_book_standing_appointments(client, salon, staff_of_salon):
+    client.force_login(staff_of_salon)
+    url = reverse("staff:backoffice_settings", args=[salon.slug])
+    refused = client.post(url, _rules_form(salon, customers_book_series=True))
+    assert refused.status_code == 403
+    assert "Only the salon&#x27;s owner can change" in refused.content.decode()
+    salon.refresh_from_db()
+    assert salon.customers_book_series is False
+
+
 def test_services_are_added_edited_moved_and_deactivated(owner_client, salon, service):
     url = reverse("staff:backoffice_services", args=[salon.slug])
     response = owner_client.post(url, {"name": "Colour", "duration_minutes": 90, "buffer_minutes": 15, "price": "80"})

@@ -8,12 +8,13 @@ import datetime as dt
 import pytest
 from django.core.cache import caches
 from django.urls import reverse
+from django.utils import timezone
 
 from salonbook.events import cache_accessed
-from salons.cache import BUSINESS_INFO_TTL, cached_business_info
+from salons.cache import BUSINESS_INFO_TTL, business_info, cached_business_info
 from salons.models import Salon, Service
 from salons.schedules import day_off_add, working_hours_set
-from salons.services import business_info_delete, business_info_save, salon_update
+from salons.services import business_info_delete, business_info_save, salon_rules_update, salon_update
 from salons.tests.factories import ServiceFactory
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +122,19 @@ def test_salon_edit_shows_at_once(cache_store, salon, django_capture_on_commit_c
         "timezone": "Europe/London",
         "address": "1 High Street",
     }
+
+
+def test_letting_customers_book_a_series_shows_in_the_business_info_at_once(
+    cache_store, salon, django_capture_on_commit_callbacks
+):
+    assert business_info(salon.slug)["booking_rules"]["customers_book_series"] is False
+    assert business_info(salon.slug)["booking_rules"]["customers_book_series"] is False  # from the cache
+    with django_capture_on_commit_callbacks(execute=True):
+        salon_rules_update(salon=salon, now=timezone.now(), customers_book_series=True)
+    assert business_info(salon.slug)["booking_rules"]["customers_book_series"] is True
+    with django_capture_on_commit_callbacks(execute=True):
+        salon_rules_update(salon=salon, now=timezone.now(), customers_book_series=False)
+    assert business_info(salon.slug)["booking_rules"]["customers_book_series"] is False
 
 
 def test_renamed_slug_stops_answering_for_the_old_one(cache_store, salon, django_capture_on_commit_callbacks):
