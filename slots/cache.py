@@ -139,9 +139,11 @@ def availability_ttl(value: Any, *, now: dt.datetime | None = None, notice_minut
 
 
 def _first_start(value: Any) -> dt.datetime | None:
-    """The earliest ``start`` in availability data shaped like the API's
+    """The first ``start`` in availability data shaped like the API's
     (``{"slots": [{"start": ...}, ...]}``, the list itself, or its JSON), or
-    the earliest ``first_start`` of a month's calendar (``{"days": [...]}``)."""
+    the first ``first_start`` of a month's calendar (``{"days": [...]}``).
+    Availability lists its starts in time order and a month its days in
+    order, so the first is the earliest."""
     if isinstance(value, bytes):
         # Only when an entry is built: the parse costs little next to the build.
         value = json.loads(value)
@@ -150,7 +152,6 @@ def _first_start(value: Any) -> dt.datetime | None:
     items = value.get("slots") if isinstance(value, dict) else value
     if not isinstance(items, (list, tuple)):
         return None
-    first = None
     for item in items:
         start = item.get("start") if isinstance(item, dict) else getattr(item, "start", None)
         if isinstance(start, str):
@@ -158,9 +159,9 @@ def _first_start(value: Any) -> dt.datetime | None:
                 start = dt.datetime.fromisoformat(start)
             except ValueError:
                 continue
-        if isinstance(start, dt.datetime) and start.tzinfo is not None and (first is None or start < first):
-            first = start
-    return first
+        if isinstance(start, dt.datetime) and start.tzinfo is not None:
+            return start
+    return None
 
 
 def _invalidate_for_salon(salon_id: int, version_keys: Callable[[str], list[str]]) -> None:
