@@ -1,8 +1,11 @@
 """Celery tasks of the bookings app. They take ids (JSON), call a service, and
 are safe to run twice: the services claim rows by compare-and-set. The time a
-task starts at is read here and handed down to the service."""
+task starts at is read here and handed down to the service, except for a task
+that finishes a change made at a known time, which is given that time."""
 
 from __future__ import annotations
+
+import datetime as dt
 
 from celery import shared_task
 from django.conf import settings
@@ -10,6 +13,7 @@ from django.utils import timezone
 
 from bookings.customer_data import personal_data_retention_run
 from bookings.idempotency import idempotency_keys_purge
+from bookings.messages import dispatch
 from bookings.messages.delivery import message_deliver
 from bookings.messages.dispatch import messages_dispatch_due
 
@@ -19,6 +23,13 @@ def dispatch_due_messages() -> dict[str, int]:
     """Claim due messages and queue a send for each (beat, every minute)."""
     result = messages_dispatch_due(now=timezone.now())
     return {"claimed": len(result.claimed), "expired": result.expired, "recovered": result.recovered}
+
+
+@shared_task(name="messages.send_due", ignore_result=True)
+def send_due_messages(message_ids: list[int], written_at: str) -> list[int]:
+    """Claim the messages a change just wrote and queue a send for each that
+    is due at ``written_at`` (the change's time, ISO 8601)."""
+    return dispatch.messages_send_due(message_ids=message_ids, now=dt.datetime.fromisoformat(written_at))
 
 
 @shared_task(

@@ -4,13 +4,14 @@
 message exists exactly when the change that owes it was committed: a crash
 after the commit cannot lose it, and a rolled-back change leaves none behind.
 ``messages_supersede`` withdraws the pending messages a change made untrue
-(in the same transaction). Rows due at once are handed to the dispatcher
+(in the same transaction). Rows due at once are handed over to a worker
 after commit; if that hand-over fails, beat's next dispatcher run sends them.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -19,6 +20,8 @@ from django.db.models import Q
 
 from bookings.models import Booking, Message
 from salons.models import Salon
+
+logger = logging.getLogger(__name__)
 
 S = Message.Status
 K = Message.Kind
@@ -106,11 +109,23 @@ def messages_enqueue(
 
 
 def send_soon(message_ids: list[int], *, now: dt.datetime) -> None:
-    """After commit, claim and queue these messages without waiting for beat."""
-    from bookings.messages.dispatch import messages_send_due  # dispatch imports the delivery machinery
-
+    """After commit, hand these messages over to be sent without waiting for beat."""
     ids = list(message_ids)
-    transaction.on_commit(lambda: messages_send_due(message_ids=ids, now=now), robust=True)
+    transaction.on_commit(lambda: messages_hand_over(message_ids=ids, now=now), robust=True)
+
+
+def messages_hand_over(*, message_ids: list[int], now: dt.datetime) -> None:
+    """Queue one task that claims these messages and queues their sends
+    (``dispatch.messages_send_due``, in a worker): the request that wrote them
+    publishes once, whatever their number, and claims nothing itself. If the
+    broker is down they stay scheduled, and beat's next dispatcher run sends
+    them."""
+    from bookings.tasks import send_due_messages  # the tasks module imports the delivery machinery
+
+    try:
+        send_due_messages.apply_async(args=[message_ids, now.isoformat()], retry=False)
+    except Exception as exc:  # the broker is down: the dispatcher will find them
+        logger.warning("could not hand messages over: %s", type(exc).__name__)
 
 
 def messages_supersede(

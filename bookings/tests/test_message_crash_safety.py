@@ -11,7 +11,7 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from bookings.messages import dispatch
+from bookings.messages import dispatch, outbox
 from bookings.models import Booking, Message
 from bookings.tests.factories import make_booking, next_local
 from bookings.tests.helpers import database_url
@@ -28,7 +28,7 @@ def _broken(*args, **kwargs):
 def test_messages_exist_when_the_after_commit_path_raises(service, staff_member, monkeypatch, eager_tasks):
     # Every event receiver and the hand-over to the dispatcher fail after the commit.
     monkeypatch.setattr("salonbook.events.send_now", _broken)
-    monkeypatch.setattr(dispatch, "messages_send_due", _broken)
+    monkeypatch.setattr(outbox, "messages_hand_over", _broken)
     booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=3))
     assert sorted(booking.messages.values_list("kind", flat=True)) == OWED
     confirmation = booking.messages.get(kind="booking_confirmed")
