@@ -101,7 +101,10 @@ class Service(models.Model):
     order = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
-        ordering = ["salon", "order", "name"]
+        # By the salon's id, not the salon: ordering by a relation joins its
+        # table to sort by its own ordering, in every query that does not
+        # choose an order of its own. The same for the models below.
+        ordering = ["salon_id", "order", "name"]
         constraints = [models.UniqueConstraint(fields=["salon", "name"], name="service_unique_name_per_salon")]
 
     def __str__(self) -> str:
@@ -141,7 +144,7 @@ class StaffMember(models.Model):
     calendar_token = models.CharField(max_length=64, null=True, blank=True, unique=True, editable=False)
 
     class Meta:
-        ordering = ["salon", "name"]
+        ordering = ["salon_id", "name"]
 
     def __str__(self) -> str:
         return self.name
@@ -167,7 +170,7 @@ class WorkingHours(models.Model):
     break_end = models.TimeField(null=True, blank=True)
 
     class Meta:
-        ordering = ["staff_member", "weekday"]
+        ordering = ["staff_member_id", "weekday"]
         verbose_name_plural = "working hours"
         constraints = [
             models.UniqueConstraint(fields=["staff_member", "weekday"], name="working_hours_one_per_weekday"),
@@ -208,7 +211,7 @@ class DayOff(models.Model):
     reason = models.CharField(max_length=120, blank=True)
 
     class Meta:
-        ordering = ["staff_member", "date"]
+        ordering = ["staff_member_id", "date"]
         verbose_name_plural = "days off"
         constraints = [models.UniqueConstraint(fields=["staff_member", "date"], name="day_off_once_per_date")]
 
@@ -225,7 +228,7 @@ class SalonClosure(models.Model):
     reason = models.CharField(max_length=120, blank=True)
 
     class Meta:
-        ordering = ["salon", "date_from"]
+        ordering = ["salon_id", "date_from"]
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(date_to__gte=models.F("date_from")), name="closure_ends_after_it_starts"

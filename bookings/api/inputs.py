@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db.models import Model
 from django.utils.dateparse import parse_datetime
 from drf_spectacular.types import OpenApiTypes
@@ -48,11 +49,13 @@ class AwareDateTimeField(serializers.Field):
         return value.isoformat()
 
 
-def _lookup(model: type[Model], pk: int, message: str) -> Any:
-    found = model._default_manager.filter(pk=pk).first()
-    if found is None:
-        raise serializers.ValidationError(message)
-    return found
+def _lookup(model: type[Model], message: str, **key: Any) -> Any:
+    # get(), not filter().first(): first() orders by the model's ordering,
+    # which for a salon's service or staff joins the salon to sort by its name.
+    try:
+        return model._default_manager.get(**key)
+    except ObjectDoesNotExist:
+        raise serializers.ValidationError(message) from None
 
 
 class RepeatSerializer(serializers.Serializer):
@@ -88,16 +91,13 @@ class BookingCreateSerializer(serializers.Serializer):
     )
 
     def validate_salon(self, slug: str) -> Salon:
-        salon = Salon.objects.filter(slug=slug).first()
-        if salon is None:
-            raise serializers.ValidationError("No salon with that name.")
-        return salon
+        return _lookup(Salon, "No salon with that name.", slug=slug)
 
     def validate_service(self, pk: int) -> Service:
-        return _lookup(Service, pk, "No such service.")
+        return _lookup(Service, "No such service.", pk=pk)
 
     def validate_staff(self, pk: int | None) -> StaffMember | None:
-        return None if pk is None else _lookup(StaffMember, pk, "No such staff member.")
+        return None if pk is None else _lookup(StaffMember, "No such staff member.", pk=pk)
 
 
 class CancelSerializer(serializers.Serializer):
@@ -111,7 +111,7 @@ class RescheduleSerializer(serializers.Serializer):
     )
 
     def validate_staff(self, pk: int) -> StaffMember:
-        return _lookup(StaffMember, pk, "No such staff member.")
+        return _lookup(StaffMember, "No such staff member.", pk=pk)
 
 
 class AgendaQuerySerializer(serializers.Serializer):
