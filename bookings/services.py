@@ -12,6 +12,11 @@ the test's choosing.
 The minimum notice and the cut-off are customers' rules: the salon's notice
 gives staff time to prepare for a booking they did not see coming, so staff
 booking or moving at the desk (a walk-in standing there) are not held to it.
+
+One module, about 400 lines, on purpose: the services share the lock,
+re-check, history and message steps defined once here, and read top to bottom
+they follow a booking's life. Booking plans built on them (any stylist,
+standing appointments) are in ``bookings.booking_plans``.
 """
 
 from __future__ import annotations

@@ -3,6 +3,9 @@ acting, calls one service and renders the booking.
 
 Each request reads the clock once: the service decides at that instant and the
 answer's ``allowed_moves`` are those open at the same instant.
+
+Past 350 lines because most of it is the OpenAPI description and examples
+beside each view; the code of each view is a few lines.
 """
 
 from __future__ import annotations
