@@ -16,7 +16,7 @@ token once claimed), through::
 The statuses are ``Message.Status`` on the model. The modules that move a row
 between them follow that order, and nothing else writes to message rows:
 
-- ``outbox``: ``messages_enqueue`` (any service, inside its transaction) and
+- ``outbox``: ``messages_write`` (any service, inside its transaction) and
   ``messages_supersede`` (withdraw what a change made untrue).
 - ``lifecycle``: what each booking change owes, called by the booking services.
 - ``scheduling``: the reminders a booking owes, and "retry now" for staff.

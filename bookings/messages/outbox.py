@@ -1,8 +1,9 @@
 """The outbox's front door: the one way any service adds or withdraws messages.
 
-``messages_enqueue`` writes a row inside the caller's transaction, so the
-message exists exactly when the change that owes it was committed: a crash
-after the commit cannot lose it, and a rolled-back change leaves none behind.
+``messages_write`` writes rows (built by ``message_row``) inside the caller's
+transaction, so a message exists exactly when the change that owes it was
+committed: a crash after the commit cannot lose it, and a rolled-back change
+leaves none behind.
 ``messages_supersede`` withdraws the pending messages a change made untrue
 (in the same transaction). Rows due at once are handed over to a worker
 after commit; if that hand-over fails, beat's next dispatcher run sends them.
@@ -79,33 +80,6 @@ def messages_write(rows: Iterable[Message | None], *, now: dt.datetime) -> list[
     if due_now:
         send_soon(due_now, now=now)
     return created
-
-
-def messages_enqueue(
-    *,
-    salon: Salon,
-    kind: str,
-    to: str,
-    due_at: dt.datetime,
-    now: dt.datetime,
-    booking: Booking | None = None,
-    parameters: dict[str, Any] | None = None,
-    expires_at: dt.datetime | None = None,
-) -> Message | None:
-    """Add one message to the outbox, in the caller's transaction
-    (``message_row`` and ``messages_write`` for one message)."""
-    row = message_row(
-        salon=salon,
-        kind=kind,
-        to=to,
-        due_at=due_at,
-        now=now,
-        booking=booking,
-        parameters=parameters,
-        expires_at=expires_at,
-    )
-    written = messages_write([row], now=now)
-    return written[0] if written else None
 
 
 def send_soon(message_ids: list[int], *, now: dt.datetime) -> None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from bookings.messages.delivery import message_deliver
 from bookings.messages.dispatch import _claim
-from bookings.messages.outbox import messages_enqueue
+from bookings.messages.outbox import message_row, messages_write
 from bookings.messages.providers import reset_provider
 from bookings.messages.texts import message_text
 from bookings.models import Message
@@ -164,11 +164,16 @@ def test_a_message_for_something_that_is_not_a_booking_yet(salon):
     """A waitlist offer is written by another service, in its own transaction."""
     now = timezone.now()
     with transaction.atomic():
-        offer = messages_enqueue(
-            salon=salon, kind=K.WAITLIST_OFFER, to="+447911000111", due_at=now, now=now,
-            parameters={"customer_name": "Lu", "service_name": "Cut", "when": "Friday 10:00",
-                        "expires": "10:15", "claim_url": "https://example.test/claim"},
-            expires_at=now + dt.timedelta(minutes=15),
+        [offer] = messages_write(
+            [
+                message_row(
+                    salon=salon, kind=K.WAITLIST_OFFER, to="+447911000111", due_at=now, now=now,
+                    parameters={"customer_name": "Lu", "service_name": "Cut", "when": "Friday 10:00",
+                                "expires": "10:15", "claim_url": "https://example.test/claim"},
+                    expires_at=now + dt.timedelta(minutes=15),
+                )
+            ],
+            now=now,
         )
     assert offer.booking is None and offer.status == S.SCHEDULED
     assert "https://example.test/claim" in message_text(offer)

@@ -27,7 +27,7 @@ from django.conf import settings as django_settings
 from django.utils import timezone
 
 from bookings.messages import lifecycle, outbox
-from bookings.messages.outbox import messages_enqueue
+from bookings.messages.outbox import message_row, messages_write
 from bookings.models import Message
 from bookings.services import Actor, booking_cancel, booking_confirm, booking_reschedule
 from bookings.tests.factories import make_booking, next_local
@@ -166,12 +166,13 @@ def _make_mixed_batch(service, staff_member, phones: list[str]) -> None:
     salon.save(update_fields=["auto_confirm"])
     now = timezone.now()
     for n in range(2):
-        messages_enqueue(
+        offer = message_row(
             salon=salon, kind=Message.Kind.WAITLIST_OFFER, to=f"+4479111235{n:02d}", due_at=now, now=now,
             parameters={"customer_name": "Wait", "service_name": "Cut", "when": "soon", "expires": "later",
                         "claim_url": "https://example.test/claim"},
             expires_at=now + dt.timedelta(hours=1),
         )
+        messages_write([offer], now=now)
     # The clock reaches the 24 h reminders too.
     Message.objects.filter(kind="reminder_24h", status=S.SCHEDULED).update(next_attempt_at=now)
 

@@ -8,7 +8,7 @@ from urllib.parse import quote
 from django.conf import settings
 from django.urls import reverse
 
-from bookings.messages.outbox import messages_enqueue
+from bookings.messages.outbox import message_row, messages_write
 from bookings.messages.texts import local_time_text
 from bookings.models import Message
 from bookings.waitlist.models import WaitlistOffer
@@ -28,7 +28,7 @@ def notify_offer(offer: WaitlistOffer, *, now: dt.datetime) -> None:
     a late send never offers time that is no longer held."""
     entry = offer.entry
     salon = offer.salon
-    messages_enqueue(
+    offer_message = message_row(
         salon=salon,
         kind=Message.Kind.WAITLIST_OFFER,
         to=entry.customer_phone,
@@ -44,3 +44,4 @@ def notify_offer(offer: WaitlistOffer, *, now: dt.datetime) -> None:
             "claim_url": claim_url(offer),
         },
     )
+    messages_write([offer_message], now=now)
