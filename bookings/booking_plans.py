@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils import timezone
 
+from bookings.messages import lifecycle
 from bookings.models import Booking, BookingSeries
 from bookings.selectors import staff_free_at
 from bookings.services import Actor, booking_cancel, booking_create
@@ -108,6 +109,8 @@ def _create(
     customer: Customer,
     actor: Actor,
     now: dt.datetime,
+    *,
+    announce: bool = True,
 ) -> Booking:
     return booking_create(
         salon=salon,
@@ -119,6 +122,7 @@ def _create(
         customer_email=customer.email,
         actor=actor,
         now=now,
+        announce=announce,
     )
 
 
@@ -189,7 +193,9 @@ def booking_series_create(
     Every occurrence is tried in one transaction (each a savepoint); if any
     is not free, everything is rolled back and ``SlotUnavailable`` names the
     taken starts in ``details["conflicts"]``. Events of the bookings go out
-    only if the whole series commits.
+    only if the whole series commits. The customer is told once, about the
+    whole series (and the salon, when the customer booked it); each
+    occurrence has its own reminders.
     """
     starts = occurrence_starts(salon=salon, start=start, repeat=repeat)
     wall_time = timezone.localtime(start, salon.tz).time()
@@ -202,7 +208,7 @@ def booking_series_create(
                 conflicts.append(occurrence)  # the clocks skip that time that day
                 continue
             try:
-                bookings.append(_create(salon, service, staff_member, occurrence, customer, actor, now))
+                bookings.append(_create(salon, service, staff_member, occurrence, customer, actor, now, announce=False))
             except SlotUnavailable:
                 conflicts.append(occurrence)
             except InvalidInput as error:
@@ -217,6 +223,9 @@ def booking_series_create(
         Booking.objects.filter(pk__in=[b.pk for b in bookings]).update(series=series)
         for booking in bookings:
             booking.series = series
+        lifecycle.series_messages_created(
+            bookings=bookings, every_weeks=repeat.every_weeks, by_customer=actor.is_customer, now=now
+        )
     return Booked(bookings=bookings, series=series)
 
 

@@ -172,6 +172,7 @@ def booking_create(
     actor: Actor | None = None,
     now: dt.datetime | None = None,
     held_slot_ids: Collection[int] = (),
+    announce: bool = True,
 ) -> Booking:
     """Book ``service`` with ``staff_member`` at ``start``.
 
@@ -180,7 +181,9 @@ def booking_create(
     ``InvalidInput``, ``TooShortNotice`` (customers only), ``OutsideBookingWindow``
     or ``SlotUnavailable``; the database's own constraints are the last guard
     against a double booking. ``held_slot_ids``: the slots one waitlist offer
-    holds, which only the claim of that offer may take.
+    holds, which only the claim of that offer may take. ``announce=False``:
+    no confirmation or salon alert for this booking (an occurrence of a
+    standing appointment, which its plan announces once).
     """
     actor = actor or Actor.customer()
     now = now or timezone.now()
@@ -211,7 +214,9 @@ def booking_create(
             send_on_commit(signals.booking_created, sender=Booking, booking=booking, actor=actor.kind)
             if salon.auto_confirm:
                 send_on_commit(signals.booking_confirmed, sender=Booking, booking=booking, actor="system")
-            lifecycle.booking_messages_created(booking=booking, by_customer=actor.is_customer, now=now)
+            lifecycle.booking_messages_created(
+                booking=booking, by_customer=actor.is_customer, now=now, announce=announce
+            )
     except IntegrityError:
         # Another request won the slot between our read and our write.
         raise SlotUnavailable() from None

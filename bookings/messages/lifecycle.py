@@ -54,18 +54,38 @@ def _to_salon(booking: Booking, kind: str, *, now: dt.datetime) -> None:
     messages_write([_salon_row(booking, kind, now=now)], now=now)
 
 
-def booking_messages_created(*, booking: Booking, by_customer: bool, now: dt.datetime) -> None:
-    """All in one insert: a booking just created has no messages to withdraw
-    and no reminders yet."""
+def _announcements(
+    booking: Booking, *, by_customer: bool, now: dt.datetime, parameters: dict[str, Any] | None = None
+) -> list[Message | None]:
     kind = K.BOOKING_CONFIRMED if booking.status == Booking.Status.CONFIRMED else K.BOOKING_RECEIVED
-    messages_write(
-        [
-            _customer_row(booking, kind, now=now),
-            *reminder_rows(booking=booking, now=now, quiet_at=now, existing=()),
-            _salon_row(booking, K.SALON_NEW_BOOKING, now=now) if by_customer else None,
-        ],
-        now=now,
-    )
+    salon_alert = _salon_row(booking, K.SALON_NEW_BOOKING, now=now) if by_customer else None
+    if salon_alert is not None and parameters:
+        salon_alert.parameters = dict(parameters)
+    return [_customer_row(booking, kind, now=now, parameters=parameters), salon_alert]
+
+
+def booking_messages_created(*, booking: Booking, by_customer: bool, now: dt.datetime, announce: bool = True) -> None:
+    """All in one insert: a booking just created has no messages to withdraw
+    and no reminders yet. ``announce=False`` (an occurrence of a standing
+    appointment) writes only its reminders: ``series_messages_created``
+    announces the series once."""
+    announcements = _announcements(booking, by_customer=by_customer, now=now) if announce else []
+    messages_write([*announcements, *reminder_rows(booking=booking, now=now, quiet_at=now, existing=())], now=now)
+
+
+def series_messages_created(
+    *, bookings: list[Booking], every_weeks: int, by_customer: bool, now: dt.datetime
+) -> None:
+    """One confirmation (and one salon alert) for a whole standing
+    appointment, about its first booking, saying how it repeats: not one per
+    occurrence. Each occurrence has its own reminders already."""
+    first, last = bookings[0], bookings[-1]
+    repeats = {
+        "series_every_weeks": str(every_weeks),
+        "series_count": str(len(bookings)),
+        "series_last": local_time_text(first.salon, last.start),
+    }
+    messages_write(_announcements(first, by_customer=by_customer, now=now, parameters=repeats), now=now)
 
 
 def booking_messages_confirmed(*, booking: Booking, now: dt.datetime) -> None:

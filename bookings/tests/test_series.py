@@ -10,7 +10,8 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookings.booking_plans import Customer, Repeat, booking_book, booking_series_cancel, occurrence_starts
-from bookings.models import Booking, BookingSeries
+from bookings.messages.texts import local_time_text, message_text
+from bookings.models import Booking, BookingSeries, Message
 from bookings.services import Actor
 from bookings.tests.factories import make_booking, next_local
 from salonbook.errors import InvalidInput, SlotUnavailable
@@ -217,6 +218,37 @@ def test_customers_book_a_series_where_the_salon_allows_it(service, series_for_c
     cancelled = _cancel(client_for(booking_token=tokens[1]), series.pk)
     assert cancelled.status_code == 200, cancelled.json()
     assert cancelled.json()["cancelled"] == [b["reference"] for b in body["bookings"]]
+
+
+def test_a_customer_series_is_announced_once_and_each_occurrence_is_reminded(service, series_for_customers):
+    salon = service.salon
+    salon.whatsapp_phone = "+447911000999"
+    salon.save(update_fields=["whatsapp_phone"])
+    start = next_local(salon, days=2)
+    booked = _series(service, series_for_customers, start, every=2, count=2, actor=Actor.customer())
+    first = booked.bookings[0]
+    kinds = Message.objects.exclude(kind__startswith="reminder_").values_list("booking_id", "kind")
+    assert sorted(kinds) == [(first.pk, "booking_confirmed"), (first.pk, "salon_new_booking")]
+    last_on = local_time_text(salon, booked.bookings[-1].start)
+    confirmation = message_text(first.messages.get(kind="booking_confirmed"))
+    assert f"It repeats every 2 weeks, 2 times in all, the last on {last_on}." in confirmation
+    alert = message_text(first.messages.get(kind="salon_new_booking"))
+    assert f"Every 2 weeks, 2 times, the last on {last_on}." in alert
+    for booking in booked.bookings:
+        assert booking.messages.filter(kind="reminder_24h").exists()
+
+
+def test_a_single_booking_says_nothing_of_repeats(service, staff_member):
+    booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=2))
+    text = message_text(booking.messages.get(kind="booking_confirmed"))
+    assert "repeats" not in text and "\n\n" not in text
+
+
+def test_a_series_booked_by_staff_tells_the_customer_once(service, month_of_slots):
+    booked = _series(service, month_of_slots, next_local(service.salon, days=2), every=1, count=4)
+    announced = Message.objects.exclude(kind__startswith="reminder_").values_list("booking_id", "kind")
+    assert list(announced) == [(booked.bookings[0].pk, "booking_confirmed")]
+    assert "It repeats every week, 4 times in all" in message_text(booked.bookings[0].messages.get(kind="booking_confirmed"))
 
 
 def test_a_customer_series_with_a_taken_week_books_nothing(service, series_for_customers):
