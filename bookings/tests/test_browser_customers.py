@@ -38,6 +38,10 @@ def demo(db):
     for days, status in [(40, Booking.Status.COMPLETED), (20, Booking.Status.COMPLETED), (10, Booking.Status.NO_SHOW)]:
         start = dt.datetime.combine(today - dt.timedelta(days=days), dt.time(11), tzinfo=salon.tz)
         add_booking(service=service, staff_member=member, start=start, status=status, name="Priya Shah", phone="+447911123499")
+    # One more inside the report's last 30 days whatever the time of day (the
+    # demo's own bookings start today only while the salon still has free times).
+    start = dt.datetime.combine(today - dt.timedelta(days=5), dt.time(11), tzinfo=salon.tz)
+    add_booking(service=service, staff_member=member, start=start, status=Booking.Status.COMPLETED, name="Tom Reyes", phone="+447911123488")
     CustomerNote.objects.create(salon=salon, customer_phone="+447911123499", note="Likes a quiet chair by the window")
     return salon
 
