@@ -39,10 +39,12 @@ def _customer_row(
     )
 
 
-def _salon_row(booking: Booking, kind: str, *, now: dt.datetime) -> Message | None:
+def _salon_row(
+    booking: Booking, kind: str, *, now: dt.datetime, parameters: dict[str, Any] | None = None
+) -> Message | None:
     return message_row(
         salon=booking.salon, booking=booking, kind=kind, to=booking.salon.whatsapp_phone, due_at=now, now=now,
-        expires_at=booking.start,
+        parameters=parameters, expires_at=booking.start,
     )
 
 
@@ -58,9 +60,7 @@ def _announcements(
     booking: Booking, *, by_customer: bool, now: dt.datetime, parameters: dict[str, Any] | None = None
 ) -> list[Message | None]:
     kind = K.BOOKING_CONFIRMED if booking.status == Booking.Status.CONFIRMED else K.BOOKING_RECEIVED
-    salon_alert = _salon_row(booking, K.SALON_NEW_BOOKING, now=now) if by_customer else None
-    if salon_alert is not None and parameters:
-        salon_alert.parameters = dict(parameters)
+    salon_alert = _salon_row(booking, K.SALON_NEW_BOOKING, now=now, parameters=parameters) if by_customer else None
     return [_customer_row(booking, kind, now=now, parameters=parameters), salon_alert]
 
 
