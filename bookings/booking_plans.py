@@ -72,16 +72,14 @@ def booking_book(
 ) -> Booked:
     """Book ``start``: with ``staff_member``, or with anyone free when None;
     once, or as a standing appointment when ``repeat`` is given.
-
-    A series needs a named staff member: the same person every time is what
-    a regular asks for, and "anyone" could differ per week (refused with
-    ``InvalidInput`` on ``staff``).
     """
     actor = actor or Actor.customer()
     now = now or timezone.now()
     if repeat is not None:
         if staff_member is None:
-            raise InvalidInput(details={"staff": ["Choose a staff member for a standing appointment."]})
+            return booking_series_create_with_anyone(
+                salon=salon, service=service, start=start, customer=customer, repeat=repeat, actor=actor, now=now
+            )
         return booking_series_create(
             salon=salon,
             service=service,
@@ -227,6 +225,51 @@ def booking_series_create(
             bookings=bookings, every_weeks=repeat.every_weeks, by_customer=actor.is_customer, now=now
         )
     return Booked(bookings=bookings, series=series)
+
+
+def booking_series_create_with_anyone(
+    *,
+    salon: Salon,
+    service: Service,
+    start: dt.datetime,
+    customer: Customer,
+    repeat: Repeat,
+    actor: Actor,
+    now: dt.datetime,
+) -> Booked:
+    """A standing appointment with "anyone": one staff member for every
+    time, since a regular expects the same person each visit.
+
+    Those free at the first start are tried in the order a single "anyone"
+    booking uses (least booked time that day, ties by id); the first free at
+    every time gets the series. When nobody is, the 409 names the taken
+    times of the one who came closest, and nothing is booked.
+    """
+    occurrence_starts(salon=salon, start=start, repeat=repeat)  # a wrong repeat is 400 before anything else
+    candidates = staff_free_at(salon=salon, service=service, start=start, now=now, with_notice=actor.is_customer)
+    if not candidates:
+        _check_anyone_could(salon=salon, service=service, start=start, now=now)
+    members = StaffMember.objects.select_related("salon").in_bulk(candidates)
+    closest: list[str] | None = None  # the fewest taken times of anyone tried
+    for staff_id in candidates:
+        try:
+            return booking_series_create(
+                salon=salon,
+                service=service,
+                staff_member=members[staff_id],
+                start=start,
+                customer=customer,
+                repeat=repeat,
+                actor=actor,
+                now=now,
+            )
+        except SlotUnavailable as error:
+            if closest is None or len(error.details["conflicts"]) < len(closest):
+                closest = error.details["conflicts"]
+    raise SlotUnavailable(
+        f"Nobody is free at all {repeat.count} times; nothing was booked.",
+        details={"conflicts": closest or [timezone.localtime(start, salon.tz).isoformat()]},
+    )
 
 
 def booking_series_cancel(

@@ -248,7 +248,9 @@ def test_a_series_booked_by_staff_tells_the_customer_once(service, month_of_slot
     booked = _series(service, month_of_slots, next_local(service.salon, days=2), every=1, count=4)
     announced = Message.objects.exclude(kind__startswith="reminder_").values_list("booking_id", "kind")
     assert list(announced) == [(booked.bookings[0].pk, "booking_confirmed")]
-    assert "It repeats every week, 4 times in all" in message_text(booked.bookings[0].messages.get(kind="booking_confirmed"))
+    assert "It repeats every week, 4 times in all" in message_text(
+        booked.bookings[0].messages.get(kind="booking_confirmed")
+    )
 
 
 def test_a_customer_series_with_a_taken_week_books_nothing(service, series_for_customers):
@@ -288,17 +290,72 @@ def test_staff_of_another_salon_cannot_book_a_series_here(service, month_of_slot
     error_of(response, 403, "permission_denied")
 
 
-def test_a_series_with_anyone_free_is_400(service, month_of_slots, staff_of_salon):
+# --- With anyone free -------------------------------------------------------------------------
+
+
+@pytest.fixture
+def colleague(service, month_of_slots):
+    """A second stylist who does the service, made after the first."""
+    member = StaffMemberFactory(salon=service.salon, services=[service], name="Zoe Colleague")
+    slots_sync_for_staff(staff_member=member, days=30)
+    return member
+
+
+def _series_with_anyone(service, start, *, count=3):
+    return _series(service, None, start, every=1, count=count)
+
+
+def test_a_series_with_anyone_goes_to_one_stylist_free_every_time(service, month_of_slots, colleague):
+    start = next_local(service.salon, days=1, at=dt.time(10))
+    # The first stylist (the lower id, so first in line) is taken in week two:
+    # the whole series goes to the colleague, not a mix of the two.
+    make_booking(service=service, staff_member=month_of_slots, start=start + dt.timedelta(weeks=1), name="Regular")
+    booked = _series_with_anyone(service, start)
+    assert {b.staff_member for b in booked.bookings} == {colleague}
+    assert [b.start for b in booked.bookings] == [start + dt.timedelta(weeks=n) for n in range(3)]
+
+
+def test_a_series_with_anyone_prefers_the_least_booked_that_day(service, month_of_slots, colleague):
+    start = next_local(service.salon, days=1, at=dt.time(10))
+    make_booking(service=service, staff_member=month_of_slots, start=start + dt.timedelta(hours=2), name="Regular")
+    assert {b.staff_member for b in _series_with_anyone(service, start).bookings} == {colleague}
+
+
+def test_a_series_nobody_is_free_for_every_time_names_the_closest_and_books_nothing(service, month_of_slots, colleague):
+    start = next_local(service.salon, days=1, at=dt.time(10))
+    week = dt.timedelta(weeks=1)
+    make_booking(service=service, staff_member=month_of_slots, start=start + week, name="Regular")
+    make_booking(service=service, staff_member=month_of_slots, start=start + 2 * week, name="Regular")
+    make_booking(service=service, staff_member=colleague, start=start + 2 * week, name="Other")
+    with pytest.raises(SlotUnavailable) as error:
+        _series_with_anyone(service, start)
+    # The colleague has one taken time, the first stylist two: the colleague's is named.
+    assert error.value.details["conflicts"] == [timezone.localtime(start + 2 * week, service.salon.tz).isoformat()]
+    assert not Booking.objects.exclude(customer_name__in=["Regular", "Other"]).exists()
+    assert not BookingSeries.objects.exists()
+
+
+def test_a_series_with_anyone_when_nobody_is_free_at_the_first_time(service, month_of_slots):
+    start = next_local(service.salon, days=1, at=dt.time(10))
+    make_booking(service=service, staff_member=month_of_slots, start=start, name="Regular")
+    with pytest.raises(SlotUnavailable) as error:
+        _series_with_anyone(service, start)
+    assert error.value.details["conflicts"] == [timezone.localtime(start, service.salon.tz).isoformat()]
+    assert Booking.objects.count() == 1
+
+
+def test_api_series_with_anyone_answers_who(service, month_of_slots, colleague, staff_of_salon):
     body = booking_body(
         salon=service.salon,
         service=service,
         staff_member=month_of_slots,
         start=next_local(service.salon, days=1),
         staff=None,
-        repeat={"every_weeks": 1, "count": 2},
+        repeat={"every_weeks": 2, "count": 2},
     )
-    error = error_of(client_for(staff_of_salon).post("/api/bookings/", body, format="json"), 400, "invalid")
-    assert "staff" in error["details"]
+    response = client_for(staff_of_salon).post("/api/bookings/", body, format="json")
+    assert response.status_code == 201, response.json()
+    assert [b["staff"]["id"] for b in response.json()["bookings"]] == [month_of_slots.pk] * 2
 
 
 # --- Cancelling the rest ----------------------------------------------------------------------

@@ -213,6 +213,29 @@ def test_desk_books_a_standing_appointment(client, salon, service, staff_member,
     assert len({b.series_id for b in booked}) == 1 and booked[0].series_id is not None
 
 
+def test_desk_books_a_standing_appointment_with_any_stylist(client, salon, service, staff_member, staff_of_salon):
+    colleague = StaffMemberFactory(salon=salon, services=[service], name="Zoe Colleague")
+    for member in (staff_member, colleague):
+        slots_sync_for_staff(staff_member=member, days=30)
+    client.force_login(staff_of_salon)
+    start = next_local(salon, at=dt.time(11))
+    make_booking(service=service, staff_member=staff_member, start=start + dt.timedelta(weeks=2), name="Regular")
+    response = book(
+        client,
+        salon,
+        service,
+        staff_member,
+        start,
+        staff="",
+        start=DeskBookingForm.start_value(None, start),
+        repeat_every_weeks=1,
+        repeat_count=3,
+    )
+    assert response.status_code == 302
+    booked = Booking.objects.filter(customer_name="Walk In")
+    assert booked.count() == 3 and {b.staff_member for b in booked} == {colleague}
+
+
 def test_desk_repeat_with_a_taken_week_books_nothing_and_says_which(
     client, salon, service, staff_member, staff_of_salon
 ):
