@@ -9,12 +9,16 @@ machine and fail in CI (``REQUIRE_SERVICES=1``).
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 from typing import Any
 
 import pytest
 from django.conf import settings
+from django.utils import timezone
+
+from salons.models import Salon
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 FLAGS = [
@@ -28,6 +32,15 @@ FLAGS = [
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts"
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 375, "height": 812}
+
+
+def demo_working_day(salon: Salon) -> dt.date:
+    """The first day after today when all three demo staff work: Tuesday to
+    Friday (Chloe has Saturdays off, Ben Mondays, nobody works Sundays)."""
+    day = timezone.localdate(timezone=salon.tz) + dt.timedelta(days=1)
+    while day.weekday() not in range(1, 5):
+        day += dt.timedelta(days=1)
+    return day
 
 
 def watched_page(browser, viewport: dict) -> tuple[Any, Any, list[str]]:

@@ -18,7 +18,7 @@ from playwright.sync_api import expect
 
 from bookings.models import Booking
 from bookings.services import Actor, booking_create
-from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE, assert_accessible
+from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE, assert_accessible, demo_working_day
 from salonbook.tests.csp import watch_csp
 from salons.models import Salon
 from salons.services import business_info_save
@@ -30,20 +30,12 @@ pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(trans
 PASSWORD = "browser-test-pass"
 
 
-def _working_day(salon: Salon) -> dt.date:
-    """The first day after today when the demo staff work (no Sundays)."""
-    day = timezone.localdate(timezone=salon.tz) + dt.timedelta(days=1)
-    while day.weekday() == 6:
-        day += dt.timedelta(days=1)
-    return day
-
-
 @pytest.fixture
 def demo(db):
     """The demo salon, plus a day of bookings: one waiting for confirmation."""
     call_command("seed_demo", password=PASSWORD, stdout=open(os.devnull, "w"))
     salon = Salon.objects.get(slug="demo")
-    day = _working_day(salon)
+    day = demo_working_day(salon)
     services = {s.name: s for s in salon.services.all()}
     staff = {m.name: m for m in salon.staff.all()}
     made: dict[str, Booking] = {}

@@ -4,17 +4,15 @@ through a cancellation books it from the link in their message."""
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 
 import pytest
 from django.core.management import call_command
-from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.models import Booking, BookingStatusChange, Message, WaitlistEntry, WaitlistOffer
 from bookings.services import Actor, booking_cancel, booking_create
-from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE, assert_accessible, watched_page
+from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE, assert_accessible, demo_working_day, watched_page
 from bookings.waitlist.services import waitlist_join
 from salons.models import Salon
 from slots.selectors import availability_for_day
@@ -28,9 +26,7 @@ PASSWORD = "browser-test-pass"
 def demo(db):
     call_command("seed_demo", password=PASSWORD, stdout=open(os.devnull, "w"))
     salon = Salon.objects.get(slug="demo")
-    day = timezone.localdate(timezone=salon.tz) + dt.timedelta(days=1)
-    while day.weekday() == 6:  # the demo staff do not work on Sundays
-        day += dt.timedelta(days=1)
+    day = demo_working_day(salon)
     service = salon.services.get(name="Cut & Finish")
     return salon, day, service
 
