@@ -20,9 +20,12 @@
   var times = document.getElementById("move-times");
   var noTimes = document.getElementById("move-none");
   var salonBox = document.getElementById("manage-salon");
+  var seriesSection = document.getElementById("manage-series");
+  var seriesForm = document.getElementById("manage-series-cancel");
   var url = "/api/bookings/" + encodeURIComponent(reference) + "/";
   var UNREACHABLE = "We could not reach the salon just now. Please try again.";
   var current = null;
+  var seriesCancelled = false;
 
   function say(text, kind) { window.SalonBook.say(status, text, kind); }
 
@@ -78,6 +81,9 @@
       : "Online changes closed on " + when(booking.changes_close_at) + ". Please call the salon.";
     cancelForm.hidden = !open || booking.allowed_moves.indexOf("cancel") === -1;
     moveSection.hidden = !open;
+    // Later bookings of a standing appointment can be cancelled from any of
+    // them, even one of its own already cancelled or past its cut-off.
+    seriesSection.hidden = !booking.series || seriesCancelled;
     if (!dateInput.value) { dateInput.value = booking.start.slice(0, 10); }
   }
 
@@ -186,6 +192,27 @@
       } else {
         say(problem(answer.body, "The booking could not be cancelled."), "error");
       }
+    }).catch(function () { say(UNREACHABLE, "error"); });
+  });
+
+  seriesForm.addEventListener("submit", function (event) {
+    event.preventDefault();
+    if (!window.confirm("Cancel every booking still ahead in this standing appointment?")) { return; }
+    call("POST", "/api/series/" + encodeURIComponent(current.series) + "/cancel/").then(function (answer) {
+      if (!answer.ok) {
+        say(problem(answer.body, "The bookings could not be cancelled."), "error");
+        return;
+      }
+      var cancelled = answer.body.cancelled.length;
+      var kept = answer.body.kept.length;
+      var words = cancelled === 0 ? "No booking was left to cancel."
+        : cancelled === 1 ? "1 booking is cancelled." : cancelled + " bookings are cancelled.";
+      if (kept) {
+        words += " " + (kept === 1 ? "1 is" : kept + " are") + " inside the cut-off and stay booked: please call the salon.";
+      }
+      seriesCancelled = true;
+      say(words, "success");
+      return call("GET", url).then(function (again) { if (again.ok) { show(again.body); } });
     }).catch(function () { say(UNREACHABLE, "error"); });
   });
 
