@@ -8,11 +8,13 @@ anything unexpected is logged and answers 500 with no trace.
 from __future__ import annotations
 
 import logging
+import sys
 from typing import Any
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.db import InterfaceError, OperationalError
-from django.http import Http404, JsonResponse
+from django.http import Http404, HttpResponse, JsonResponse
+from django.template import loader
 from django.views import defaults
 from django_ratelimit.exceptions import Ratelimited
 from rest_framework import exceptions, status
@@ -81,16 +83,17 @@ def _database_unavailable(exc: Exception, context: dict[str, Any]) -> Response:
         "database unavailable",
         extra={"view": type(view).__name__ if view else None, "error": type(exc).__name__},
     )
-    response = Response(
-        envelope(
-            "service_unavailable",
-            "The service is briefly unavailable; nothing was changed. Please try again in a few seconds.",
-            {"retry_after": DATABASE_RETRY_AFTER},
-        ),
-        status=status.HTTP_503_SERVICE_UNAVAILABLE,
-    )
+    response = Response(_database_unavailable_envelope(), status=status.HTTP_503_SERVICE_UNAVAILABLE)
     response["Retry-After"] = str(DATABASE_RETRY_AFTER)
     return response
+
+
+def _database_unavailable_envelope() -> dict[str, Any]:
+    return envelope(
+        "service_unavailable",
+        "The service is briefly unavailable; nothing was changed. Please try again in a few seconds.",
+        {"retry_after": DATABASE_RETRY_AFTER},
+    )
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response:
@@ -153,9 +156,24 @@ def not_found(request, exception=None):
 
 
 def server_error(request):
-    """``handler500``: errors raised outside a DRF view (middleware, URL resolving)."""
+    """``handler500``: errors raised outside a DRF view (middleware, URL
+    resolving, the staff pages). The database down or restarting is 503 with
+    ``Retry-After`` there too, not a 500: nothing was changed."""
+    if isinstance(sys.exc_info()[1], (OperationalError, InterfaceError)):
+        return _database_unavailable_page(request)
     if _is_api(request):
         return JsonResponse(
             envelope("server_error", "Something went wrong on our side; it has been logged."), status=500
         )
     return defaults.server_error(request)
+
+
+def _database_unavailable_page(request) -> HttpResponse:
+    logger.warning("database unavailable", extra={"path": request.path, "error": type(sys.exc_info()[1]).__name__})
+    if _is_api(request):
+        response: HttpResponse = JsonResponse(_database_unavailable_envelope(), status=503)
+    else:
+        # Rendered without the request: its context (the logged-in user) would ask the database.
+        response = HttpResponse(loader.render_to_string("503.html"), status=503)
+    response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+    return response

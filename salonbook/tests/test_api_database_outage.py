@@ -1,6 +1,6 @@
 """With the database unreachable the API answers 503 in the envelope, after
 one bounded connection attempt, with no trace: what a phone sees while
-PostgreSQL restarts."""
+PostgreSQL restarts. The staff pages and admin answer 503 too, never 500."""
 
 import json
 import os
@@ -43,7 +43,32 @@ print(json.dumps(answers))
 """
 
 
-def test_api_answers_503_in_the_envelope_while_the_database_is_down():
+# Pages as in production (DEBUG off: Django's error handler answers, not its
+# debug page), each request one that reads the database.
+_PAGES_PROBE = """
+import json
+import django
+django.setup()
+from django.conf import settings
+from django.test import Client
+
+settings.DEBUG = False
+client = Client(raise_request_exception=False)
+client.cookies["sessionid"] = "a-session-the-database-would-know"
+answers = {}
+for name, method, path, body in [
+    ("staff login", "post", "/staff/login/", {"username": "owner", "password": "secret"}),
+    ("agenda", "get", "/staff/salons/demo/", None),
+    ("admin login", "post", "/admin/login/", {"username": "admin", "password": "secret"}),
+]:
+    response = getattr(client, method)(path, body) if body else client.get(path)
+    answers[name] = {"status": response.status_code, "body": response.content.decode(),
+                     "retry_after": response.get("Retry-After")}
+print(json.dumps(answers))
+"""
+
+
+def _with_the_database_down(probe: str) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL"}}
     env.update(
         DJANGO_SETTINGS_MODULE="salonbook.settings",
@@ -52,9 +77,21 @@ def test_api_answers_503_in_the_envelope_while_the_database_is_down():
         LOG_LEVEL="ERROR",
         PYTHONPATH=str(ROOT),
     )
-    result = subprocess.run([sys.executable, "-c", _PROBE], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stderr
-    answers = json.loads(result.stdout.strip().splitlines()[-1])
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_staff_pages_and_admin_answer_503_while_the_database_is_down():
+    for name, answer in _with_the_database_down(_PAGES_PROBE).items():
+        assert answer["status"] == 503, (name, answer["status"])
+        assert "briefly unavailable" in answer["body"] and "Nothing was changed" in answer["body"], name
+        assert answer["retry_after"] == "5", name
+        assert "Traceback" not in answer["body"] and "6388" not in answer["body"], name
+
+
+def test_api_answers_503_in_the_envelope_while_the_database_is_down():
+    answers = _with_the_database_down(_PROBE)
     for name, answer in answers.items():
         assert answer["status"] == 503, name
         body = json.loads(answer["body"])
