@@ -6,7 +6,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -174,12 +174,15 @@ def _send_slot_event(signal, salon: Salon, slots: Sequence[Slot]) -> None:
         )
 
 
-def _slot_transition(slot: Slot, *, move: str, target: str, signal, refusal: str, **arguments) -> Slot:
+def _slot_transition(
+    slot: Slot, *, move: str, target: str, signal, refusal: str, refusal_when: Mapping[str, str] | None = None, **arguments
+) -> Slot:
     """Lock the slot, read its status again, make ``move`` and send ``signal`` on commit.
 
     A slot already at ``target`` is left as it is: a repeated click is harmless.
     A move the state machine refuses raises ``InvalidTransition`` with the
-    moves the slot allows.
+    moves the slot allows, and ``refusal_when[status]`` (else ``refusal``) as
+    its message.
     """
     with transaction.atomic():
         locked = Slot.objects.select_for_update().select_related("salon").get(pk=slot.pk)
@@ -187,7 +190,10 @@ def _slot_transition(slot: Slot, *, move: str, target: str, signal, refusal: str
             return locked
         method = getattr(locked, move)
         if not can_proceed(method):
-            raise InvalidTransition(refusal, details={"status": locked.status, "allowed": allowed_slot_moves(locked)})
+            raise InvalidTransition(
+                (refusal_when or {}).get(locked.status, refusal),
+                details={"status": locked.status, "allowed": allowed_slot_moves(locked)},
+            )
         method(**arguments)
         locked.save(update_fields=["status", "block_reason"])
         _send_slot_event(signal, locked.salon, [locked])
@@ -202,6 +208,10 @@ def slot_block(*, slot: Slot, reason: str = "") -> Slot:
         target=Slot.Status.BLOCKED,
         signal=signals.slot_blocked,
         refusal="A booked slot cannot be blocked; cancel or move the booking first.",
+        refusal_when={
+            Slot.Status.HELD: "This time is held for a waitlist offer; withdraw the offer first, or wait until "
+            "it is claimed or expires."
+        },
         reason=reason,
     )
 

@@ -41,7 +41,19 @@ def test_a_booked_slot_cannot_be_blocked(service, staff_member):
     with pytest.raises(InvalidTransition) as error:
         slot_block(slot=_slot(staff_member, start))
     assert error.value.details == {"status": "booked", "allowed": ["release"]}
+    assert error.value.message.startswith("A booked slot cannot be blocked")
     assert _slot(staff_member, start).status == "booked"
+
+
+def test_a_slot_held_for_a_waitlist_offer_cannot_be_blocked_and_says_why(staff_member):
+    slot = Slot.objects.filter(staff_member=staff_member).first()
+    slot.hold_for_offer()
+    slot.save()
+    with pytest.raises(InvalidTransition) as error:
+        slot_block(slot=slot)
+    assert "held for a waitlist offer" in error.value.message
+    assert error.value.details["status"] == "held"
+    assert _slot(staff_member, slot.start).status == "held"
 
 
 def test_a_booked_slot_cannot_be_unblocked(service, staff_member):
