@@ -163,6 +163,8 @@ def lay_out_day(
                 "start": slot.start.astimezone(dt.UTC).isoformat(),
             }
             cell.url = f"{book_url}?{urlencode(at_this_time)}"
+        elif slot.status == Slot.Status.HELD:
+            cell.kind = "held"  # for a waitlist offer: nobody else can book it until it is claimed or ends
         cells.append(cell)
         if slot.status == Slot.Status.BLOCKED:
             _add_blocked(blocks, blocked_runs, slot, column=column, row=cell.row, span=cell.span, tz=tz)

@@ -182,6 +182,14 @@ def test_free_future_slots_link_to_a_desk_booking_at_that_time():
     assert grid.free_count == 1
 
 
+def test_time_held_for_a_waitlist_offer_is_marked_and_not_bookable():
+    grid = lay_out(slots=[slot(ANA, 10, status=Slot.Status.HELD), slot(ANA, 10, 15)], now=at(9))
+    held, free = grid.cells
+    assert (held.kind, held.url) == ("held", "")
+    assert free.kind == "free"
+    assert grid.free_count == 1
+
+
 def test_a_break_leaves_rows_without_cells_between_the_working_hours():
     morning = slots_from(ANA, dt.time(9), dt.time(12))
     afternoon = slots_from(ANA, dt.time(13), dt.time(17))
