@@ -268,6 +268,22 @@ class Message(models.Model):
         return self.status == self.Status.FAILED or self.delivery_status == self.Delivery.FAILED
 
 
+class EarlyStatusReport(models.Model):
+    """A delivery status the webhook brought before its message had the
+    provider's id stored: the provider can report a send faster than the
+    sender records its answer. Applied and deleted once the id is stored;
+    forgotten after a day (then the id was never one of ours)."""
+
+    provider_message_id = models.CharField(max_length=200, db_index=True)
+    status = models.CharField(max_length=10, choices=Message.Delivery.choices)
+    reported_at = models.DateTimeField(help_text="The provider's time of the status")
+    error = models.CharField(max_length=300, blank=True)
+    received_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"early {self.status} report {self.pk}"
+
+
 class InboundReply(models.Model):
     """A customer's WhatsApp message to the salon, as the webhook received it."""
 

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from bookings import signals
 from bookings.messages.breaker import CircuitBreakerError, get_breaker
+from bookings.messages.inbound import early_statuses_apply
 from bookings.messages.outbox import needs_active_booking
 from bookings.messages.providers import OutgoingMessage, PermanentError, ProviderError, get_provider
 from bookings.messages.texts import message_text, whatsapp_template
@@ -220,7 +221,9 @@ def message_deliver(*, message_id: int, claim_token: str, now: dt.datetime | Non
         last_error="",
         updated_at=sent_at,
     )
-    if not marked:
+    if marked:
+        early_statuses_apply(provider_message_id=provider_id, now=sent_at)
+    else:
         # Only possible if this send outlived its lease (the time limit should
         # prevent that): the row was taken over and the provider's idempotency
         # is what keeps the customer from a second message.

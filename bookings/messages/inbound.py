@@ -21,7 +21,7 @@ from django.db.models.functions import Coalesce
 from bookings import signals
 from bookings.messages import lifecycle
 from bookings.messages.webhook import Reply, StatusUpdate
-from bookings.models import Booking, InboundReply, Message
+from bookings.models import Booking, EarlyStatusReport, InboundReply, Message
 from bookings.services import Actor, booking_cancel
 from salonbook.errors import DomainError
 from salonbook.events import send_on_commit
@@ -34,10 +34,47 @@ _RANK = {D.NONE: 0, D.SENT: 1, D.DELIVERED: 2, D.READ: 3, D.FAILED: 3}
 CANCEL_WORDS = frozenset({"CANCEL", "CANCELAR"})
 
 
+EARLY_REPORTS_KEPT = dt.timedelta(days=1)
+
+
 def message_status_record(*, update: StatusUpdate, now: dt.datetime) -> bool:
-    """Record what the provider says about one sent message. One conditional
-    UPDATE: it applies only while the stored status ranks lower, so the
-    outcome is the same whatever order the reports arrive in."""
+    """Record what the provider says about one sent message, whatever order
+    the reports arrive in; one about a message whose provider id is not stored
+    yet is kept until it is (``early_statuses_apply``).
+
+    Runs outside a transaction, like the sender's storing of the id: each side
+    writes, then looks for the other's write, so one of them sees both.
+    """
+    changed = _status_apply(update, now)
+    if changed or Message.objects.filter(provider_message_id=update.provider_message_id).exists():
+        return changed
+    EarlyStatusReport.objects.filter(received_at__lt=now - EARLY_REPORTS_KEPT).delete()
+    report = EarlyStatusReport.objects.create(
+        provider_message_id=update.provider_message_id,
+        status=update.status,
+        reported_at=update.at,
+        error=update.error,
+        received_at=now,
+    )
+    if not Message.objects.filter(provider_message_id=update.provider_message_id).exists():
+        return False
+    report.delete()  # the id was stored meanwhile
+    return _status_apply(update, now)
+
+
+def early_statuses_apply(*, provider_message_id: str, now: dt.datetime) -> int:
+    """Record the statuses reported before ``provider_message_id`` was stored on
+    its message, and forget them. Call right after storing it."""
+    early = list(EarlyStatusReport.objects.filter(provider_message_id=provider_message_id))
+    for report in early:
+        _status_apply(StatusUpdate(report.provider_message_id, report.status, report.reported_at, report.error), now)
+    EarlyStatusReport.objects.filter(pk__in=[report.pk for report in early]).delete()
+    return len(early)
+
+
+def _status_apply(update: StatusUpdate, now: dt.datetime) -> bool:
+    """One conditional UPDATE: it applies only while the stored status ranks
+    lower, so a late ``sent`` never overwrites ``read`` and a replay changes nothing."""
     new = D(update.status)
     lower = [status for status, rank in _RANK.items() if rank < _RANK[new]]
     changes: dict = {"delivery_status": new, "updated_at": now}

@@ -11,7 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bookings.models import Booking, InboundReply, Message
+from bookings.messages.dispatch import messages_dispatch_due
+from bookings.models import Booking, EarlyStatusReport, InboundReply, Message
 from bookings.tests.factories import make_booking, next_local
 
 pytestmark = pytest.mark.django_db
@@ -181,6 +182,31 @@ def test_failed_keeps_the_providers_error_and_marks_the_agenda(api, sent, client
 def test_status_of_an_unknown_message_is_accepted_and_ignored(api, sent):
     response = post(api, status("wamid.someone-else", "read", timezone.now()))
     assert response.status_code == 200 and response.json()["statuses_recorded"] == 0
+
+
+def test_a_status_that_comes_before_the_sender_stored_the_id_is_recorded_when_it_does(api, booking, whatsapp_http):
+    confirmation = booking.messages.get(kind=K.BOOKING_CONFIRMED)
+    booking.messages.exclude(pk=confirmation.pk).update(status=S.CANCELLED)
+    delivered_at = timezone.now().replace(microsecond=0)
+    # The provider reports faster than the sender records its answer: the id
+    # it is about ("wamid.1", the fake provider's first) is on no message yet.
+    response = post(api, status("wamid.1", "delivered", delivered_at))
+    assert response.json()["statuses_recorded"] == 0
+    assert EarlyStatusReport.objects.filter(provider_message_id="wamid.1").exists()
+
+    messages_dispatch_due(now=timezone.now())
+
+    confirmation.refresh_from_db()
+    assert (confirmation.provider_message_id, confirmation.delivery_status) == ("wamid.1", D.DELIVERED)
+    assert confirmation.delivered_at == delivered_at
+    assert not EarlyStatusReport.objects.exists()
+
+
+def test_early_reports_about_ids_that_never_become_ours_are_forgotten_after_a_day(api, sent):
+    post(api, status("wamid.someone-else", "read", timezone.now()))
+    EarlyStatusReport.objects.update(received_at=timezone.now() - dt.timedelta(days=1, minutes=1))
+    post(api, status("wamid.another", "sent", timezone.now()))
+    assert list(EarlyStatusReport.objects.values_list("provider_message_id", flat=True)) == ["wamid.another"]
 
 
 # --- Replies ---------------------------------------------------------------------------
