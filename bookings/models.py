@@ -1,3 +1,9 @@
+"""Bookings and what hangs off them: status history, series, the slots a
+booking holds, the message outbox, replies, customer notes. One module because
+Django finds an app's tables here; the waitlist's live in their own, imported
+at the end.
+"""
+
 from __future__ import annotations
 
 import base64

@@ -1,5 +1,10 @@
 """Every change to slots: generation, blocking, and taking or releasing them
-for a booking. Events go out after the transaction commits."""
+for a booking. Events go out after the transaction commits.
+
+Kept in one module (over the usual length) because these share one lock
+order, slots in start order, and the re-read after the lock: reading them
+side by side is how to check that no two can deadlock or double-book.
+"""
 
 from __future__ import annotations
 
