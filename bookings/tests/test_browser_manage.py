@@ -9,7 +9,7 @@ from bookings.booking_plans import Customer, Repeat, booking_book
 from bookings.messages.texts import manage_url
 from bookings.models import Booking
 from bookings.services import Actor
-from bookings.tests.browser import ARTIFACTS, PHONE
+from bookings.tests.browser import ARTIFACTS, PHONE, assert_accessible
 from bookings.tests.factories import make_booking, next_local
 from slots.services import slots_sync_for_staff
 
@@ -68,6 +68,7 @@ def test_customer_cancels_the_rest_of_a_standing_appointment(browser, live_serve
 
     page.goto(manage_url(booked.bookings[1]))
     expect(page.locator("#manage-series")).to_be_visible()
+    assert_accessible(page)
     page.once("dialog", lambda dialog: dialog.accept())
     page.get_by_role("button", name="Cancel all bookings ahead").click()
     expect(page.locator("#manage-status")).to_contain_text("3 bookings are cancelled.")
