@@ -76,10 +76,6 @@ def booking_book(
     actor = actor or Actor.customer()
     now = now or timezone.now()
     if repeat is not None:
-        if staff_member is None:
-            return booking_series_create_with_anyone(
-                salon=salon, service=service, start=start, customer=customer, repeat=repeat, actor=actor, now=now
-            )
         return booking_series_create(
             salon=salon,
             service=service,
@@ -179,24 +175,63 @@ def booking_series_create(
     *,
     salon: Salon,
     service: Service,
-    staff_member: StaffMember,
+    staff_member: StaffMember | None,
     start: dt.datetime,
     customer: Customer,
     repeat: Repeat,
     actor: Actor,
     now: dt.datetime,
 ) -> Booked:
-    """Book a standing appointment: ``repeat.count`` bookings, all or none.
+    """Book a standing appointment: ``repeat.count`` bookings with one staff
+    member, all or none; if any time is not free, ``SlotUnavailable`` names
+    the taken starts in ``details["conflicts"]`` and nothing is booked.
+
+    With ``staff_member`` None ("anyone") it is still one person every time,
+    since a regular expects the same face each visit: those free at the first
+    start are tried in the order a single "anyone" booking uses (least booked
+    time that day, ties by id), and the first free at every time gets the
+    series. When nobody is, the conflicts named are those of the one who came
+    closest.
+    """
+    starts = occurrence_starts(salon=salon, start=start, repeat=repeat)
+    if staff_member is not None:
+        return _series_with(salon, service, staff_member, starts, customer, repeat, actor, now)
+    candidates = staff_free_at(salon=salon, service=service, start=start, now=now, with_notice=actor.is_customer)
+    if not candidates:
+        _check_anyone_could(salon=salon, service=service, start=start, now=now)
+    members = StaffMember.objects.select_related("salon").in_bulk(candidates)
+    closest: list[str] | None = None  # the fewest taken times of anyone tried
+    for staff_id in candidates:
+        try:
+            return _series_with(salon, service, members[staff_id], starts, customer, repeat, actor, now)
+        except SlotUnavailable as error:
+            if closest is None or len(error.details["conflicts"]) < len(closest):
+                closest = error.details["conflicts"]
+    raise SlotUnavailable(
+        f"Nobody is free at all {repeat.count} times; nothing was booked.",
+        details={"conflicts": closest or [timezone.localtime(start, salon.tz).isoformat()]},
+    )
+
+
+def _series_with(
+    salon: Salon,
+    service: Service,
+    member: StaffMember,
+    starts: list[dt.datetime],
+    customer: Customer,
+    repeat: Repeat,
+    actor: Actor,
+    now: dt.datetime,
+) -> Booked:
+    """The series at ``starts`` with ``member``, all or none.
 
     Every occurrence is tried in one transaction (each a savepoint); if any
-    is not free, everything is rolled back and ``SlotUnavailable`` names the
-    taken starts in ``details["conflicts"]``. Events of the bookings go out
+    is not free, everything is rolled back. Events of the bookings go out
     only if the whole series commits. The customer is told once, about the
     whole series (and the salon, when the customer booked it); each
     occurrence has its own reminders.
     """
-    starts = occurrence_starts(salon=salon, start=start, repeat=repeat)
-    wall_time = timezone.localtime(start, salon.tz).time()
+    wall_time = timezone.localtime(starts[0], salon.tz).time()
     conflicts: list[dt.datetime] = []
     with transaction.atomic():
         series = BookingSeries.objects.create(salon=salon, every_weeks=repeat.every_weeks, count=repeat.count)
@@ -206,7 +241,7 @@ def booking_series_create(
                 conflicts.append(occurrence)  # the clocks skip that time that day
                 continue
             try:
-                bookings.append(_create(salon, service, staff_member, occurrence, customer, actor, now, announce=False))
+                bookings.append(_create(salon, service, member, occurrence, customer, actor, now, announce=False))
             except SlotUnavailable:
                 conflicts.append(occurrence)
             except InvalidInput as error:
@@ -225,51 +260,6 @@ def booking_series_create(
             bookings=bookings, every_weeks=repeat.every_weeks, by_customer=actor.is_customer, now=now
         )
     return Booked(bookings=bookings, series=series)
-
-
-def booking_series_create_with_anyone(
-    *,
-    salon: Salon,
-    service: Service,
-    start: dt.datetime,
-    customer: Customer,
-    repeat: Repeat,
-    actor: Actor,
-    now: dt.datetime,
-) -> Booked:
-    """A standing appointment with "anyone": one staff member for every
-    time, since a regular expects the same person each visit.
-
-    Those free at the first start are tried in the order a single "anyone"
-    booking uses (least booked time that day, ties by id); the first free at
-    every time gets the series. When nobody is, the 409 names the taken
-    times of the one who came closest, and nothing is booked.
-    """
-    occurrence_starts(salon=salon, start=start, repeat=repeat)  # a wrong repeat is 400 before anything else
-    candidates = staff_free_at(salon=salon, service=service, start=start, now=now, with_notice=actor.is_customer)
-    if not candidates:
-        _check_anyone_could(salon=salon, service=service, start=start, now=now)
-    members = StaffMember.objects.select_related("salon").in_bulk(candidates)
-    closest: list[str] | None = None  # the fewest taken times of anyone tried
-    for staff_id in candidates:
-        try:
-            return booking_series_create(
-                salon=salon,
-                service=service,
-                staff_member=members[staff_id],
-                start=start,
-                customer=customer,
-                repeat=repeat,
-                actor=actor,
-                now=now,
-            )
-        except SlotUnavailable as error:
-            if closest is None or len(error.details["conflicts"]) < len(closest):
-                closest = error.details["conflicts"]
-    raise SlotUnavailable(
-        f"Nobody is free at all {repeat.count} times; nothing was booked.",
-        details={"conflicts": closest or [timezone.localtime(start, salon.tz).isoformat()]},
-    )
 
 
 def booking_series_cancel(

@@ -44,16 +44,15 @@ class BookingSerializer(serializers.Serializer):
     customer_name = serializers.CharField()
     customer_phone = serializers.CharField(help_text="E.164")
     customer_email = serializers.CharField()
-    series = serializers.SerializerMethodField(
-        help_text="The standing appointment it is one of (for POST /api/series/{id}/cancel/), or null"
+    series = serializers.CharField(
+        source="series_id",
+        allow_null=True,
+        help_text="The standing appointment it is one of (for POST /api/series/{id}/cancel/), or null",
     )
     allowed_moves = serializers.SerializerMethodField(help_text="Status changes open to this booking now")
     changes_close_at = serializers.SerializerMethodField(
         help_text="Until when the customer may cancel or move it online (the salon's cut-off), in the salon's zone"
     )
-
-    def get_series(self, booking: Booking) -> str | None:
-        return None if booking.series_id is None else str(booking.series_id)
 
     def get_allowed_moves(self, booking: Booking) -> list[str]:
         return allowed_moves(booking, now=self.context["now"])
