@@ -46,7 +46,8 @@ def message_status_record(*, update: StatusUpdate, now: dt.datetime) -> bool:
     writes, then looks for the other's write, so one of them sees both.
     """
     changed = _status_apply(update, now)
-    if changed or Message.objects.filter(provider_message_id=update.provider_message_id).exists():
+    ours = Message.objects.filter(provider_message_id=update.provider_message_id)
+    if changed or ours.exists():
         return changed
     EarlyStatusReport.objects.filter(received_at__lt=now - EARLY_REPORTS_KEPT).delete()
     report = EarlyStatusReport.objects.create(
@@ -56,7 +57,7 @@ def message_status_record(*, update: StatusUpdate, now: dt.datetime) -> bool:
         error=update.error,
         received_at=now,
     )
-    if not Message.objects.filter(provider_message_id=update.provider_message_id).exists():
+    if not ours.exists():  # a new query: it sees an id stored meanwhile
         return False
     report.delete()  # the id was stored meanwhile
     return _status_apply(update, now)
