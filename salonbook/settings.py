@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "salons",
     "slots",
     "bookings",
+    "waitlist",
     "monitoring",
 ]
 
@@ -365,7 +366,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "bookings.models.Booking.Status",
         "SlotStatusEnum": "slots.models.Slot.Status",
-        "WaitlistEntryStatusEnum": "bookings.waitlist.models.WaitlistEntry.Status",
+        "WaitlistEntryStatusEnum": "waitlist.models.WaitlistEntry.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

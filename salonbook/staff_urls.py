@@ -14,11 +14,11 @@ from bookings.views.booking_detail import (
     booking_series_cancel_view,
 )
 from bookings.views.desk_booking import desk_booking
-from bookings.waitlist import staff as waitlist_staff
 from monitoring import dashboard
 from salons import views as salon_views
 from salons.backoffice_views import catalogue, schedules, settings_page, staff
 from slots import views as slot_views
+from waitlist import staff as waitlist_staff
 
 app_name = "staff"
 

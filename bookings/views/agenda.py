@@ -14,9 +14,9 @@ from bookings.calendar_feed import staff_feed_subscribe_url
 from bookings.forms import AgendaQueryForm
 from bookings.selectors import agenda_for_day, own_staff_member_at
 from bookings.views.times import day_title
-from bookings.waitlist.staff import agenda_waitlist
 from salons.services import calendar_token_for
 from salons.views import salon_for, staff_required
+from waitlist.staff import agenda_waitlist
 
 
 @staff_required

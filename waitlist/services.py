@@ -13,16 +13,16 @@ import datetime as dt
 from django.db import transaction
 from django.utils import timezone
 
-from bookings import signals
 from bookings.models import Booking, BookingStatusChange
 from bookings.services import Actor, _check_customer, booking_create
-from bookings.waitlist.models import WaitlistEntry, WaitlistOffer
-from bookings.waitlist.offers import offer_end, offer_hold
 from salonbook.errors import InvalidInput, InvalidTransition, OutsideBookingWindow, SlotUnavailable
 from salonbook.events import send_on_commit
 from salons.models import Salon, Service, StaffMember
 from slots.holds import Holder, holds_release
 from slots.selectors import check_start_offered, offers_service, staff_ids_for_service
+from waitlist import signals
+from waitlist.models import WaitlistEntry, WaitlistOffer
+from waitlist.offers import offer_end, offer_hold
 
 BOOKED_FROM_WAITLIST = "booked from the waitlist"
 

@@ -18,12 +18,12 @@ from rest_framework.response import Response
 
 from bookings.api.inputs import MAX_ID, valid
 from bookings.api.outputs import BOOKING_EXAMPLE, CreatedBookingSerializer, render_booking
-from bookings.waitlist.models import WaitlistEntry
-from bookings.waitlist.selectors import live_offer
-from bookings.waitlist.services import waitlist_claim, waitlist_decline, waitlist_join, waitlist_leave
 from salonbook.api.base import ApiView
 from salonbook.api.schema import errors
 from salons.models import Salon, Service, StaffMember
+from waitlist.models import WaitlistEntry
+from waitlist.selectors import live_offer
+from waitlist.services import waitlist_claim, waitlist_decline, waitlist_join, waitlist_leave
 
 TOKEN_HEADER = "X-Waitlist-Token"
 WAITLIST_TOKEN = OpenApiParameter(

@@ -14,16 +14,17 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from bookings.models import Booking, WaitlistEntry, WaitlistOffer
+from bookings.models import Booking
 from bookings.services import Actor, booking_cancel, booking_create
 from bookings.tests.factories import next_local
-from bookings.waitlist.offers import offers_expire
-from bookings.waitlist.services import OfferNotLive, waitlist_claim, waitlist_join
 from salonbook.errors import SlotUnavailable
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 from slots.holds import Holder, held_slots
 from slots.models import Hold, Slot
 from slots.services import slots_sync_for_staff
+from waitlist.models import WaitlistEntry, WaitlistOffer
+from waitlist.offers import offers_expire
+from waitlist.services import OfferNotLive, waitlist_claim, waitlist_join
 
 
 def _race(calls):

@@ -4,8 +4,8 @@ ended) goes to the waitlist in the transaction that freed it: the one route
 
 from django.dispatch import receiver
 
-from bookings.waitlist.offers import offer_freed_by_slots
 from slots.signals import slots_freed
+from waitlist.offers import offer_freed_by_slots
 
 
 @receiver(slots_freed, dispatch_uid="waitlist.offer_freed_slots")

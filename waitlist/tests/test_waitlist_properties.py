@@ -12,15 +12,16 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from bookings.models import Booking, WaitlistEntry, WaitlistOffer
+from bookings.models import Booking
 from bookings.services import Actor, booking_cancel, booking_create, booking_reschedule
-from bookings.waitlist.offers import offers_expire
-from bookings.waitlist.services import OfferNotLive, waitlist_claim, waitlist_decline, waitlist_join
 from salonbook.errors import DomainError
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 from slots.models import Hold, Slot
 from slots.selectors import availability_for_day
 from slots.services import slots_sync_for_staff
+from waitlist.models import WaitlistEntry, WaitlistOffer
+from waitlist.offers import offers_expire
+from waitlist.services import OfferNotLive, waitlist_claim, waitlist_decline, waitlist_join
 
 HOURS = list(range(9, 17))
 DAY_OFFSET = 2

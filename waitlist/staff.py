@@ -19,13 +19,13 @@ from django.views.decorators.http import require_POST
 
 from bookings.forms import place_service_errors
 from bookings.services import Actor
-from bookings.waitlist.models import WaitlistEntry
-from bookings.waitlist.selectors import waitlist_for_day
-from bookings.waitlist.services import waitlist_join, waitlist_offer_by_hand, waitlist_withdraw
 from salonbook.errors import DomainError
 from salons.models import Salon, Service, StaffMember
 from salons.views import salon_for, staff_required
 from slots.selectors import availability_for_day
+from waitlist.models import WaitlistEntry
+from waitlist.selectors import waitlist_for_day
+from waitlist.services import waitlist_join, waitlist_offer_by_hand, waitlist_withdraw
 
 FREE_STARTS_SHOWN = 16
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 from django.utils import timezone
 
-from bookings.waitlist.offers import entries_close_passed, offers_expire
+from waitlist.offers import entries_close_passed, offers_expire
 
 
 @shared_task(name="waitlist.expire_offers", ignore_result=True)

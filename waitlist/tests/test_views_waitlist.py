@@ -9,12 +9,12 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.models import WaitlistEntry, WaitlistOffer
 from bookings.tests.factories import next_local
-from bookings.waitlist.services import waitlist_join
 from salons.tests.factories import StaffMemberFactory
 from slots.models import Slot
 from slots.services import slots_sync_for_staff
+from waitlist.models import WaitlistEntry, WaitlistOffer
+from waitlist.services import waitlist_join
 
 pytestmark = pytest.mark.django_db
 

@@ -11,7 +11,7 @@ from django.urls import reverse
 from bookings.messages.outbox import message_row, messages_write
 from bookings.messages.texts import local_time_text
 from bookings.models import Message
-from bookings.waitlist.models import WaitlistOffer
+from waitlist.models import WaitlistOffer
 
 
 def claim_url(offer: WaitlistOffer) -> str:

@@ -7,11 +7,17 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bookings.models import Booking, BookingStatusChange, Message, WaitlistEntry, WaitlistOffer
+from bookings.models import Booking, BookingStatusChange, Message
 from bookings.services import Actor, booking_cancel, booking_reschedule
 from bookings.tests.factories import make_booking, next_local
-from bookings.waitlist.offers import entries_close_passed, offers_expire
-from bookings.waitlist.services import (
+from salonbook.errors import InvalidInput, OutsideBookingWindow, SlotUnavailable
+from slots.holds import Holder, held_slots
+from slots.models import Hold, Slot
+from slots.selectors import availability_for_day
+from slots.services import slot_block, slot_unblock
+from waitlist.models import WaitlistEntry, WaitlistOffer
+from waitlist.offers import entries_close_passed, offers_expire
+from waitlist.services import (
     OfferNotLive,
     waitlist_claim,
     waitlist_decline,
@@ -20,11 +26,6 @@ from bookings.waitlist.services import (
     waitlist_offer_by_hand,
     waitlist_withdraw,
 )
-from salonbook.errors import InvalidInput, OutsideBookingWindow, SlotUnavailable
-from slots.holds import Holder, held_slots
-from slots.models import Hold, Slot
-from slots.selectors import availability_for_day
-from slots.services import slot_block, slot_unblock
 
 
 def join(service, *, days=2, staff=None, phone="+447911000001", **extra):

@@ -9,19 +9,8 @@ import hmac
 from django.db import models
 from django.utils import timezone
 
+from bookings.models import Booking, new_manage_token, new_reference
 from salons.models import Salon, Service, StaffMember
-
-
-def _new_reference() -> str:
-    from bookings.models import new_reference
-
-    return new_reference()
-
-
-def _new_token() -> str:
-    from bookings.models import new_manage_token
-
-    return new_manage_token()
 
 
 class WaitlistEntry(models.Model):
@@ -36,8 +25,8 @@ class WaitlistEntry(models.Model):
 
     OPEN_STATUSES = (Status.WAITING, Status.OFFERED)
 
-    reference = models.CharField(max_length=32, unique=True, default=_new_reference, editable=False)
-    manage_token = models.CharField(max_length=64, default=_new_token, editable=False)
+    reference = models.CharField(max_length=32, unique=True, default=new_reference, editable=False)
+    manage_token = models.CharField(max_length=64, default=new_manage_token, editable=False)
     salon = models.ForeignKey(Salon, on_delete=models.PROTECT, related_name="waitlist")
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
     staff_member = models.ForeignKey(
@@ -51,7 +40,7 @@ class WaitlistEntry(models.Model):
     customer_phone = models.CharField(max_length=20, help_text="E.164")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.WAITING)
     booking = models.ForeignKey(
-        "bookings.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     joined_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
@@ -103,7 +92,7 @@ class WaitlistOffer(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.LIVE)
     by_hand = models.BooleanField(default=False, help_text="Offered by staff rather than by the matcher")
     booking = models.ForeignKey(
-        "bookings.Booking", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+        Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
     resolved_at = models.DateTimeField(null=True, blank=True)

@@ -18,9 +18,6 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from bookings import signals
-from bookings.waitlist.models import WaitlistEntry, WaitlistOffer
-from bookings.waitlist.notify import notify_offer
 from salonbook.errors import SlotUnavailable
 from salonbook.events import send_on_commit
 from salons.models import Salon, StaffMember
@@ -28,6 +25,9 @@ from slots.holds import Holder, held_slot_ids, holds_place, holds_release
 from slots.models import Slot
 from slots.selectors import covers
 from slots.services import slots_freed_announce, slots_lock_free_run
+from waitlist import signals
+from waitlist.models import WaitlistEntry, WaitlistOffer
+from waitlist.notify import notify_offer
 
 logger = logging.getLogger(__name__)
 

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bookings.models import WaitlistEntry
 from bookings.services import Actor, booking_cancel
 from bookings.tests.factories import make_booking, next_local
+from waitlist.models import WaitlistEntry
 
 pytestmark = pytest.mark.django_db
 

@@ -7,8 +7,8 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
-from bookings.waitlist.models import WaitlistEntry, WaitlistOffer
 from salons.models import Salon
+from waitlist.models import WaitlistEntry, WaitlistOffer
 
 
 def live_offer(entry: WaitlistEntry) -> WaitlistOffer | None:
