@@ -68,6 +68,8 @@ INSTALLED_APPS = [
     "slots",
     "bookings",
     "waitlist",
+    "desk",
+    "reports",
     "monitoring",
 ]
 

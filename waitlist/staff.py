@@ -17,9 +17,9 @@ from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
-from bookings.forms import place_service_errors
 from bookings.services import Actor
 from salonbook.errors import DomainError
+from salonbook.forms import place_service_errors
 from salons.models import Salon, Service, StaffMember
 from salons.views import salon_for, staff_required
 from slots.selectors import availability_for_day

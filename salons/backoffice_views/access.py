@@ -1,9 +1,9 @@
 """Who may open and who may change the back office of a salon.
 
-The one salon-access rule (``salons.selectors``) decides: the salon's owners
-and admins change it; its stylists see it read-only (every field disabled; a
-POST is refused with 403 and a page saying why); staff of another salon get
-404, as if the salon did not exist for them.
+The one page guard (``salons.views.salon_access``) decides: the salon's
+owners and admins change it; its stylists see it read-only (every field
+disabled; a POST is refused with 403 and a page saying why); staff of another
+salon get 404, as if the salon did not exist for them.
 """
 
 from __future__ import annotations
@@ -14,12 +14,10 @@ from functools import wraps
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import HttpRequest, HttpResponse
 
 from salons.models import Salon
-from salons.selectors import user_can_manage_salon, user_owns_salon
-from salons.views import staff_required
+from salons.views import salon_access, staff_required
 
 READ_ONLY = "Only the salon's owner can change its settings, services, staff and hours. You can see them here."
 
@@ -40,12 +38,9 @@ def backoffice(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]
     @staff_required
     @wraps(view)
     def wrapper(request: HttpRequest, slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
-        salon = get_object_or_404(Salon, slug=slug)
-        if not user_can_manage_salon(request.user, salon.pk):
-            raise Http404("No salon with that name.")
-        can_change = user_owns_salon(request.user, salon.pk)
-        if request.method not in ("GET", "HEAD") and not can_change:
+        access = salon_access(request, slug)
+        if request.method not in ("GET", "HEAD") and not access.can_change:
             raise PermissionDenied(READ_ONLY)
-        return view(request, BackOffice(salon=salon, can_change=can_change), *args, **kwargs)
+        return view(request, BackOffice(salon=access.salon, can_change=access.can_change), *args, **kwargs)
 
     return wrapper

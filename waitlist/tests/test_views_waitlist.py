@@ -63,7 +63,7 @@ def test_staff_of_another_salon_cannot_offer_here(client, salon, service, staff_
     client.force_login(staff_of_other_salon)
     start = next_local(salon, days=1, at=dt.time(14))
     url = reverse("staff:waitlist_offer", kwargs={"slug": salon.slug, "reference": entry.reference})
-    assert client.post(url, {"start": f"{staff_member.pk}|{start.isoformat()}"}).status_code == 403
+    assert client.post(url, {"start": f"{staff_member.pk}|{start.isoformat()}"}).status_code == 404
     assert not WaitlistOffer.objects.exists()
 
 

@@ -176,7 +176,7 @@ def test_next_only_redirects_to_this_site(client, pending, staff_of_salon):
 
 
 def reschedule(client, booking, when, staff_member, **overrides):
-    from bookings.forms import DeskBookingForm
+    from desk.forms import DeskBookingForm
 
     data = {
         "action": "move",

@@ -5,39 +5,14 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Any, cast
+from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 
+from salonbook.forms import choice_field, offered, place_service_errors
 from salons.models import Salon, Service, StaffMember
-
-
-def choice_field(form: forms.Form, name: str) -> forms.ModelChoiceField:
-    """The form's model-choice field ``name``, typed as one (its queryset is set per salon)."""
-    return cast(forms.ModelChoiceField, form.fields[name])
-
-
-def offered(form: forms.Form, name: str) -> QuerySet[Any]:
-    """What the model-choice field ``name`` offers: the queryset each form sets in ``__init__``."""
-    return cast(QuerySet[Any], choice_field(form, name).queryset)
-
-
-def place_service_errors(form: forms.Form, details: dict[str, Any] | None) -> bool:
-    """Put a service's per-field error details (a ``DomainError``'s, keyed
-    like the form's fields) next to those fields; False when none fits."""
-    placed = False
-    for key, problems in (details or {}).items():
-        if key not in form.fields:
-            # The details name fields as the API does; a name this form
-            # lacks is left to the caller's message.
-            continue
-        for problem in problems if isinstance(problems, list | tuple) else [problems]:
-            form.add_error(key, str(problem))
-        placed = True
-    return placed
 
 
 class AgendaQueryForm(forms.Form):

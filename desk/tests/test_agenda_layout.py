@@ -10,8 +10,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bookings.agenda_layout import lay_out_day, row_minutes
 from bookings.models import Booking
+from desk.agenda_layout import lay_out_day, row_minutes
 from salons.models import StaffMember
 from slots.models import Slot
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from django.utils import dateformat, timezone
 
-from bookings.forms import FreeTimePickerForm, ShownChoice
+from desk.forms import FreeTimePickerForm, ShownChoice
 from salons.models import Salon, StaffMember
 from slots.selectors import availability_for_day
 

@@ -10,9 +10,9 @@ from django.shortcuts import redirect, render
 from django.utils import dateformat, timezone
 
 from bookings.booking_plans import Booked, Customer, Repeat, booking_book
-from bookings.forms import DeskBookingForm
 from bookings.services import Actor
-from bookings.views.times import day_title, free_times, just_taken, wall_time
+from desk.forms import DeskBookingForm
+from desk.views.times import day_title, free_times, just_taken, wall_time
 from salonbook.errors import DomainError, SlotUnavailable
 from salons.models import Salon
 from salons.views import salon_for, staff_required

@@ -14,10 +14,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
-from bookings.back_office_forms import ReportRangeForm
-from bookings.reports import STATUS_ORDER, SalonReport, salon_report
-from bookings.views.back_office import back_office_salon
-from salons.views import staff_required
+from reports.forms import ReportRangeForm
+from reports.selectors import STATUS_ORDER, SalonReport, salon_report
+from salons.views import salon_access, staff_required
 
 
 def _charts(report: SalonReport) -> dict[str, Any]:
@@ -62,7 +61,8 @@ def _csv(report: SalonReport, *, with_revenue: bool) -> HttpResponse:
 @staff_required
 def salon_reports(request: HttpRequest, slug: str) -> HttpResponse:
     """``?date_from=&date_to=`` (the last 30 days by default); ``&format=csv`` downloads it."""
-    salon, is_owner = back_office_salon(request, slug)
+    access = salon_access(request, slug)
+    salon, is_owner = access.salon, access.can_change
     form = ReportRangeForm.for_query(request.GET, today=timezone.localdate(timezone=salon.tz))
     context: dict[str, Any] = {"nav": "reports", "salon": salon, "is_owner": is_owner, "form": form}
     if not form.is_valid():

@@ -9,11 +9,11 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 
-from bookings.agenda_layout import lay_out_day
 from bookings.calendar_feed import staff_feed_subscribe_url
-from bookings.forms import AgendaQueryForm
 from bookings.selectors import agenda_for_day, own_staff_member_at
-from bookings.views.times import day_title
+from desk.agenda_layout import lay_out_day
+from desk.forms import AgendaQueryForm
+from desk.views.times import day_title
 from salons.services import calendar_token_for
 from salons.views import salon_for, staff_required
 from waitlist.staff import agenda_waitlist

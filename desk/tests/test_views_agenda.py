@@ -154,7 +154,7 @@ def test_agenda_page_reads_in_a_fixed_number_of_queries(
 
 
 def test_grid_merges_a_blocked_run_and_draws_the_now_line(salon, staff_member):
-    from bookings.agenda_layout import lay_out_day
+    from desk.agenda_layout import lay_out_day
     from slots.services import slots_block_range
 
     day = tomorrow(salon)

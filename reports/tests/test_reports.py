@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from bookings.models import Booking
-from bookings.reports import salon_report
 from bookings.tests.factories import add_booking
+from reports.selectors import salon_report
 from salons.models import DayOff, SalonClosure, WorkingHours
 from salons.tests.factories import ServiceFactory, StaffMemberFactory
 

@@ -13,7 +13,6 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from bookings.booking_plans import booking_series_cancel
-from bookings.forms import CancelForm, RescheduleForm, place_service_errors
 from bookings.messages.links import click_to_chat_url
 from bookings.models import Booking
 from bookings.selectors import booking_for_staff, booking_messages, booking_replies, staff_can_reschedule
@@ -26,8 +25,10 @@ from bookings.services import (
     booking_mark_no_show,
     booking_reschedule,
 )
-from bookings.views.times import day_title, free_times, just_taken
+from desk.forms import CancelForm, RescheduleForm
+from desk.views.times import day_title, free_times, just_taken
 from salonbook.errors import DomainError, SlotUnavailable
+from salonbook.forms import place_service_errors
 from salons.views import staff_required
 
 MOVES: dict[str, tuple[Callable[..., Booking], str, str]] = {
