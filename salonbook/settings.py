@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "waitlist",
     "desk",
     "reports",
+    "backoffice",
     "monitoring",
 ]
 

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
+from backoffice.views import catalogue, schedules, settings_page, staff
 from bookings.views import calendar as calendar_views
 from bookings.views import customers
 from desk.views.agenda import agenda
@@ -17,7 +18,6 @@ from desk.views.desk_booking import desk_booking
 from monitoring import dashboard
 from reports import views as reports
 from salons import views as salon_views
-from salons.backoffice_views import catalogue, schedules, settings_page, staff
 from slots import views as slot_views
 from waitlist import staff as waitlist_staff
 

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bookings.booking_plans import Customer, Repeat, booking_book, booking_series_cancel, occurrence_starts
+from bookings.booking_plans import Customer, Repeat, booking_book, booking_series_cancel
 from bookings.messages.texts import local_time_text, message_text
 from bookings.models import Booking, BookingSeries, Message
 from bookings.services import Actor
@@ -120,12 +120,21 @@ def test_occurrences_keep_the_wall_clock_time_across_the_clock_change(first_day,
     assert booked.bookings[1].start - booked.bookings[0].start != dt.timedelta(weeks=1)
 
 
-def test_a_wall_time_the_clocks_skip_is_not_booked_at_another_hour():
+def test_a_wall_time_the_clocks_skip_is_a_conflict_not_a_booking_an_hour_later(db):
     salon = SalonFactory(timezone="Europe/London")
+    service = ServiceFactory(salon=salon, duration_minutes=30)
+    # Works through the night, so 02:30 BST, what the zone makes of the
+    # missing 01:30 on 31 March, has a free slot the series could take.
+    member = StaffMemberFactory(salon=salon, services=[service], hours=(dt.time(0), dt.time(4)))
+    now = dt.datetime(2030, 3, 20, 12, tzinfo=LONDON)
+    slots_sync_for_staff(staff_member=member, days=20, now=now)
     start = dt.datetime(2030, 3, 24, 1, 30, tzinfo=LONDON)
-    starts = occurrence_starts(salon=salon, start=start, repeat=Repeat(1, 2))
-    # 01:30 does not exist on 31 March; what the zone makes of it is not 01:30.
-    assert timezone.localtime(starts[1], LONDON).time() != dt.time(1, 30)
+
+    with pytest.raises(SlotUnavailable) as refused:
+        _series(service, member, start, every=1, count=2, now=now)
+
+    assert len(refused.value.details["conflicts"]) == 1
+    assert not Booking.objects.exists()
 
 
 @pytest.mark.parametrize(("every", "count"), [(0, 3), (53, 3), (1, 1), (1, 27)])

@@ -8,14 +8,14 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from backoffice.services import salon_rules_change
 from bookings.models import Booking
+from bookings.selectors import bookings_outside_hours
 from bookings.tests.factories import make_booking
 from salonbook.errors import InvalidInput
 from salons.models import Service, StaffMember, WorkingHours
 from salons.schedules import DayHours, closure_add, closure_remove, day_off_add, working_week_set
-from salons.selectors import bookings_outside_hours
 from salons.services import (
-    salon_rules_update,
     service_create,
     service_move,
     service_set_active,
@@ -62,7 +62,7 @@ def _local_starts(member, day):
 def test_time_zone_change_is_refused_while_bookings_lie_ahead(salon, service, worker):
     make_booking(service=service, staff_member=worker, start=_at(_day(salon), 10, salon))
     with pytest.raises(InvalidInput) as refused:
-        salon_rules_update(salon=salon, now=timezone.now(), timezone="Europe/Madrid", slot_minutes=30)
+        salon_rules_change(salon=salon, now=timezone.now(), timezone="Europe/Madrid", slot_minutes=30)
     assert set(refused.value.details) == {"timezone", "slot_minutes"}
     assert "1 active booking" in refused.value.details["timezone"][0]
     salon.refresh_from_db()
@@ -72,20 +72,20 @@ def test_time_zone_change_is_refused_while_bookings_lie_ahead(salon, service, wo
 def test_time_zone_change_goes_through_once_the_bookings_are_past(salon, service, worker):
     make_booking(service=service, staff_member=worker, start=_at(_day(salon), 10, salon))
     later = timezone.now() + dt.timedelta(days=10)
-    salon_rules_update(salon=salon, now=later, slot_minutes=30, minimum_notice_minutes=60)
+    salon_rules_change(salon=salon, now=later, slot_minutes=30, minimum_notice_minutes=60)
     salon.refresh_from_db()
     assert (salon.slot_minutes, salon.minimum_notice_minutes) == (30, 60)
 
 
 def test_slot_length_change_regenerates_free_slots(salon, service, worker):
-    salon_rules_update(salon=salon, now=timezone.now(), slot_minutes=30)
+    salon_rules_change(salon=salon, now=timezone.now(), slot_minutes=30)
     starts = _local_starts(worker, _day(salon))
     assert starts[:3] == ["09:00", "09:30", "10:00"] and "09:15" not in starts
 
 
 def test_a_bad_rule_is_refused_with_its_field(salon):
     with pytest.raises(InvalidInput) as refused:
-        salon_rules_update(salon=salon, now=timezone.now(), timezone="Mars/Base")
+        salon_rules_change(salon=salon, now=timezone.now(), timezone="Mars/Base")
     assert "timezone" in refused.value.details
 
 

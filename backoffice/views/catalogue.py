@@ -8,9 +8,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
+from backoffice.forms import ServiceForm, make_read_only, show_refusal
+from backoffice.views.access import BackOffice, backoffice
 from salonbook.errors import InvalidInput
-from salons.backoffice_forms import ServiceForm, make_read_only, show_refusal
-from salons.backoffice_views.access import BackOffice, backoffice
 from salons.models import Service
 from salons.selectors import services_of_salon
 from salons.services import service_create, service_move, service_set_active, service_update

@@ -7,10 +7,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
+from backoffice.forms import ProfileForm, RulesForm, make_read_only, show_refusal
+from backoffice.services import salon_rules_change
+from backoffice.views.access import BackOffice, backoffice
 from salonbook.errors import InvalidInput
-from salons.backoffice_forms import ProfileForm, RulesForm, make_read_only, show_refusal
-from salons.backoffice_views.access import BackOffice, backoffice
-from salons.services import salon_profile_update, salon_rules_update
+from salons.services import salon_profile_update
 
 
 @backoffice
@@ -32,7 +33,7 @@ def salon_settings(request: HttpRequest, office: BackOffice) -> HttpResponse:
         rules = RulesForm(request.POST)
         if rules.is_valid():
             try:
-                salon_rules_update(salon=salon, now=timezone.now(), **rules.cleaned_data)
+                salon_rules_change(salon=salon, now=timezone.now(), **rules.cleaned_data)
             except InvalidInput as refused:
                 show_refusal(rules, refused)
             else:

@@ -9,12 +9,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from backoffice.forms import InviteForm, StaffMemberForm, make_read_only, show_refusal
+from backoffice.views.access import BackOffice, backoffice
+from bookings.selectors import bookings_outside_hours
 from salonbook.errors import InvalidInput
-from salons.backoffice_forms import InviteForm, StaffMemberForm, make_read_only, show_refusal
-from salons.backoffice_views.access import BackOffice, backoffice
 from salons.invites import staff_login_invite
 from salons.models import StaffMember
-from salons.selectors import bookings_outside_hours, staff_of_salon
+from salons.selectors import staff_of_salon
 from salons.services import staff_member_create, staff_member_update
 
 

@@ -10,12 +10,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from backoffice.forms import ClosureForm, DayOffForm, make_read_only, show_refusal, week_forms
+from backoffice.views.access import BackOffice, backoffice
+from bookings.selectors import bookings_outside_hours
 from salonbook.errors import InvalidInput
-from salons.backoffice_forms import ClosureForm, DayOffForm, make_read_only, show_refusal, week_forms
-from salons.backoffice_views.access import BackOffice, backoffice
 from salons.models import DayOff, SalonClosure, StaffMember
 from salons.schedules import closure_add, closure_remove, day_off_add, day_off_remove, working_week_set
-from salons.selectors import bookings_outside_hours
 
 
 def _member(office: BackOffice, pk: int) -> StaffMember:
