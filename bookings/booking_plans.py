@@ -18,7 +18,7 @@ from bookings.messages import lifecycle
 from bookings.models import Booking, BookingSeries
 from bookings.selectors import staff_free_at
 from bookings.services import Actor, booking_cancel, booking_create
-from salonbook.errors import InvalidInput, SlotUnavailable
+from salonbook.errors import InvalidInput, NotAllowed, SlotUnavailable
 from salons.models import Salon, Service, StaffMember
 from slots.selectors import check_start_offered, offers_service
 
@@ -76,6 +76,8 @@ def booking_book(
     actor = actor or Actor.customer()
     now = now or timezone.now()
     if repeat is not None:
+        if actor.is_customer and not salon.customers_book_series:
+            raise NotAllowed(f"Standing appointments at {salon.name} are booked by the salon's staff.")
         return booking_series_create(
             salon=salon,
             service=service,

@@ -18,7 +18,6 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, PolymorphicProxySerializer, extend_schema
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from bookings.api.access import booking_and_actor, booking_for_staff
@@ -188,8 +187,6 @@ class BookingCreateView(ApiView):
         salon = fields["salon"]
         repeat = fields["repeat"]
         staff = user_can_manage_salon(request.user, salon.pk)
-        if repeat is not None and not staff and not salon.customers_book_series:
-            raise PermissionDenied(f"Standing appointments at {salon.name} are booked by the salon's staff.")
         now = timezone.now()
         try:
             booked = booking_book(

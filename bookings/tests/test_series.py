@@ -14,7 +14,7 @@ from bookings.messages.texts import local_time_text, message_text
 from bookings.models import Booking, BookingSeries, Message
 from bookings.services import Actor
 from bookings.tests.factories import make_booking, next_local
-from salonbook.errors import InvalidInput, SlotUnavailable
+from salonbook.errors import InvalidInput, NotAllowed, SlotUnavailable
 from salonbook.tests.helpers import booking_body, client_for, error_of
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 from slots.models import Slot
@@ -92,6 +92,7 @@ def test_bad_customer_details_are_a_400_not_conflicts(service, month_of_slots):
             start=start,
             customer=Customer("", "+447911123456"),
             repeat=Repeat(1, 2),
+            actor=Actor.staff(None),
         )
     assert "customer_name" in refused.value.details
     assert not Booking.objects.exists()
@@ -445,3 +446,10 @@ def test_staff_page_of_a_single_booking_offers_no_series_cancel(client, service,
     client.force_login(staff_of_salon)
     page = client.get(reverse("staff:booking", kwargs={"reference": booking.reference})).content.decode()
     assert "Cancel the rest of the series" not in page
+
+
+def test_a_customer_series_is_refused_by_the_service_where_the_salon_does_not_allow_it(service, month_of_slots):
+    assert not service.salon.customers_book_series
+    with pytest.raises(NotAllowed):
+        _series(service, month_of_slots, next_local(service.salon), actor=Actor.customer())
+    assert not Booking.objects.exists()
