@@ -20,7 +20,8 @@ from bookings.selectors import staff_free_at
 from bookings.services import Actor, booking_cancel, booking_create
 from salonbook.errors import InvalidInput, NotAllowed, SlotUnavailable
 from salons.models import Salon, Service, StaffMember
-from slots.selectors import check_start_offered, offers_service
+from salons.selectors import NOT_OFFERED, offers_service, staff_doing_service
+from slots.selectors import check_start_offered
 
 MAX_OCCURRENCES = 26
 MAX_EVERY_WEEKS = 52
@@ -151,8 +152,8 @@ def _check_anyone_could(*, salon: Salon, service: Service, start: dt.datetime, n
     salon's service, a past time, beyond the window) with the same errors a
     named staff member's booking gets."""
     if not offers_service(salon=salon, service=service):
-        raise InvalidInput(details={"service": ["This salon does not offer that service."]})
-    member = StaffMember.objects.filter(salon=salon, is_active=True, services=service).order_by("pk").first()
+        raise InvalidInput(details={"service": [NOT_OFFERED]})
+    member = staff_doing_service(salon=salon, service=service).order_by("pk").first()
     if member is None:
         raise InvalidInput(details={"staff": ["Nobody here does that service."]})
     check_start_offered(salon=salon, service=service, staff_member=member, start=start, now=now)

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from salonbook.forms import choice_field, offered, place_service_errors
 from salons.models import Salon, Service, StaffMember
+from salons.selectors import staff_doing_service
 
 
 class AgendaQueryForm(forms.Form):
@@ -240,9 +241,7 @@ class RescheduleForm(FreeTimePickerForm):
         kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.service = service
-        choice_field(self, "staff").queryset = StaffMember.objects.filter(
-            salon=salon, is_active=True, services=service
-        ).order_by("name")
+        choice_field(self, "staff").queryset = staff_doing_service(salon=salon, service=service).order_by("name")
         if moving:
             self.fields["start"].required = True
             self.fields["start"].error_messages["required"] = "Choose one of the free times."

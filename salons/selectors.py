@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, cast
 
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 
 from salons.models import Salon, Service, StaffMember
 
@@ -131,6 +131,40 @@ def business_info_for_slug(slug: str) -> dict[str, Any] | None:
 def salon_slug(salon_id: int) -> str | None:
     """The slug of the salon ``salon_id``, None when there is no such salon."""
     return Salon.objects.filter(pk=salon_id).values_list("slug", flat=True).first()
+
+
+# --- Who does which service: the one rule, and its refusals ---------------------------
+
+NOT_OFFERED = "This salon does not offer that service."
+NOT_WORKING_HERE = "This staff member does not work at this salon."
+DOES_NOT_DO = "This staff member does not do that service."
+
+
+def offers_service(*, salon: Salon, service: Service) -> bool:
+    return service.is_active and service.salon_id == salon.pk
+
+
+def staff_doing_service(*, salon: Salon, service: Service) -> QuerySet[StaffMember]:
+    """Who may be booked for ``service``: the salon's active staff who do it."""
+    return StaffMember.objects.filter(salon=salon, is_active=True, services=service)
+
+
+def service_and_staff_errors(
+    *, salon: Salon, service: Service, staff_member: StaffMember | None
+) -> dict[str, list[str]]:
+    """Why ``service`` with ``staff_member`` (None: anyone) cannot be booked
+    at ``salon``, by field (``service``, ``staff``); empty when it can."""
+    errors: dict[str, list[str]] = {}
+    if not offers_service(salon=salon, service=service):
+        errors["service"] = [NOT_OFFERED]
+    if staff_member is not None:
+        if staff_member.salon_id != salon.pk or not staff_member.is_active:
+            errors["staff"] = [NOT_WORKING_HERE]
+        elif "service" not in errors and not staff_doing_service(salon=salon, service=service).filter(
+            pk=staff_member.pk
+        ).exists():
+            errors["staff"] = [DOES_NOT_DO]
+    return errors
 
 
 # --- The back office's lists ----------------------------------------------------------------

@@ -18,8 +18,9 @@ from bookings.services import Actor, _check_customer, booking_create
 from salonbook.errors import InvalidInput, InvalidTransition, OutsideBookingWindow, SlotUnavailable
 from salonbook.events import send_on_commit
 from salons.models import Salon, Service, StaffMember
+from salons.selectors import service_and_staff_errors
 from slots.holds import Holder, holds_release
-from slots.selectors import check_start_offered, offers_service, staff_ids_for_service
+from slots.selectors import check_start_offered
 from waitlist import signals
 from waitlist.models import WaitlistEntry, WaitlistOffer
 from waitlist.offers import offer_end, offer_hold
@@ -43,16 +44,7 @@ def _check_entry(
     latest: dt.time | None,
     now: dt.datetime,
 ) -> None:
-    errors: dict[str, list[str]] = {}
-    if not offers_service(salon=salon, service=service):
-        errors["service"] = ["This salon does not offer that service."]
-    if staff_member is not None:
-        if staff_member.salon_id != salon.pk or not staff_member.is_active:
-            errors["staff"] = ["This staff member does not work at this salon."]
-        elif "service" not in errors and not staff_ids_for_service(
-            salon=salon, service=service, staff_member_id=staff_member.pk
-        ):
-            errors["staff"] = ["This staff member does not do that service."]
+    errors = service_and_staff_errors(salon=salon, service=service, staff_member=staff_member)
     today = timezone.localtime(now, salon.tz).date()
     if date_to < date_from:
         errors["date_to"] = ["The last day must not be before the first."]
