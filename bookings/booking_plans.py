@@ -17,7 +17,14 @@ from django.utils import timezone
 from bookings.messages import lifecycle
 from bookings.models import Booking, BookingSeries
 from bookings.selectors import staff_free_at
-from bookings.services import Actor, booking_cancel, booking_create
+from bookings.services import (
+    Actor,
+    BookingRequest,
+    Customer,
+    booking_cancel,
+    booking_create,
+    booking_create_in_series,
+)
 from salonbook.errors import InvalidInput, NotAllowed, SlotUnavailable
 from salons.models import Salon, Service, StaffMember
 from salons.selectors import NOT_OFFERED, offers_service, staff_doing_service
@@ -25,13 +32,6 @@ from slots.selectors import check_start_offered
 
 MAX_OCCURRENCES = 26
 MAX_EVERY_WEEKS = 52
-
-
-@dataclass(frozen=True)
-class Customer:
-    name: str
-    phone: str
-    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -106,20 +106,11 @@ def _create(
     customer: Customer,
     actor: Actor,
     now: dt.datetime,
-    *,
-    announce: bool = True,
 ) -> Booking:
     return booking_create(
-        salon=salon,
-        service=service,
-        staff_member=member,
-        start=start,
-        customer_name=customer.name,
-        customer_phone=customer.phone,
-        customer_email=customer.email,
+        request=BookingRequest(salon=salon, service=service, staff_member=member, start=start, customer=customer),
         actor=actor,
         now=now,
-        announce=announce,
     )
 
 
@@ -244,7 +235,10 @@ def _series_with(
                 conflicts.append(occurrence)  # the clocks skip that time that day
                 continue
             try:
-                bookings.append(_create(salon, service, member, occurrence, customer, actor, now, announce=False))
+                request = BookingRequest(
+                    salon=salon, service=service, staff_member=member, start=occurrence, customer=customer
+                )
+                bookings.append(booking_create_in_series(request=request, actor=actor, now=now))
             except SlotUnavailable:
                 conflicts.append(occurrence)
             except InvalidInput as error:

@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatusChange
-from bookings.services import Actor, _check_customer, booking_create
+from bookings.services import Actor, BookingRequest, Customer, _check_customer, booking_create
 from salonbook.errors import InvalidInput, InvalidTransition, OutsideBookingWindow, SlotUnavailable
 from salonbook.events import send_on_commit
 from salons.models import Salon, Service, StaffMember
@@ -149,12 +149,13 @@ def waitlist_claim(*, entry: WaitlistEntry, now: dt.datetime | None = None) -> B
         # nobody else can take the time in between.
         holds_release(salon=locked.salon, holder=Holder.offer(offer.pk))
         booking = booking_create(
-            salon=locked.salon,
-            service=locked.service,
-            staff_member=offer.staff_member,
-            start=offer.start,
-            customer_name=locked.customer_name,
-            customer_phone=locked.customer_phone,
+            request=BookingRequest(
+                salon=locked.salon,
+                service=locked.service,
+                staff_member=offer.staff_member,
+                start=offer.start,
+                customer=Customer(locked.customer_name, locked.customer_phone),
+            ),
             actor=Actor.customer(),
             now=now,
         )

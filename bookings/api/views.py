@@ -39,11 +39,12 @@ from bookings.api.outputs import (
     render_booking,
     render_series,
 )
-from bookings.booking_plans import Customer, Repeat, booking_book
+from bookings.booking_plans import Repeat, booking_book
 from bookings.idempotency import Outcome, idempotent, request_fingerprint
 from bookings.selectors import bookings_for_day
 from bookings.services import (
     Actor,
+    Customer,
     booking_cancel,
     booking_complete,
     booking_confirm,

@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bookings.booking_plans import Customer, Repeat, booking_book, booking_series_cancel
+from bookings.booking_plans import Repeat, booking_book, booking_series_cancel
 from bookings.messages.texts import local_time_text, message_text
 from bookings.models import Booking, BookingSeries, Message
-from bookings.services import Actor
+from bookings.services import Actor, Customer
 from bookings.tests.factories import make_booking, next_local
 from salonbook.errors import InvalidInput, NotAllowed, SlotUnavailable
 from salonbook.tests.helpers import booking_body, client_for, error_of

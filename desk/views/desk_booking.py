@@ -9,8 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import dateformat, timezone
 
-from bookings.booking_plans import Booked, Customer, Repeat, booking_book
-from bookings.services import Actor
+from bookings.booking_plans import Booked, Repeat, booking_book
+from bookings.services import Actor, Customer
 from desk.forms import DeskBookingForm
 from desk.views.times import day_title, free_times, just_taken, wall_time
 from salonbook.errors import DomainError, SlotUnavailable

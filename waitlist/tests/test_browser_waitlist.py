@@ -11,7 +11,7 @@ from django.core.management import call_command
 from playwright.sync_api import expect
 
 from bookings.models import Booking, BookingStatusChange, Message
-from bookings.services import Actor, booking_cancel, booking_create
+from bookings.services import Actor, BookingRequest, Customer, booking_cancel, booking_create
 from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE, assert_accessible, demo_working_day, watched_page
 from salons.models import Salon
 from slots.selectors import availability_for_day
@@ -81,12 +81,13 @@ def test_a_cancelled_time_is_offered_to_the_waiting_customer_and_booked_from_the
     salon, day, service = demo
     start = availability_for_day(salon=salon, day=day, service=service)[0]
     booked = booking_create(
-        salon=salon,
-        service=service,
-        staff_member=salon.staff.get(pk=start.staff_member_id),
-        start=start.start,
-        customer_name="Carl Cancels",
-        customer_phone="+447911123482",
+        request=BookingRequest(
+            salon=salon,
+            service=service,
+            staff_member=salon.staff.get(pk=start.staff_member_id),
+            start=start.start,
+            customer=Customer("Carl Cancels", "+447911123482"),
+        ),
     )
     entry = _join(salon, day, service)
     booking_cancel(booking=booked, actor=Actor.customer())

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 from bookings.models import Booking
-from bookings.services import Actor, booking_cancel, booking_create, booking_reschedule
+from bookings.services import Actor, BookingRequest, Customer, booking_cancel, booking_create, booking_reschedule
 from salonbook.errors import DomainError
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 from slots.models import Hold, Slot
@@ -49,12 +49,13 @@ class WaitlistMachine(RuleBasedStateMachine):
     def book(self, hour, quarter, long):
         try:
             booking_create(
-                salon=self.salon,
-                service=self._service(long),
-                staff_member=self.member,
-                start=self._at(hour, quarter),
-                customer_name="Booker",
-                customer_phone="+447911123456",
+                request=BookingRequest(
+                    salon=self.salon,
+                    service=self._service(long),
+                    staff_member=self.member,
+                    start=self._at(hour, quarter),
+                    customer=Customer("Booker", "+447911123456"),
+                ),
                 now=self.now,
             )
         except DomainError:

@@ -15,7 +15,7 @@ from django.db import connections
 from django.utils import timezone
 
 from bookings.models import Booking
-from bookings.services import Actor, booking_cancel, booking_create
+from bookings.services import Actor, BookingRequest, Customer, booking_cancel, booking_create
 from bookings.tests.factories import next_local
 from salonbook.errors import SlotUnavailable
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
@@ -62,7 +62,13 @@ def setup(transactional_db):
     slots_sync_for_staff(staff_member=member, days=4)
     start = next_local(salon, days=2, at=dt.time(10))
     booking = booking_create(
-        salon=salon, service=cut, staff_member=member, start=start, customer_name="A", customer_phone="+447911123456"
+        request=BookingRequest(
+            salon=salon,
+            service=cut,
+            staff_member=member,
+            start=start,
+            customer=Customer("A", "+447911123456"),
+        ),
     )
     return salon, cut, member, booking
 
@@ -82,12 +88,13 @@ def _join(cut, phone):
 
 def _book(cut, member, start, n):
     return lambda: booking_create(
-        salon=cut.salon,
-        service=cut,
-        staff_member=member,
-        start=start,
-        customer_name=f"Racer {n}",
-        customer_phone="+447911123457",
+        request=BookingRequest(
+            salon=cut.salon,
+            service=cut,
+            staff_member=member,
+            start=start,
+            customer=Customer(f"Racer {n}", "+447911123457"),
+        ),
     )
 
 
@@ -125,7 +132,13 @@ def test_claim_and_expiry_at_the_same_instant_have_one_outcome(setup):
     for round_number in range(6):
         start = next_local(salon, days=2, at=dt.time(11 + round_number))
         booking = booking_create(
-            salon=salon, service=cut, staff_member=member, start=start, customer_name="B", customer_phone="+447911123456"
+            request=BookingRequest(
+                salon=salon,
+                service=cut,
+                staff_member=member,
+                start=start,
+                customer=Customer("B", "+447911123456"),
+            ),
         )
         entry = _join(cut, f"+44791100010{round_number}")
         booking_cancel(booking=booking, actor=Actor.customer())
