@@ -16,10 +16,10 @@ from rest_framework.response import Response
 
 from salonbook.api.base import ApiView
 from salonbook.api.cached_reads import CachedReadView, json_answer, render_json
-from salonbook.api.permissions import IsStaffOrAdmin
 from salonbook.api.schema import errors
 from salons.cache import business_info, business_info_entry
 from salons.models import Service
+from salons.permissions import IsStaffOrAdmin
 from salons.selectors import DOES_NOT_DO, NO_SUCH_SALON, NOT_OFFERED, NOT_WORKING_HERE, user_can_manage_salon
 from slots.cache import availability_entry, cached_availability
 from slots.models import Slot

@@ -54,10 +54,10 @@ from bookings.services import (
 from salonbook.api.base import ApiView
 from salonbook.api.exceptions import envelope
 from salonbook.api.pagination import Pagination, paginate
-from salonbook.api.permissions import IsStaffOrAdmin
 from salonbook.api.schema import BOOKING_TOKEN_HEADER, errors
 from salonbook.errors import SlotUnavailable
 from salons.models import Salon
+from salons.permissions import IsStaffOrAdmin
 from salons.selectors import user_can_manage_salon
 
 IDEMPOTENCY_SCOPE = "bookings.create"
