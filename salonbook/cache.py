@@ -60,13 +60,16 @@ from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 
 from salonbook.events import cache_accessed, send_now
+from salonbook.redis_clients import GLOBAL_TAG, by_slot
 
 logger = logging.getLogger("salonbook.cache")
 
 T = TypeVar("T")
 
 CACHE_ALIAS = "default"
-EPOCH_KEY = "cache:epoch"
+# Read with every entry: on a Redis Cluster it shares the slot of the few
+# keys every read checks (salonbook.redis_clients.GLOBAL_TAG).
+EPOCH_KEY = f"cache:epoch:{GLOBAL_TAG}"
 # Longer than any entry lives; a version that expires anyway only costs a rebuild.
 VERSION_TTL = 24 * 60 * 60
 CACHE_ERRORS = (ConnectionInterrupted, redis.RedisError, OSError)
@@ -171,17 +174,35 @@ def read_entries(entries: Entries) -> Found:
 
 
 class PipelinedRead:
-    """``read_entries`` as one ``MGET`` that someone else sends to Redis in
-    their own pipeline: ``redis_keys`` to read, then ``found(values)`` with
-    what the ``MGET`` answered, or ``failed(error)``."""
+    """``read_entries`` as ``MGET`` commands that someone else sends to Redis
+    in their own pipeline: ``queue(pipe)``, then ``found(replies)`` with what
+    they answered, or ``failed(error)``.
+
+    One ``MGET`` per hash slot, as a Redis Cluster requires: the salon's keys
+    share one slot and the epoch and business-info version another
+    (``salonbook.redis_clients``), so a salon's read is two ``MGET`` in the
+    one pipeline, on one Redis or on a cluster alike."""
 
     def __init__(self, cache: RedisCache, entries: Entries) -> None:
         self._client = cache.client
         self._names = _names(entries)
         self.location = settings.CACHES[CACHE_ALIAS].get("LOCATION")
-        self.redis_keys = [self._client.make_key(name) for name in self._names]
+        keys = [self._client.make_key(name) for name in self._names]
+        self._groups = by_slot(keys)
+        self.commands = len(self._groups)
+        self._keys = [[keys[position] for position in group] for group in self._groups]
 
-    def found(self, values: Sequence[bytes | None]) -> Found:
+    def queue(self, pipe: Any) -> None:
+        for keys in self._keys:
+            # A plain command: a cluster's pipeline refuses mget() (keys could
+            # span slots), but routes an MGET whose keys share one.
+            pipe.execute_command("MGET", *keys)
+
+    def found(self, replies: Sequence[Sequence[bytes | None]]) -> Found:
+        values: list[bytes | None] = [None] * len(self._names)
+        for group, reply in zip(self._groups, replies):
+            for position, value in zip(group, reply):
+                values[position] = value
         return {
             name: None if value is None else self._client.decode(value) for name, value in zip(self._names, values)
         }

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -146,15 +147,23 @@ if not 0 < REDIS_TIMEOUT <= 0.25:
 # After a failed Redis call the content cache is skipped for this long, so a
 # hung Redis costs one timeout per process per interval, not one per request.
 CACHE_RETRY_AFTER = env_float("CACHE_RETRY_AFTER", 1.0)
+# REDIS_URL names one node of a Redis Cluster: every client (caches, rate
+# limits, metrics, breaker) follows the cluster's slot map
+# (salonbook.redis_clients). The Celery broker then needs a URL of its own.
+REDIS_CLUSTER = env_bool("REDIS_CLUSTER", False)
 
 
-def redis_caches(url: str) -> dict:
-    """Both cache aliases on the Redis at ``url`` (tests point them at a dead port)."""
-    options = {
+def redis_caches(url: str, *, cluster: bool | None = None) -> dict:
+    """Both cache aliases on the Redis at ``url`` (tests point them at a dead
+    port), or on the cluster ``url`` is a node of."""
+    options: dict[str, Any] = {
         "CLIENT_CLASS": "django_redis.client.DefaultClient",
         "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
         "SOCKET_TIMEOUT": REDIS_TIMEOUT,
     }
+    if REDIS_CLUSTER if cluster is None else cluster:
+        options["CLIENT_CLASS"] = "salonbook.redis_clients.ClusterClient"
+        options["CONNECTION_FACTORY"] = "salonbook.redis_clients.ClusterConnectionFactory"
     return {
         # Content cache: an outage degrades to the database, never to an error.
         "default": {
@@ -203,7 +212,12 @@ RATE_LIMIT_FAIL_OPEN = env_bool("RATE_LIMIT_FAIL_OPEN", True)
 
 # --- Celery ------------------------------------------------------------------
 
-CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", ("redis", "rediss", "amqp", "memory")) or REDIS_URL
+CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", ("redis", "rediss", "amqp", "memory"))
+if CELERY_BROKER_URL is None and not REDIS_CLUSTER:
+    CELERY_BROKER_URL = REDIS_URL
+elif CELERY_BROKER_URL is None and REDIS_URL:
+    # Celery's Redis transport speaks to one server, not to a cluster.
+    raise ImproperlyConfigured("REDIS_CLUSTER=true needs CELERY_BROKER_URL (a single Redis or RabbitMQ)")
 # Without a broker, tasks run in the request: development needs no worker.
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
