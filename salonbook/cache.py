@@ -61,6 +61,7 @@ from django_redis.exceptions import ConnectionInterrupted
 
 from salonbook.events import cache_accessed, send_now
 from salonbook.redis_clients import GLOBAL_TAG, by_slot
+from salonbook.replica import furthest_position, replica_reads, stamped_token
 
 logger = logging.getLogger("salonbook.cache")
 
@@ -129,7 +130,7 @@ def _settle(store: Any) -> None:
     """Start a new epoch if this process may have lost an invalidation."""
     if not _health.owes_epoch:
         return
-    store.set(EPOCH_KEY, _token(), VERSION_TTL)
+    store.set(EPOCH_KEY, stamped_token(), VERSION_TTL)
     with _health.lock:
         _health.owes_epoch = False
     logger.warning("cache available again; entries written before the outage are now stale")
@@ -203,9 +204,7 @@ class PipelinedRead:
         for group, reply in zip(self._groups, replies):
             for position, value in zip(group, reply):
                 values[position] = value
-        return {
-            name: None if value is None else self._client.decode(value) for name, value in zip(self._names, values)
-        }
+        return {name: None if value is None else self._client.decode(value) for name, value in zip(self._names, values)}
 
     def failed(self, error: BaseException) -> Found:
         _failed(error, "read")
@@ -271,7 +270,10 @@ def cached(
         except CACHE_ERRORS as error:
             _failed(error, "start versions")
             return build()
-    value = build()
+    # Built from the replica only once it shows every change whose version
+    # this read saw move on (salonbook.replica), else from the primary.
+    with replica_reads(after=furthest_position(stamp)):
+        value = build()
     timeout = ttl(value) if callable(ttl) else ttl
     if timeout > 0 and None not in stamp:
         try:
@@ -286,8 +288,11 @@ def _start_versions(store: Any, names: list[str], stamp: tuple[Any, ...]) -> tup
     be read before the data it vouches for. A racing writer may win ``add``;
     its value is then the one we read back."""
     missing = [name for name, value in zip(names, stamp) if value is None]
+    # Stamped with the primary's position: a first build may read the replica
+    # only once it holds everything committed before this read began.
+    token = stamped_token()
     for name in missing:
-        store.add(name, _token(), VERSION_TTL)
+        store.add(name, f"{_token()}{token}", VERSION_TTL)
     started = store.get_many(missing)
     return tuple(started.get(name) if value is None else value for name, value in zip(names, stamp))
 
@@ -308,7 +313,8 @@ def invalidate(version_keys: Sequence[str]) -> None:
         return
     try:
         _settle(store)
-        store.set_many({name: _token() for name in version_keys}, VERSION_TTL)
+        token = stamped_token()
+        store.set_many({name: f"{_token()}{token}" for name in version_keys}, VERSION_TTL)
     except CACHE_ERRORS as error:
         _failed(error, "invalidate")
 

@@ -135,6 +135,23 @@ else:
     _database["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3, minimum=1))
 
 DATABASES = {"default": _database}
+
+# A PostgreSQL streaming replica of the primary, for reads that tolerate a
+# little lag (salonbook.replica): cached availability, month and business
+# info builds, reports. Everything that books, re-checks or writes uses the
+# primary. In tests the alias mirrors the primary's test database.
+_replica_url = env_url("DATABASE_REPLICA_URL", ("postgres", "postgresql"))
+if _replica_url:
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL to be PostgreSQL")
+    _replica = dj_database_url.parse(_replica_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica["OPTIONS"] = {"connect_timeout": _database["OPTIONS"]["connect_timeout"]}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["salonbook.replica.ReplicaRouter"]
+# A replica that failed is not tried again for this long.
+REPLICA_RETRY_AFTER = env_float("REPLICA_RETRY_AFTER", 5.0, minimum=0.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Redis ----------------------------------------------------------
