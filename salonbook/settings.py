@@ -246,8 +246,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
-    # Hourly, so the rolling window never lags a day behind.
-    "generate-slots": {"task": "slots.generate", "schedule": 3600.0},
+    # Hourly, so the rolling window never lags a day behind: it queues small
+    # tasks for the salons whose windows need a day added (slots.sweep).
+    "sweep-slots": {"task": "slots.sweep", "schedule": 3600.0},
+    # Past slots that hold nothing go, in batches: storage stays salons x window.
+    "purge-past-slots": {"task": "slots.purge_past", "schedule": 3600.0},
     # Keys are honoured for 24 hours; an hourly sweep keeps the table small.
     "purge-idempotency-keys": {"task": "bookings.purge_idempotency_keys", "schedule": 3600.0},
     # Daily is enough for a period counted in months; the run is idempotent.

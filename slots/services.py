@@ -46,19 +46,21 @@ def local_starts(
     *, salon: Salon, staff_member: StaffMember, first_day: dt.date, days: int
 ) -> dict[dt.datetime, dt.datetime]:
     """The slots working hours call for, as ``{start: end}`` in UTC: none on
-the member's days off or while the salon is closed.
+    the member's days off or while the salon is closed.
 
-    Slots follow the wall clock of the salon: 09:00 is 09:00 in winter and in
-    summer. On the night the clocks go forward, times that do not exist are
-    skipped; on the night they go back, a repeated time gets one slot (its
-    first occurrence), so no hour is ever doubled.
+        Slots follow the wall clock of the salon: 09:00 is 09:00 in winter and in
+        summer. On the night the clocks go forward, times that do not exist are
+        skipped; on the night they go back, a repeated time gets one slot (its
+        first occurrence), so no hour is ever doubled.
     """
     tz = salon.tz
     length = salon.slot_length
     hours = {wh.weekday: wh for wh in staff_member.working_hours.all()}
     days_off = {off.date for off in staff_member.days_off.all()}
     last_day = first_day + dt.timedelta(days=days - 1)
-    closures = [(c.date_from, c.date_to) for c in salon.closures.all() if c.date_to >= first_day and c.date_from <= last_day]
+    closures = [
+        (c.date_from, c.date_to) for c in salon.closures.all() if c.date_to >= first_day and c.date_from <= last_day
+    ]
     wanted: dict[dt.datetime, dt.datetime] = {}
     for offset in range(days):
         day = first_day + dt.timedelta(days=offset)
@@ -143,6 +145,55 @@ def slots_sync_for_staff(
     return result
 
 
+def slots_extend_for_staff(
+    *, staff_member: StaffMember, first_day: dt.date, last_day: dt.date, now: dt.datetime | None = None
+) -> GenerationResult:
+    """Create the staff member's slots for the salon-local days ``first_day``
+    to ``last_day`` (days that came into the booking window), leaving every
+    other day alone: what the hourly sweep does once a day per staff member,
+    instead of re-reading the whole window. Idempotent like a full sync.
+    """
+    salon = staff_member.salon
+    now = now or timezone.now()
+    result = GenerationResult()
+    if not staff_member.is_active or last_day < first_day:
+        return result
+    days = (last_day - first_day).days + 1
+    wanted = {
+        start: end
+        for start, end in local_starts(salon=salon, staff_member=staff_member, first_day=first_day, days=days).items()
+        if start > now
+    }
+    if not wanted:
+        return result
+    begin = dt.datetime.combine(first_day, dt.time.min, tzinfo=salon.tz)
+    end_of_range = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=salon.tz)
+    with transaction.atomic():
+        taken = sorted(
+            Slot.objects.filter(staff_member=staff_member, end__gt=begin, start__lt=end_of_range).values_list(
+                "start", "end"
+            )
+        )
+        taken_starts = [start for start, _ in taken]
+        new_slots = [
+            Slot(salon=salon, staff_member=staff_member, start=start, end=end)
+            for start, end in sorted(wanted.items())
+            if not _overlaps(taken, taken_starts, start, end)
+        ]
+        result.created = len(Slot.objects.bulk_create(new_slots, ignore_conflicts=True))
+        if new_slots:
+            _announce_freed(
+                staff_member_id=staff_member.pk,
+                salon_id=salon.pk,
+                start=new_slots[0].start,
+                end=new_slots[-1].end,
+                now=now,
+            )
+    if result.created:
+        send_on_commit(signals.slots_generated, sender=Slot, salon_id=salon.pk, created=result.created, removed=0)
+    return result
+
+
 def _overlaps(taken: list[tuple[dt.datetime, dt.datetime]], starts: list[dt.datetime], start, end) -> bool:
     index = bisect.bisect_left(starts, end)
     # Only the slot that starts last before ``end`` can overlap ``[start, end)``.
@@ -153,9 +204,7 @@ def slots_generate(
     *, salon: Salon | None = None, days: int | None = None, now: dt.datetime | None = None
 ) -> GenerationResult:
     """Fill the rolling window of slots for one salon or all of them."""
-    staff = StaffMember.objects.select_related("salon").prefetch_related(
-        "working_hours", "days_off", "salon__closures"
-    )
+    staff = StaffMember.objects.select_related("salon").prefetch_related("working_hours", "days_off", "salon__closures")
     if salon is not None:
         staff = staff.filter(salon=salon)
     result = GenerationResult()
@@ -180,7 +229,14 @@ def _send_slot_event(signal, salon: Salon, slots: Sequence[Slot]) -> None:
 
 
 def _slot_transition(
-    slot: Slot, *, move: str, target: str, signal, refusal: str, refusal_when: Mapping[str, str] | None = None, **arguments
+    slot: Slot,
+    *,
+    move: str,
+    target: str,
+    signal,
+    refusal: str,
+    refusal_when: Mapping[str, str] | None = None,
+    **arguments,
 ) -> Slot:
     """Lock the slot, read its status again, make ``move`` and send ``signal`` on commit.
 
