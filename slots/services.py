@@ -46,21 +46,19 @@ def local_starts(
     *, salon: Salon, staff_member: StaffMember, first_day: dt.date, days: int
 ) -> dict[dt.datetime, dt.datetime]:
     """The slots working hours call for, as ``{start: end}`` in UTC: none on
-    the member's days off or while the salon is closed.
+the member's days off or while the salon is closed.
 
-        Slots follow the wall clock of the salon: 09:00 is 09:00 in winter and in
-        summer. On the night the clocks go forward, times that do not exist are
-        skipped; on the night they go back, a repeated time gets one slot (its
-        first occurrence), so no hour is ever doubled.
+    Slots follow the wall clock of the salon: 09:00 is 09:00 in winter and in
+    summer. On the night the clocks go forward, times that do not exist are
+    skipped; on the night they go back, a repeated time gets one slot (its
+    first occurrence), so no hour is ever doubled.
     """
     tz = salon.tz
     length = salon.slot_length
     hours = {wh.weekday: wh for wh in staff_member.working_hours.all()}
     days_off = {off.date for off in staff_member.days_off.all()}
     last_day = first_day + dt.timedelta(days=days - 1)
-    closures = [
-        (c.date_from, c.date_to) for c in salon.closures.all() if c.date_to >= first_day and c.date_from <= last_day
-    ]
+    closures = [(c.date_from, c.date_to) for c in salon.closures.all() if c.date_to >= first_day and c.date_from <= last_day]
     wanted: dict[dt.datetime, dt.datetime] = {}
     for offset in range(days):
         day = first_day + dt.timedelta(days=offset)
@@ -204,7 +202,9 @@ def slots_generate(
     *, salon: Salon | None = None, days: int | None = None, now: dt.datetime | None = None
 ) -> GenerationResult:
     """Fill the rolling window of slots for one salon or all of them."""
-    staff = StaffMember.objects.select_related("salon").prefetch_related("working_hours", "days_off", "salon__closures")
+    staff = StaffMember.objects.select_related("salon").prefetch_related(
+        "working_hours", "days_off", "salon__closures"
+    )
     if salon is not None:
         staff = staff.filter(salon=salon)
     result = GenerationResult()
@@ -229,14 +229,7 @@ def _send_slot_event(signal, salon: Salon, slots: Sequence[Slot]) -> None:
 
 
 def _slot_transition(
-    slot: Slot,
-    *,
-    move: str,
-    target: str,
-    signal,
-    refusal: str,
-    refusal_when: Mapping[str, str] | None = None,
-    **arguments,
+    slot: Slot, *, move: str, target: str, signal, refusal: str, refusal_when: Mapping[str, str] | None = None, **arguments
 ) -> Slot:
     """Lock the slot, read its status again, make ``move`` and send ``signal`` on commit.
 
