@@ -176,13 +176,7 @@ def slots_extend_for_staff(
         ]
         result.created = len(Slot.objects.bulk_create(new_slots, ignore_conflicts=True))
         if new_slots:
-            _announce_freed(
-                staff_member_id=staff_member.pk,
-                salon_id=salon.pk,
-                start=new_slots[0].start,
-                end=new_slots[-1].end,
-                now=now,
-            )
+            slots_freed_announce(salon=salon, slots=new_slots, now=now)
     if result.created:
         send_on_commit(signals.slots_generated, sender=Slot, salon_id=salon.pk, created=result.created, removed=0)
     return result
