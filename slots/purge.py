@@ -45,8 +45,10 @@ def slots_purge_past(*, now: dt.datetime | None = None, batch: int = PURGE_BATCH
     removed = 0
     for _ in range(max_batches):
         with transaction.atomic():
+            # Only the slot rows are locked: the holders are outer-joined to
+            # see that there are none, and PostgreSQL locks no missing row.
             ids = list(
-                Slot.objects.select_for_update(skip_locked=True)
+                Slot.objects.select_for_update(skip_locked=True, of=("self",))
                 .filter(_holds_nothing(), end__lt=before)
                 .order_by()
                 .values_list("pk", flat=True)[:batch]
