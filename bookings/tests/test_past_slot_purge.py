@@ -10,10 +10,10 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookings.models import Booking
-from bookings.reports import salon_report
 from bookings.services import Actor, booking_cancel
 from bookings.tests.factories import make_booking, make_past_booking, next_local
 from bookings.tests.test_calendar_feed import events, uid
+from reports.selectors import salon_report
 from slots.models import Slot
 from slots.purge import slots_purge_past
 

@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bookings.reports import salon_report
+from reports.selectors import salon_report
 from salonbook.tests.helpers import booking_body
 from slots.models import Slot
 from slots.services import slot_block
