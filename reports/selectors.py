@@ -22,6 +22,7 @@ from decimal import Decimal
 from django.db.models import Q
 
 from bookings.models import Booking
+from salonbook.replica import replica_reads
 from salons.models import DayOff, Salon, SalonClosure, StaffMember, WorkingHours
 from slots.selectors import day_bounds
 
@@ -96,9 +97,7 @@ def _utc_span(tz, day: dt.date, start: dt.time, end: dt.time) -> dt.timedelta:
     return max(finish - begin, dt.timedelta())
 
 
-def _working_time(
-    salon: Salon, staff_ids: list[int], first_day: dt.date, last_day: dt.date
-) -> dict[int, dt.timedelta]:
+def _working_time(salon: Salon, staff_ids: list[int], first_day: dt.date, last_day: dt.date) -> dict[int, dt.timedelta]:
     """Each staff member's working time in the range: weekly hours minus
     breaks, nothing on their days off or on days the salon is closed."""
     hours: dict[int, dict[int, WorkingHours]] = defaultdict(dict)
@@ -135,7 +134,14 @@ def salon_report(*, salon: Salon, first_day: dt.date, last_day: dt.date) -> Salo
     """The report of the bookings that start between ``first_day`` and
     ``last_day`` (salon-local dates, both included). Cancelled bookings count
     in the statuses and rates but not as booked time or in the busiest hours.
-    Utilisation covers the active staff and anyone with a booking in the range."""
+    Utilisation covers the active staff and anyone with a booking in the range.
+
+    Read from the replica when there is one: a report may lag a few seconds."""
+    with replica_reads():
+        return _salon_report(salon=salon, first_day=first_day, last_day=last_day)
+
+
+def _salon_report(*, salon: Salon, first_day: dt.date, last_day: dt.date) -> SalonReport:
     begin, _ = day_bounds(salon, first_day)
     _, end = day_bounds(salon, last_day)
     rows = Booking.objects.filter(salon=salon, start__gte=begin, start__lt=end).values_list(
