@@ -10,10 +10,11 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from bookings.models import Booking, BookingStatusChange, Message, WaitlistEntry, WaitlistOffer
+from bookings.models import Booking, BookingStatusChange, WaitlistEntry, WaitlistOffer
 from bookings.services import Actor, booking_cancel, booking_create
 from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE, assert_accessible, demo_working_day, watched_page
 from bookings.waitlist.services import waitlist_join
+from messaging.models import Message
 from salons.models import Salon
 from slots.selectors import availability_for_day
 

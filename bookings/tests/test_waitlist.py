@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bookings.models import Booking, BookingStatusChange, Message, WaitlistEntry, WaitlistHold, WaitlistOffer
+from bookings.models import Booking, BookingStatusChange, WaitlistEntry, WaitlistHold, WaitlistOffer
 from bookings.services import Actor, booking_cancel, booking_reschedule
 from bookings.tests.factories import make_booking, next_local
 from bookings.waitlist.offers import entries_close_passed, offers_expire
@@ -20,6 +20,7 @@ from bookings.waitlist.services import (
     waitlist_offer_by_hand,
     waitlist_withdraw,
 )
+from messaging.models import Message
 from salonbook.errors import InvalidInput, OutsideBookingWindow, SlotUnavailable
 from slots.models import Slot
 from slots.selectors import availability_for_day

@@ -35,8 +35,8 @@ import pybreaker
 import redis
 from django.conf import settings
 
-from bookings import signals
-from bookings.messages.providers import PermanentError
+from messaging import signals
+from messaging.providers import PermanentError
 from salonbook.events import send_now
 
 logger = logging.getLogger("salonbook.messages.breaker")

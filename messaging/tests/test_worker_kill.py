@@ -26,13 +26,14 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from bookings.messages import lifecycle, outbox
-from bookings.messages.outbox import message_row, messages_write
-from bookings.models import Message
+from bookings.messages import lifecycle
 from bookings.services import Actor, booking_cancel, booking_confirm, booking_reschedule
 from bookings.tests.factories import make_booking, next_local
-from bookings.tests.fake_provider import FakeProvider
-from bookings.tests.helpers import database_url
+from bookings.tests.helpers import database_url, messages_of
+from messaging import outbox
+from messaging.models import Message
+from messaging.outbox import message_row, messages_write
+from messaging.tests.fake_provider import FakeProvider
 
 pytestmark = [pytest.mark.slow, pytest.mark.redis]
 
@@ -156,7 +157,7 @@ def _make_mixed_batch(service, staff_member, phones: list[str]) -> None:
             booking_reschedule(booking=booking, start=start + dt.timedelta(days=1), actor=Actor.customer())
         elif role == 5:
             # The salon heard of the booking earlier; now it hears of the cancellation.
-            booking.messages.filter(kind="salon_new_booking").update(status=S.SENT)
+            messages_of(booking).filter(kind="salon_new_booking").update(status=S.SENT)
             booking_cancel(booking=booking, actor=Actor.customer())
         elif role == 6:
             booking_cancel(booking=booking, actor=Actor.staff(None))
@@ -167,7 +168,8 @@ def _make_mixed_batch(service, staff_member, phones: list[str]) -> None:
     now = timezone.now()
     for n in range(2):
         offer = message_row(
-            salon=salon, kind=Message.Kind.WAITLIST_OFFER, to=f"+4479111235{n:02d}", due_at=now, now=now,
+            salon_id=salon.pk, subject="", kind=Message.Kind.WAITLIST_OFFER, to=f"+4479111235{n:02d}",
+            due_at=now, now=now,
             parameters={"customer_name": "Wait", "service_name": "Cut", "when": "soon", "expires": "later",
                         "claim_url": "https://example.test/claim"},
             expires_at=now + dt.timedelta(hours=1),
