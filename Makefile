@@ -43,10 +43,11 @@ run: install
 # skipped, unless REQUIRE_SERVICES=1 (CI), where it must run.
 test: check test-sqlite test-postgres
 
-# Lint (ruff) and types (mypy with django-stubs and djangorestframework-stubs);
-# settings for both in pyproject.toml.
+# Lint (ruff), which way imports point (import-linter's contracts) and types
+# (mypy with django-stubs and djangorestframework-stubs); settings in pyproject.toml.
 check: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 test-sqlite: install-dev

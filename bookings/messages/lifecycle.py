@@ -30,7 +30,8 @@ from messaging.models import Message
 from messaging.outbox import message_row, messages_supersede, messages_write
 
 K = Kind
-ABOUT_THE_TIME = (K.BOOKING_RECEIVED, K.BOOKING_CONFIRMED, K.BOOKING_MOVED)
+# What states the time, besides the reminders (withdrawn with ``reminders=True``).
+ABOUT_THE_TIME = [kind for kind in Kind if kind.about_the_time and not kind.is_reminder]
 
 
 def _customer_row(
