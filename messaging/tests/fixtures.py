@@ -9,6 +9,7 @@ import pytest
 from messaging.breaker import reset_breaker
 from messaging.providers import reset_provider
 from messaging.tests.fake_provider import FakeProvider
+from salonbook.celery import app
 
 
 @pytest.fixture
@@ -21,8 +22,6 @@ def fake_provider():
 @pytest.fixture
 def eager_tasks():
     """Queued tasks run in the calling process (the integration test uses a real worker)."""
-    from salonbook.celery import app
-
     before = app.conf.task_always_eager
     app.conf.task_always_eager = True
     yield
