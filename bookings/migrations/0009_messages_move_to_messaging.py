@@ -7,7 +7,7 @@ from django.db import migrations
 class Migration(migrations.Migration):
 
     dependencies = [
-        ("bookings", "0007_early_status_reports"),
+        ("bookings", "0008_one_table_of_holds"),
         ("messaging", "0001_initial"),
     ]
 
