@@ -30,7 +30,7 @@ from messaging.inbound import early_statuses_apply
 from messaging.models import Message
 from messaging.providers import OutgoingMessage, PermanentError, ProviderError, get_provider
 from messaging.registry import untrue_messages
-from messaging.texts import message_text, whatsapp_template
+from messaging.texts import message_description, message_text, whatsapp_template
 from salonbook.events import send_now
 
 logger = logging.getLogger("salonbook.messages")
@@ -189,10 +189,11 @@ def message_deliver(*, message_id: int, claim_token: str, now: dt.datetime | Non
 
     attempts = message.attempts + 1
     try:
-        template, language, parameters = whatsapp_template(message)
+        described = message_description(message)  # the subject read once, as it is now
+        template, language, parameters = whatsapp_template(message, described=described)
         outgoing = OutgoingMessage(
             to=message.to,
-            text=message_text(message),
+            text=message_text(message, described=described),
             idempotency_key=str(message.idempotency_key),
             template=template,
             language=language,

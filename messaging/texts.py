@@ -39,19 +39,22 @@ def render_text(*, language: str, kind: str, context: dict[str, Any]) -> str:
         return template.render(context).strip()
 
 
-def message_text(message: Message) -> str:
-    described = message_description(message)
+def message_text(message: Message, *, described: Description | None = None) -> str:
+    """The message's words; ``described`` when its description was read already."""
+    described = described or message_description(message)
     return render_text(language=described.language, kind=message.kind, context=described.context)
 
 
-def whatsapp_template(message: Message) -> tuple[str | None, str, tuple[str, ...]]:
+def whatsapp_template(
+    message: Message, *, described: Description | None = None
+) -> tuple[str | None, str, tuple[str, ...]]:
     """(template name or None for free text, its language code, its body parameters)."""
     kind = message.kind
     is_reminder = Kind(kind).is_reminder
     name = settings.WHATSAPP_TEMPLATES.get(kind)
     if name is None and is_reminder:
         name = settings.WHATSAPP_TEMPLATE or None
-    described = message_description(message)
+    described = described or message_description(message)
     language = settings.WHATSAPP_TEMPLATE_LANGUAGES.get(described.language, described.language)
     if name is None:
         return None, language, ()
