@@ -5,6 +5,11 @@ The tables are the ones the bookings app created (``bookings_message``,
 app kept every row. A row refers to what it is about by a subject key
 (``messaging.subjects``) and to its tenant by ``salon_id``, a plain indexed
 integer: the outbox knows no other app's tables.
+
+Replies live here rather than in bookings: receiving a reply once per
+provider id, with the message it answers, is the webhook's work, and what a
+reply means is the registered reply handler's; the reply row keeps what the
+handler found it was about (its subject) for staff to read there.
 """
 
 from __future__ import annotations
