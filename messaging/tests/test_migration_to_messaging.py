@@ -6,35 +6,26 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import IntegrityError, connection, transaction
-from django.db.migrations.executor import MigrationExecutor
+from django.db import IntegrityError, transaction
 from django.utils import timezone
+
+from salonbook.tests.migrations import latest, migrate_to, targets_with
 
 BEFORE = ("bookings", "0007_early_status_reports")
 KEPT = ("id", "kind", "to", "parameters", "due_at", "expires_at", "status", "attempts", "provider_message_id",
         "idempotency_key", "salon_id", "delivery_status", "sent_at", "last_error")
 
 
-def _latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
-
-
-def _migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state([t for t in targets if t[1] is not None]).apps
-
-
 def _before_the_move():
-    """Bookings as it was before the move, messaging not there yet, the rest at their latest."""
-    return [node for node in _latest() if node[0] not in ("bookings", "messaging")] + [BEFORE, ("messaging", None)]
+    """Bookings as it was before the move, messaging not there yet, the rest as far as they can be."""
+    return targets_with({"bookings": BEFORE[1], "messaging": None})
 
 
 @pytest.fixture
 def back_to_latest():
     """Whatever the test does, later tests find every migration applied."""
     yield
-    MigrationExecutor(connection).migrate(_latest())
+    migrate_to(latest())
 
 
 def _rows(model, fields):
@@ -43,7 +34,7 @@ def _rows(model, fields):
 
 @pytest.mark.django_db(transaction=True)
 def test_every_message_reply_and_early_report_survives_the_move_and_the_way_back(back_to_latest):
-    old = _migrate(_before_the_move())
+    old = migrate_to(_before_the_move())
     Salon, Service, Staff = (old.get_model("salons", name) for name in ("Salon", "Service", "StaffMember"))
     Booking = old.get_model("bookings", "Booking")
     Message, Reply, Early = (old.get_model("bookings", n) for n in ("Message", "InboundReply", "EarlyStatusReport"))
@@ -80,7 +71,7 @@ def test_every_message_reply_and_early_report_survives_the_move_and_the_way_back
     replies_before = _rows(Reply, ("id", "provider_message_id", "from_phone", "text", "in_reply_to_id", "outcome"))
     early_before = _rows(Early, ("id", "provider_message_id", "status", "reported_at"))
 
-    new = _migrate(_latest())
+    new = migrate_to(latest())
     Message, Reply, Early = (new.get_model("messaging", n) for n in ("Message", "InboundReply", "EarlyStatusReport"))
     assert _rows(Message, KEPT) == messages_before
     subjects = dict(Message.objects.values_list("id", "subject"))
@@ -95,7 +86,7 @@ def test_every_message_reply_and_early_report_survives_the_move_and_the_way_back
         Message.objects.create(salon_id=salons[0].pk, subject=f"booking:{first.pk}", kind="reminder_24h",
                                to="+447911123450", due_at=start, idempotency_key=uuid.uuid4())
 
-    back = _migrate(_before_the_move())
+    back = migrate_to(_before_the_move())
     Message, Reply, Early = (back.get_model("bookings", n) for n in ("Message", "InboundReply", "EarlyStatusReport"))
     assert _rows(Message, KEPT) == messages_before
     assert dict(Message.objects.values_list("id", "booking_id")) == booking_of
