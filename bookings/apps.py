@@ -8,8 +8,6 @@ class BookingsConfig(AppConfig):
     def ready(self) -> None:
         from bookings import calendar_cache  # noqa: F401  (staff calendar feeds follow booking events)
         from bookings.messages import hooks
-        from bookings.waitlist import notify, receivers  # noqa: F401  (freed time is offered to the waitlist)
 
-        # What the outbox asks of bookings and of waitlist offers at run time.
+        # What the outbox asks of bookings at run time.
         hooks.register_with_messaging()
-        notify.register_with_messaging()

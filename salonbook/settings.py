@@ -68,6 +68,10 @@ INSTALLED_APPS = [
     "salons",
     "slots",
     "bookings",
+    "waitlist",
+    "desk",
+    "reports",
+    "backoffice",
     "monitoring",
 ]
 
@@ -366,7 +370,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "bookings.models.Booking.Status",
         "SlotStatusEnum": "slots.models.Slot.Status",
-        "WaitlistEntryStatusEnum": "bookings.waitlist.models.WaitlistEntry.Status",
+        "WaitlistEntryStatusEnum": "waitlist.models.WaitlistEntry.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

@@ -15,12 +15,12 @@ from bookings.customer_data import customer_erase, customer_export, months_befor
 from bookings.customers import ERASED_NAME, ERASED_PHONE, customer_directory
 from bookings.messages.about import booking_subject
 from bookings.models import Booking, BookingStatusChange, CustomerNote
-from bookings.reports import salon_report
 from bookings.services import Actor
 from bookings.tasks import apply_personal_data_retention
 from bookings.tests.factories import add_booking
 from bookings.tests.helpers import caught, messages_of
 from messaging.models import Message
+from reports.selectors import salon_report
 from salonbook.errors import NotFound
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 

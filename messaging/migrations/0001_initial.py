@@ -12,7 +12,7 @@ as they are, then changes them in place:
   the booking.
 
 Backwards, the subject keys become ``booking_id`` again and the foreign keys
-come back; the bookings app's ``0009`` takes the models back into its state.
+come back; the bookings app's ``0010`` takes the models back into its state.
 """
 
 import uuid

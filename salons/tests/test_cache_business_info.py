@@ -8,7 +8,6 @@ import datetime as dt
 import pytest
 from django.core.cache import caches
 from django.urls import reverse
-from django.utils import timezone
 
 from salonbook.events import cache_accessed
 from salons.cache import BUSINESS_INFO_TTL, business_info, cached_business_info
@@ -130,10 +129,10 @@ def test_letting_customers_book_a_series_shows_in_the_business_info_at_once(
     assert business_info(salon.slug)["booking_rules"]["customers_book_series"] is False
     assert business_info(salon.slug)["booking_rules"]["customers_book_series"] is False  # from the cache
     with django_capture_on_commit_callbacks(execute=True):
-        salon_rules_update(salon=salon, now=timezone.now(), customers_book_series=True)
+        salon_rules_update(salon=salon, customers_book_series=True)
     assert business_info(salon.slug)["booking_rules"]["customers_book_series"] is True
     with django_capture_on_commit_callbacks(execute=True):
-        salon_rules_update(salon=salon, now=timezone.now(), customers_book_series=False)
+        salon_rules_update(salon=salon, customers_book_series=False)
     assert business_info(salon.slug)["booking_rules"]["customers_book_series"] is False
 
 

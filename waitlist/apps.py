@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+
+
+class WaitlistConfig(AppConfig):
+    name = "waitlist"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from waitlist import notify, receivers  # noqa: F401  (freed time is offered to the waitlist)
+
+        # How the outbox words an offer at send time.
+        notify.register_with_messaging()
