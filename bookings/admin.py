@@ -1,7 +1,8 @@
-from django.contrib import admin, messages
+from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 
-from bookings.messages.scheduling import message_retry_now
-from bookings.models import Booking, BookingStatusChange, IdempotencyKey, InboundReply, Message
+from bookings.models import Booking, BookingStatusChange, IdempotencyKey
+from bookings.selectors import booking_messages
 from bookings.services import (
     Actor,
     booking_cancel,
@@ -17,17 +18,6 @@ class HistoryInline(admin.TabularInline):
     extra = 0
     can_delete = False
     fields = ("changed_at", "from_status", "to_status", "actor", "actor_user", "note")
-    readonly_fields = fields
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-
-class MessageInline(admin.TabularInline):
-    model = Message
-    extra = 0
-    can_delete = False
-    fields = ("kind", "to", "due_at", "status", "attempts", "sent_at", "delivery_status", "last_error")
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -75,7 +65,7 @@ class BookingAdmin(admin.ModelAdmin):
     search_fields = ("reference", "customer_name", "customer_phone", "customer_email")
     list_select_related = ("service", "staff_member", "salon")
     actions = [confirm_bookings, cancel_bookings, complete_bookings, no_show_bookings]
-    inlines = [HistoryInline, MessageInline]
+    inlines = [HistoryInline]
     # The manage token is the customer's secret: it is never shown here.
     fields = (
         "reference",
@@ -91,57 +81,24 @@ class BookingAdmin(admin.ModelAdmin):
         "customer_email",
         "created_at",
         "updated_at",
+        "messages_sent",
     )
     readonly_fields = fields
 
-    # Bookings are made and changed through their services; nothing is deleted.
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.action(description="Retry now")
-def retry_messages_now(modeladmin, request, queryset):
-    """Send failed (or waiting) messages again now, through the outbox's service."""
-    selected = list(queryset)
-    retried = sum(message_retry_now(message=message) for message in selected)
-    skipped = len(selected) - retried
-    if retried:
-        modeladmin.message_user(request, f"{retried} message(s) will be sent now.", messages.SUCCESS)
-    if skipped:
-        modeladmin.message_user(
-            request,
-            f"{skipped} message(s) left alone: already sent, cancelled, in flight, or no longer true.",
-            messages.WARNING,
+    @admin.display(description="Messages")
+    def messages_sent(self, booking: Booking) -> str:
+        """The booking's outbox rows (the outbox keeps them by subject, not by a key to the booking)."""
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (m.kind_label, m.to, m.due_at, m.status, m.attempts, m.delivery_status or "-")
+                for m in booking_messages(booking=booking)
+            ),
         )
+        return format_html("<table>{}</table>", rows) if rows else "-"
 
-
-@admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
-    actions = [retry_messages_now]
-    list_display = ("booking", "kind", "due_at", "status", "attempts", "sent_at", "delivery_status", "last_error")
-    list_filter = ("status", "kind", "delivery_status", ("due_at", admin.DateFieldListFilter))
-    search_fields = ("booking__reference", "provider_message_id")
-    list_select_related = ("booking",)
-    readonly_fields = [f.name for f in Message._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-
-@admin.register(InboundReply)
-class InboundReplyAdmin(admin.ModelAdmin):
-    list_display = ("received_at", "booking", "outcome", "text")
-    list_filter = ("outcome",)
-    search_fields = ("booking__reference", "provider_message_id")
-    list_select_related = ("booking",)
-    readonly_fields = [f.name for f in InboundReply._meta.fields]
-
+    # Bookings are made and changed through their services; nothing is deleted.
     def has_add_permission(self, request):
         return False
 

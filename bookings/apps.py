@@ -7,3 +7,7 @@ class BookingsConfig(AppConfig):
 
     def ready(self) -> None:
         from bookings import calendar_cache  # noqa: F401  (staff calendar feeds follow booking events)
+        from bookings.messages import hooks
+
+        # What the outbox asks of bookings at run time.
+        hooks.register_with_messaging()

@@ -17,8 +17,12 @@ from django.utils import timezone
 
 from bookings import signals
 from bookings.customers import ERASED_NAME, ERASED_PHONE
-from bookings.models import Booking, BookingStatusChange, CustomerNote, InboundReply, Message
+from bookings.messages.about import booking_subject
+from bookings.models import Booking, BookingStatusChange, CustomerNote
 from bookings.services import Actor
+from messaging.kinds import Kind
+from messaging.models import InboundReply, Message
+from messaging.selectors import messages_by_subject
 from salonbook.errors import InvalidInput, NotFound
 from salonbook.events import send_on_commit
 from salons.models import Salon
@@ -62,14 +66,15 @@ def _scrub(booking_ids: list[int]) -> None:
     Booking.objects.filter(pk__in=booking_ids).update(
         customer_name=ERASED_NAME, customer_phone=ERASED_PHONE, customer_email="", updated_at=timezone.now()
     )
-    Message.objects.filter(booking_id__in=booking_ids, status__in=_UNSENT).update(
+    subjects = [booking_subject(booking_id) for booking_id in booking_ids]
+    Message.objects.filter(subject__in=subjects, status__in=_UNSENT).update(
         status=Message.Status.CANCELLED, last_error="personal data erased", updated_at=timezone.now()
     )
     # The customer's number on the messages to them (not the salon's alerts) and their replies.
-    Message.objects.filter(booking_id__in=booking_ids).exclude(
-        kind__in=[Message.Kind.SALON_NEW_BOOKING, Message.Kind.SALON_CANCELLED_BOOKING]
+    Message.objects.filter(subject__in=subjects).exclude(
+        kind__in=[kind for kind in Kind if kind.is_salon_alert]
     ).update(to=ERASED_PHONE, updated_at=timezone.now())
-    InboundReply.objects.filter(booking_id__in=booking_ids).update(from_phone=ERASED_PHONE, text="")
+    InboundReply.objects.filter(subject__in=subjects).update(from_phone=ERASED_PHONE, text="")
 
 
 def customer_erase(*, salon: Salon, phone: str, actor: Actor, now: dt.datetime | None = None) -> int:
@@ -119,18 +124,19 @@ def customer_export(*, salon: Salon, phone: str, actor: Actor, now: dt.datetime 
         bookings = list(
             Booking.objects.filter(salon=salon, customer_phone=phone)
             .select_related("service", "staff_member")
-            .prefetch_related("history", "messages")
+            .prefetch_related("history")
             .order_by("start", "pk")
         )
         if not bookings or phone == ERASED_PHONE:
             raise NotFound("No customer with that phone at this salon.")
         note = CustomerNote.objects.filter(salon=salon, customer_phone=phone).first()
+        messages = messages_by_subject(subjects=[booking_subject(b.pk) for b in bookings])
         data = {
             "exported_at": _iso(now),
             "salon": {"name": salon.name, "address": salon.address, "phone": salon.whatsapp_phone},
             "customer": {"phone": phone},
             "note": {"text": note.note, "updated_at": _iso(note.updated_at)} if note else None,
-            "bookings": [_booking_data(b) for b in bookings],
+            "bookings": [_booking_data(b, messages[booking_subject(b.pk)]) for b in bookings],
         }
         BookingStatusChange.objects.bulk_create(
             [_history(b.pk, b.status, actor, "customer's data exported", now) for b in bookings]
@@ -138,7 +144,7 @@ def customer_export(*, salon: Salon, phone: str, actor: Actor, now: dt.datetime 
     return data
 
 
-def _booking_data(booking: Booking) -> dict[str, Any]:
+def _booking_data(booking: Booking, messages: list[Message]) -> dict[str, Any]:
     return {
         "reference": booking.reference,
         "status": booking.status,
@@ -163,7 +169,7 @@ def _booking_data(booking: Booking) -> dict[str, Any]:
         ],
         "messages": [
             {"kind": r.kind, "status": r.status, "due_at": _iso(r.due_at), "sent_at": _iso(r.sent_at)}
-            for r in booking.messages.all()
+            for r in messages
         ],
     }
 

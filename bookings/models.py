@@ -1,5 +1,5 @@
 """Bookings and what hangs off them: status history, series, the slots a
-booking holds, the message outbox, replies, customer notes. One module because
+booking holds, customer notes. One module because
 Django finds an app's tables here; the waitlist's live in their own, imported
 at the end.
 """
@@ -10,7 +10,6 @@ import base64
 import datetime as dt
 import hmac
 import secrets
-import uuid
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -163,141 +162,6 @@ class BookingStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_status or 'new'} -> {self.to_status} by {self.actor}"
-
-
-class Message(models.Model):
-    """An outbox row: one WhatsApp message to one person, written in the same
-    transaction as the change that owes it, sent by the dispatcher."""
-
-    class Kind(models.TextChoices):
-        BOOKING_RECEIVED = "booking_received", "Booking received"
-        BOOKING_CONFIRMED = "booking_confirmed", "Booking confirmed"
-        BOOKING_MOVED = "booking_moved", "Booking moved"
-        BOOKING_CANCELLED = "booking_cancelled", "Cancelled by the salon"
-        CANCEL_RECEIPT = "cancel_receipt", "Cancellation receipt"
-        CANCEL_REFUSED = "cancel_refused", "Cancellation refused"
-        REMINDER_24H = "reminder_24h", "Reminder 24h before"
-        REMINDER_2H = "reminder_2h", "Reminder 2h before"
-        SALON_NEW_BOOKING = "salon_new_booking", "Salon alert: new online booking"
-        SALON_CANCELLED_BOOKING = "salon_cancelled_booking", "Salon alert: online cancellation"
-        WAITLIST_OFFER = "waitlist_offer", "Waitlist offer"
-
-    class Status(models.TextChoices):
-        SCHEDULED = "scheduled", "Scheduled"
-        QUEUED = "queued", "Queued"
-        SENDING = "sending", "Sending"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Failed"
-        CANCELLED = "cancelled", "Cancelled"
-        EXPIRED = "expired", "Expired"
-
-    class Delivery(models.TextChoices):
-        """What the provider's webhook last said about a sent message."""
-
-        NONE = "", "Not reported"
-        SENT = "sent", "Sent"
-        DELIVERED = "delivered", "Delivered"
-        READ = "read", "Read"
-        FAILED = "failed", "Failed"
-
-    salon = models.ForeignKey(Salon, on_delete=models.PROTECT, related_name="messages")
-    # Empty for a message about something that is not a booking yet (a waitlist offer).
-    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="messages")
-    kind = models.CharField(max_length=32, help_text="What the message says; reminders are reminder_<offset>")
-    to = models.CharField(max_length=20, help_text="E.164: the customer's or the salon's WhatsApp number")
-    parameters = models.JSONField(default=dict, blank=True, help_text="What the text is rendered from")
-    due_at = models.DateTimeField()
-    expires_at = models.DateTimeField(null=True, blank=True, help_text="Not sent after this: it would be moot")
-    status = models.CharField(max_length=12, choices=Status.choices, default=Status.SCHEDULED)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    provider_message_id = models.CharField(max_length=200, blank=True)
-    claim_token = models.UUIDField(null=True, blank=True, editable=False)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    delivery_status = models.CharField(max_length=10, choices=Delivery.choices, default="", blank=True)
-    delivered_at = models.DateTimeField(null=True, blank=True)
-    read_at = models.DateTimeField(null=True, blank=True)
-    idempotency_key = models.UUIDField(default=uuid.uuid4, editable=False, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    class Meta:
-        ordering = ["due_at", "id"]
-        constraints = [
-            # One live reminder per kind and booking; a move cancels the live ones
-            # and schedules new ones for the new time, keeping the old rows as history.
-            models.UniqueConstraint(
-                fields=["booking", "kind"],
-                condition=models.Q(status__in=["scheduled", "queued", "sending"], kind__startswith="reminder_"),
-                name="message_live_reminder_once_per_kind",
-            )
-        ]
-        indexes = [
-            models.Index(fields=["status", "due_at"], name="message_status_due"),
-            models.Index(fields=["status", "next_attempt_at"], name="message_status_next"),
-            models.Index(fields=["provider_message_id"], name="message_provider_id"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.kind} message {self.pk} ({self.status})"
-
-    @property
-    def is_reminder(self) -> bool:
-        return self.kind.startswith("reminder_")
-
-    @property
-    def kind_label(self) -> str:
-        """"Booking confirmed", "Reminder 90m before" (offsets are a setting)."""
-        known = dict(self.Kind.choices)
-        if self.kind in known:
-            return str(known[self.kind])
-        return f"Reminder {self.kind.removeprefix('reminder_')} before" if self.is_reminder else self.kind
-
-    @property
-    def delivery_failed(self) -> bool:
-        return self.status == self.Status.FAILED or self.delivery_status == self.Delivery.FAILED
-
-
-class EarlyStatusReport(models.Model):
-    """A delivery status the webhook brought before its message had the
-    provider's id stored: the provider can report a send faster than the
-    sender records its answer. Applied and deleted once the id is stored;
-    forgotten after a day (then the id was never one of ours)."""
-
-    provider_message_id = models.CharField(max_length=200, db_index=True)
-    status = models.CharField(max_length=10, choices=Message.Delivery.choices)
-    reported_at = models.DateTimeField(help_text="The provider's time of the status")
-    error = models.CharField(max_length=300, blank=True)
-    received_at = models.DateTimeField()
-
-    def __str__(self) -> str:
-        return f"early {self.status} report {self.pk}"
-
-
-class InboundReply(models.Model):
-    """A customer's WhatsApp message to the salon, as the webhook received it."""
-
-    class Outcome(models.TextChoices):
-        STORED = "stored", "Shown to staff"
-        CANCELLED = "cancelled", "Cancelled the booking"
-        REFUSED = "refused", "Cancellation refused"
-
-    provider_message_id = models.CharField(max_length=200, unique=True)  # a replayed webhook is recognised
-    from_phone = models.CharField(max_length=20, help_text="E.164")
-    text = models.TextField(blank=True)
-    in_reply_to = models.ForeignKey(Message, null=True, blank=True, on_delete=models.SET_NULL, related_name="replies")
-    booking = models.ForeignKey(Booking, null=True, blank=True, on_delete=models.PROTECT, related_name="replies")
-    outcome = models.CharField(max_length=10, choices=Outcome.choices, default=Outcome.STORED)
-    received_at = models.DateTimeField()
-
-    class Meta:
-        ordering = ["received_at", "id"]
-        verbose_name_plural = "inbound replies"
-
-    def __str__(self) -> str:
-        return f"reply {self.pk} ({self.outcome})"
 
 
 class CustomerNote(models.Model):

@@ -6,11 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncDate
+from django.db.models import CharField, Count, Exists, OuterRef, QuerySet, Value
+from django.db.models.functions import Cast, Concat, TruncDate
 from django.utils import timezone
 
-from bookings.models import Booking, InboundReply, Message
+from bookings.messages.about import BOOKING, booking_subject
+from bookings.models import Booking
+from messaging.models import InboundReply, Message
+from messaging.selectors import failed_messages, messages_about, replies_about
 from salons.models import Salon, SalonClosure, Service, StaffMember
 from salons.selectors import staff_member_for_user, user_can_manage_salon
 from slots.models import Slot
@@ -29,19 +32,18 @@ def booking_for_customer(*, reference: str, token: str | None) -> Booking | None
     return booking
 
 
-def failed_messages() -> QuerySet[Message]:
-    """Messages that did not reach their person: our send gave up, or the
-    provider reported them undelivered."""
-    return Message.objects.filter(Q(status=Message.Status.FAILED) | Q(delivery_status=Message.Delivery.FAILED))
-
-
 def booking_messages(*, booking: Booking) -> QuerySet[Message]:
     """Every message written for ``booking``, oldest first, for staff."""
-    return booking.messages.order_by("created_at", "id")
+    return messages_about(subject=booking_subject(booking.pk))
 
 
 def booking_replies(*, booking: Booking) -> QuerySet[InboundReply]:
-    return booking.replies.order_by("received_at", "id")
+    return replies_about(subject=booking_subject(booking.pk))
+
+
+def _subject_of_outer_booking() -> Concat:
+    """The subject key of the booking in the outer query, for a subquery on the outbox."""
+    return Concat(Value(f"{BOOKING}:"), Cast(OuterRef("pk"), CharField()), output_field=CharField())
 
 
 def bookings_for_day(*, salon: Salon, day: dt.date, staff_member_id: int | None = None) -> QuerySet[Booking]:
@@ -51,7 +53,7 @@ def bookings_for_day(*, salon: Salon, day: dt.date, staff_member_id: int | None 
     bookings = (
         Booking.objects.filter(salon=salon, start__gte=begin, start__lt=end)
         .select_related("salon", "service", "staff_member")
-        .annotate(messages_failed=Exists(failed_messages().filter(booking_id=OuterRef("pk"))))
+        .annotate(messages_failed=Exists(failed_messages().filter(subject=_subject_of_outer_booking())))
     )
     if staff_member_id is not None:
         bookings = bookings.filter(staff_member_id=staff_member_id)

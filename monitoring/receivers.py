@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from bookings import signals as booking_signals
+from messaging import signals as message_signals
 from monitoring.metrics.recording import record_event, set_breaker_state
 from salonbook import events
 from waitlist import signals as waitlist_signals
@@ -22,10 +23,10 @@ _BOOKING_EVENT_NAMES = {
     booking_signals.booking_rescheduled: "rescheduled",
 }
 _MESSAGE_OUTCOMES = {
-    booking_signals.message_sent: "sent",
-    booking_signals.message_retried: "retried",
-    booking_signals.message_failed: "failed",
-    booking_signals.message_expired: "expired",
+    message_signals.message_sent: "sent",
+    message_signals.message_retried: "retried",
+    message_signals.message_failed: "failed",
+    message_signals.message_expired: "expired",
 }
 _WAITLIST_EVENT_NAMES = {
     waitlist_signals.waitlist_joined: "joined",
@@ -83,8 +84,8 @@ def connect() -> None:
         signal.connect(count_message_outcome, dispatch_uid=uid)
     for signal in _WAITLIST_EVENT_NAMES:
         signal.connect(count_waitlist_event, dispatch_uid=uid)
-    booking_signals.message_status_reported.connect(count_message_status, dispatch_uid=uid)
-    booking_signals.breaker_state_changed.connect(record_breaker_state, dispatch_uid=uid)
+    message_signals.message_status_reported.connect(count_message_status, dispatch_uid=uid)
+    message_signals.breaker_state_changed.connect(record_breaker_state, dispatch_uid=uid)
     events.cache_accessed.connect(count_cache_access, dispatch_uid=uid)
     events.rate_limited.connect(count_rate_limited, dispatch_uid=uid)
     events.rate_limit_failed_open.connect(count_rate_limit_failed_open, dispatch_uid=uid)

@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "salonbook.apps.SalonBookConfig",
+    "messaging",
     "salons",
     "slots",
     "bookings",
@@ -331,7 +332,7 @@ for _pair in env_list("WHATSAPP_TEMPLATE_LANGUAGES", []):
         raise ImproperlyConfigured(f"WHATSAPP_TEMPLATE_LANGUAGES must look like 'en=en_GB,es=es', got {_pair!r}")
     WHATSAPP_TEMPLATE_LANGUAGES[_language.strip()] = _code.strip()
 # The body parameters ({{1}}, {{2}}, ...) of each kind's template, in order:
-# names from the message's text context (bookings.messages.texts). Reminder
+# names from the message's text context (messaging.texts, and the subject's own context). Reminder
 # kinds use "reminder"; a kind not listed uses "default".
 WHATSAPP_TEMPLATE_PARAMETERS: dict[str, tuple[str, ...]] = {
     "default": ("customer_name", "service_name", "salon_name", "when", "manage_url"),

@@ -6,4 +6,7 @@ class WaitlistConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from waitlist import receivers  # noqa: F401  (freed time is offered to the waitlist)
+        from waitlist import notify, receivers  # noqa: F401  (freed time is offered to the waitlist)
+
+        # How the outbox words an offer at send time.
+        notify.register_with_messaging()

@@ -8,9 +8,13 @@ from urllib.parse import quote
 from django.conf import settings
 from django.urls import reverse
 
-from bookings.messages.outbox import message_row, messages_write
+from bookings.messages.about import WAITLIST_OFFER
 from bookings.messages.texts import local_time_text
-from bookings.models import Message
+from messaging.kinds import Kind
+from messaging.models import Message
+from messaging.outbox import message_row, messages_write
+from messaging.registry import Description, SubjectHandler, subject_register
+from messaging.subjects import Subject
 from waitlist.models import WaitlistOffer
 
 
@@ -29,8 +33,9 @@ def notify_offer(offer: WaitlistOffer, *, now: dt.datetime) -> None:
     entry = offer.entry
     salon = offer.salon
     offer_message = message_row(
-        salon=salon,
-        kind=Message.Kind.WAITLIST_OFFER,
+        salon_id=salon.pk,
+        subject=Subject(WAITLIST_OFFER, offer.pk).key,
+        kind=Kind.WAITLIST_OFFER,
         to=entry.customer_phone,
         due_at=now,
         now=now,
@@ -45,3 +50,14 @@ def notify_offer(offer: WaitlistOffer, *, now: dt.datetime) -> None:
         },
     )
     messages_write([offer_message], now=now)
+
+
+def offer_message_describe(message: Message) -> Description:
+    """An offer is worded in its salon's language; the rest was written with it."""
+    parsed = Subject.parse(message.subject)
+    offer = WaitlistOffer.objects.select_related("salon").get(pk=parsed.id if parsed is not None else 0)
+    return Description(language=offer.salon.language, context={"salon_name": offer.salon.name})
+
+
+def register_with_messaging() -> None:
+    subject_register(WAITLIST_OFFER, SubjectHandler(describe=offer_message_describe))

@@ -16,9 +16,10 @@ from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import ReturnList
 
 from bookings.messages.links import click_to_chat_url
-from bookings.models import Booking, InboundReply, Message
+from bookings.models import Booking
 from bookings.selectors import booking_messages, booking_replies
 from bookings.services import allowed_moves
+from messaging.models import InboundReply, Message
 
 
 class _LocalTimeField(serializers.DateTimeField):

@@ -1,55 +1,18 @@
-"""Every WhatsApp message to a person: an outbox of rows in the database,
-written in the same transaction as the change that owes them, sent by Celery
-through a WhatsApp provider, exactly once in effect. Reminders are one kind
-among several (confirmations, moves, cancellations, the salon's alerts,
-waitlist offers).
+"""The messages a booking owes, handed to the outbox (the ``messaging`` app).
 
-A message row moves, always by compare-and-set on its status (and its claim
-token once claimed), through::
+The outbox (``messaging``) stores, sends, retries and tracks every WhatsApp
+message, exactly once in effect, and knows nothing of bookings. This package
+is the bookings side of it:
 
-    scheduled --claim--> queued --take--> sending --> sent
-        ^                  |                 |   \\--> failed (a 4xx, or out of attempts)
-        |--lease expired---/                 |--> scheduled (retry with backoff, or
-        |--------------------------------------    the breaker is open: no attempt used)
-    scheduled|queued --> cancelled (no longer true: superseded) | expired (too late)
-
-The statuses are ``Message.Status`` on the model. The modules that move a row
-between them follow that order, and nothing else writes to message rows:
-
-- ``outbox``: ``messages_write`` (any service, inside its transaction) and
-  ``messages_supersede`` (withdraw what a change made untrue).
-- ``lifecycle``: what each booking change owes, called by the booking services.
-- ``scheduling``: the reminders a booking owes, and "retry now" for staff.
-- ``dispatch``: beat's dispatcher claims due rows (``scheduled -> queued``),
-  queues one send task per claim and recovers claims whose lease ran out.
-- ``delivery``: the send task takes its claim (``queued -> sending``), calls
-  the provider behind the breaker and records the outcome under the claim:
-  sent, a retry, failed or expired.
-
-Beside them: ``texts`` renders the words per kind and language, ``links`` the
-click-to-chat link staff open, ``providers`` sends over WhatsApp and
-``breaker`` guards it; ``webhook`` reads the provider's webhook and ``inbound``
-records its delivery statuses (only forwards) and customers' replies.
-
-Exactly once, in effect:
-
-- The dispatcher claims a due row (``scheduled -> queued``) under a fresh
-  claim token and queues a task with the id and the token. A task only acts
-  if it can move ``queued -> sending`` under that same token, so a duplicated
-  or redelivered task, or one whose row was reclaimed, does nothing.
-- The row is ``sending`` while the provider is called, outside any
-  transaction; the result is written back under the token.
-- A worker killed during a send leaves the row ``sending``. Once its lease
-  (longer than the task's hard time limit) has passed, the dispatcher knows
-  the worker is gone but not whether the provider got the message. If the
-  provider drops repeats of an idempotency key (``WHATSAPP_IDEMPOTENT``), the
-  message goes out again under the same key; if not, it is marked failed for
-  a person to check rather than risk a second message. A read timeout (sent,
-  no answer) is the same doubt and gets the same answer.
-
-What is left: with an idempotent provider, nothing that we can see. Without
-one, no duplicate either, but a message whose outcome is unknown is not sent
-again on its own (status failed, "outcome unknown", admin "retry now"). Both
-rest on the task's hard time limit being shorter than the lease and on the
-clocks of the machines agreeing to well within the difference (a minute).
+- ``lifecycle``: what each booking change owes (confirmations, moves,
+  cancellations, the salon's alerts), written in the change's transaction.
+- ``scheduling``: the reminders a booking owes (``REMINDER_OFFSETS``).
+- ``texts``: what a booking's messages say about it, and its manage link;
+  ``links`` the click-to-chat link staff open.
+- ``about``: the subject key a booking's messages carry ("booking:<id>").
+- ``hooks`` and ``replies``: what bookings registers with the outbox at
+  start-up: how its messages are worded at send time, which are no longer
+  true (a confirmation of a booking cancelled before it went out, a reminder
+  for a moved time), and what a customer's reply means (CANCEL cancels
+  through ``booking_cancel``).
 """

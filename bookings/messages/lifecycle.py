@@ -21,20 +21,25 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from bookings.messages.outbox import message_row, messages_supersede, messages_write
+from bookings.messages.about import booking_subject
 from bookings.messages.scheduling import reminder_rows, reminders_quiet, reminders_schedule
 from bookings.messages.texts import local_time_text
-from bookings.models import Booking, Message
+from bookings.models import Booking
+from messaging.kinds import Kind
+from messaging.models import Message
+from messaging.outbox import message_row, messages_supersede, messages_write
 
-K = Message.Kind
-ABOUT_THE_TIME = (K.BOOKING_RECEIVED, K.BOOKING_CONFIRMED, K.BOOKING_MOVED)
+K = Kind
+# What states the time, besides the reminders (withdrawn with ``reminders=True``).
+ABOUT_THE_TIME = [kind for kind in Kind if kind.about_the_time and not kind.is_reminder]
 
 
 def _customer_row(
     booking: Booking, kind: str, *, now: dt.datetime, parameters: dict[str, Any] | None = None
 ) -> Message | None:
     return message_row(
-        salon=booking.salon, booking=booking, kind=kind, to=booking.customer_phone, due_at=now, now=now,
+        salon_id=booking.salon_id, subject=booking_subject(booking.pk), kind=kind, to=booking.customer_phone,
+        due_at=now, now=now,
         parameters=parameters, expires_at=booking.start,
     )
 
@@ -43,7 +48,8 @@ def _salon_row(
     booking: Booking, kind: str, *, now: dt.datetime, parameters: dict[str, Any] | None = None
 ) -> Message | None:
     return message_row(
-        salon=booking.salon, booking=booking, kind=kind, to=booking.salon.whatsapp_phone, due_at=now, now=now,
+        salon_id=booking.salon_id, subject=booking_subject(booking.pk), kind=kind, to=booking.salon.whatsapp_phone,
+        due_at=now, now=now,
         parameters=parameters, expires_at=booking.start,
     )
 
@@ -89,14 +95,14 @@ def series_messages_created(
 
 
 def booking_messages_confirmed(*, booking: Booking, now: dt.datetime) -> None:
-    messages_supersede(booking=booking, kinds=[K.BOOKING_RECEIVED], reason="confirmed before it went out", now=now)
+    messages_supersede(subject=booking_subject(booking.pk), kinds=[K.BOOKING_RECEIVED], reason="confirmed before it went out", now=now)
     _to_customer(booking, K.BOOKING_CONFIRMED, now=now)
     reminders_quiet(booking=booking, around=now, now=now)
     reminders_schedule(booking=booking, now=now, quiet_at=now)
 
 
 def booking_messages_moved(*, booking: Booking, previous_start: dt.datetime, now: dt.datetime) -> None:
-    messages_supersede(booking=booking, kinds=ABOUT_THE_TIME, reminders=True, reason="booking moved", now=now)
+    messages_supersede(subject=booking_subject(booking.pk), kinds=ABOUT_THE_TIME, reminders=True, reason="booking moved", now=now)
     _to_customer(
         booking, K.BOOKING_MOVED, now=now, parameters={"previous_when": local_time_text(booking.salon, previous_start)}
     )
@@ -104,10 +110,10 @@ def booking_messages_moved(*, booking: Booking, previous_start: dt.datetime, now
 
 
 def booking_messages_cancelled(*, booking: Booking, by_customer: bool, now: dt.datetime) -> None:
-    messages_supersede(booking=booking, kinds=ABOUT_THE_TIME, reminders=True, reason="booking cancelled", now=now)
+    messages_supersede(subject=booking_subject(booking.pk), kinds=ABOUT_THE_TIME, reminders=True, reason="booking cancelled", now=now)
     # A salon that was never told of the booking need not hear it is gone.
     untold = messages_supersede(
-        booking=booking, kinds=[K.SALON_NEW_BOOKING], reason="booking cancelled before the alert went out", now=now
+        subject=booking_subject(booking.pk), kinds=[K.SALON_NEW_BOOKING], reason="booking cancelled before the alert went out", now=now
     )
     if not by_customer:
         _to_customer(booking, K.BOOKING_CANCELLED, now=now)

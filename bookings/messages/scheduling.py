@@ -1,9 +1,8 @@
-"""Scheduling: the reminders a booking owes, and putting a message back on
-schedule ("retry now").
+"""The reminders a booking owes.
 
 Reminders are ``REMINDER_OFFSETS`` before the start, kinds ``reminder_<offset>``
-(``reminder_24h``). They are written by the booking's own services, inside
-their transactions (``bookings.messages.lifecycle``).
+(``Kind.reminder("24h")``). They are written by the booking's own services,
+inside their transactions (``bookings.messages.lifecycle``).
 """
 
 from __future__ import annotations
@@ -13,11 +12,12 @@ import re
 from collections.abc import Sequence
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.utils import timezone
 
-from bookings.messages.outbox import LIVE, messages_write, needs_active_booking, send_soon
-from bookings.models import Booking, Message
+from bookings.messages.about import booking_subject
+from bookings.models import Booking
+from messaging.kinds import Kind
+from messaging.models import Message
+from messaging.outbox import LIVE, messages_write
 
 S = Message.Status
 
@@ -35,7 +35,7 @@ def reminder_offsets() -> list[tuple[str, dt.timedelta]]:
         match = re.fullmatch(r"(\d+)([mhd])", text)
         if not match:
             raise ValueError(f"bad reminder offset {text!r}")
-        offsets.append((f"reminder_{text}", dt.timedelta(**{_UNITS[match[2]]: int(match[1])})))
+        offsets.append((Kind.reminder(text).value, dt.timedelta(**{_UNITS[match[2]]: int(match[1])})))
     return sorted(offsets, key=lambda item: item[1], reverse=True)
 
 
@@ -52,7 +52,8 @@ def reminders_schedule(*, booking: Booking, now: dt.datetime, quiet_at: dt.datet
     if not booking.is_active or booking.start <= now:
         return []
     existing = list(
-        booking.messages.filter(kind__startswith="reminder_")
+        Message.objects.about(booking_subject(booking.pk))
+        .reminders()
         .exclude(status=S.CANCELLED)
         .values_list("kind", "due_at", "status")
     )
@@ -83,8 +84,8 @@ def reminder_rows(
         wanted = [(kind, due) for kind, due in wanted if abs(max(due, now) - quiet_at) >= QUIET]
     return [
         Message(
-            salon=booking.salon,
-            booking=booking,
+            salon_id=booking.salon_id,
+            subject=booking_subject(booking.pk),
             kind=kind,
             to=booking.customer_phone,
             due_at=due_at,
@@ -99,44 +100,8 @@ def reminder_rows(
 def reminders_quiet(*, booking: Booking, around: dt.datetime, now: dt.datetime) -> int:
     """Withdraw pending reminders that would go out within ``QUIET`` of a
     confirmation sent at ``around``."""
-    return Message.objects.filter(
-        booking_id=booking.pk,
-        kind__startswith="reminder_",
+    return Message.objects.about(booking_subject(booking.pk)).reminders().filter(
         status__in=(S.SCHEDULED, S.QUEUED),
         next_attempt_at__gt=around - QUIET,
         next_attempt_at__lt=around + QUIET,
     ).update(status=S.CANCELLED, claim_token=None, last_error="a confirmation goes out at the same time", updated_at=now)
-
-
-def message_retry_now(*, message: Message, now: dt.datetime | None = None) -> bool:
-    """Send a failed (or waiting) message again now, with a fresh set of attempts.
-
-    Keeps its idempotency key, so a provider that honours it drops the message
-    if an earlier attempt did reach it. Refused (returns False) once it has
-    expired, once a message that needs an active booking has lost it, or when
-    it was written for a time the booking has since moved from.
-    """
-    now = now or timezone.now()
-    message = Message.objects.select_related("booking").get(pk=message.pk)
-    booking = message.booking
-    if message.expires_at is not None and message.expires_at <= now:
-        return False
-    if booking is not None:
-        if needs_active_booking(message.kind) and not booking.is_active:
-            return False
-        if message.expires_at is not None and message.expires_at != booking.start:
-            return False  # written for a time the booking has since moved from
-    try:
-        with transaction.atomic():
-            changed = Message.objects.filter(id=message.pk, status__in=(S.FAILED, S.SCHEDULED)).update(
-                status=S.SCHEDULED,
-                claim_token=None,
-                attempts=0,
-                next_attempt_at=now,
-                updated_at=now,
-            )
-            if changed:
-                send_soon([message.pk], now=now)
-    except IntegrityError:
-        return False  # another reminder of this kind is already live
-    return bool(changed)

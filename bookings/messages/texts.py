@@ -1,17 +1,17 @@
-"""The words of every message, rendered from ``templates/messages/<language>/``
-in the salon's language, and the same content as a WhatsApp template's
-parameters (names and order are settings)."""
+"""What a booking's messages say about it: the context their templates
+(``templates/messages/<language>/``) are rendered from at send time, in the
+salon's language (``messaging.texts`` renders them), and the manage link."""
 
 from __future__ import annotations
 
-from typing import Any
 from urllib.parse import quote
 
 from django.conf import settings
-from django.template.loader import select_template
 from django.utils import dateformat, timezone, translation
 
-from bookings.models import Booking, Message
+from bookings.models import Booking
+from messaging.kinds import Kind
+from messaging.texts import render_text
 from salons.models import Salon
 
 
@@ -53,48 +53,6 @@ def booking_context(booking: Booking) -> dict[str, str]:
     }
 
 
-def message_context(message: Message) -> dict[str, Any]:
-    """The booking's details, then what the message was written with (a
-    move's previous time, say), which wins."""
-    context: dict[str, Any] = {"salon_name": message.salon.name, "kind": message.kind}
-    if message.booking is not None:
-        context.update(booking_context(message.booking))
-    context.update(message.parameters or {})
-    return context
-
-
-def _template_name(kind: str) -> str:
-    return "reminder" if kind.startswith("reminder_") else kind
-
-
-def render_text(*, salon: Salon, kind: str, context: dict[str, Any]) -> str:
-    """The plain text of a ``kind`` message in the salon's language (English
-    when that language has no template for it)."""
-    name = _template_name(kind)
-    template = select_template([f"messages/{salon.language}/{name}.txt", f"messages/en/{name}.txt"])
-    with translation.override(salon.language):
-        return template.render(context).strip()
-
-
-def message_text(message: Message) -> str:
-    return render_text(salon=message.salon, kind=message.kind, context=message_context(message))
-
-
 def reminder_text(booking: Booking) -> str:
     """A reminder of ``booking``, as staff send it by hand from a chat link."""
-    return render_text(salon=booking.salon, kind="reminder_", context=booking_context(booking))
-
-
-def whatsapp_template(message: Message) -> tuple[str | None, str, tuple[str, ...]]:
-    """(template name or None for free text, its language code, its body parameters)."""
-    kind = message.kind
-    name = settings.WHATSAPP_TEMPLATES.get(kind)
-    if name is None and message.is_reminder:
-        name = settings.WHATSAPP_TEMPLATE or None
-    language = settings.WHATSAPP_TEMPLATE_LANGUAGES.get(message.salon.language, message.salon.language)
-    if name is None:
-        return None, language, ()
-    order = settings.WHATSAPP_TEMPLATE_PARAMETERS
-    names = order.get(kind) or (order.get("reminder") if message.is_reminder else None) or order["default"]
-    context = message_context(message)
-    return name, language, tuple(str(context.get(field, "")) for field in names)
+    return render_text(language=booking.salon.language, kind=Kind.REMINDER_24H, context=booking_context(booking))

@@ -7,6 +7,9 @@ from collections.abc import Iterator
 
 from django.db import connection
 
+from bookings.messages.about import booking_subject
+from messaging.models import Message
+
 
 @contextlib.contextmanager
 def caught(*signals_) -> Iterator[list[tuple[str, dict]]]:
@@ -32,3 +35,8 @@ def database_url() -> str:
         return f"sqlite:///{db['NAME']}"
     auth = db["USER"] + (f":{db['PASSWORD']}" if db.get("PASSWORD") else "")
     return f"postgres://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
+
+
+def messages_of(booking):
+    """The outbox rows about ``booking``."""
+    return Message.objects.about(booking_subject(booking.pk))

@@ -18,7 +18,7 @@ def booking(service, staff_member):
 
 
 @pytest.mark.parametrize(
-    "model", ["salons.salon", "salons.service", "salons.staffmember", "slots.slot", "bookings.booking", "bookings.message", "bookings.inboundreply", "bookings.idempotencykey"]
+    "model", ["salons.salon", "salons.service", "salons.staffmember", "slots.slot", "bookings.booking", "messaging.message", "messaging.inboundreply", "bookings.idempotencykey"]
 )
 def test_every_model_has_a_working_admin_list(admin_client, booking, model):
     app, name = model.split(".")

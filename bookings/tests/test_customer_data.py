@@ -13,11 +13,13 @@ from django.utils import timezone
 from bookings import signals
 from bookings.customer_data import customer_erase, customer_export, months_before, personal_data_retention_run
 from bookings.customers import ERASED_NAME, ERASED_PHONE, customer_directory
-from bookings.models import Booking, BookingStatusChange, CustomerNote, Message
+from bookings.messages.about import booking_subject
+from bookings.models import Booking, BookingStatusChange, CustomerNote
 from bookings.services import Actor
 from bookings.tasks import apply_personal_data_retention
 from bookings.tests.factories import add_booking
-from bookings.tests.helpers import caught
+from bookings.tests.helpers import caught, messages_of
+from messaging.models import Message
 from reports.selectors import salon_report
 from salonbook.errors import NotFound
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
@@ -44,10 +46,10 @@ def ana(salon, service, staff_member):
     ]
     ahead = made[-1]
     Message.objects.create(
-        salon=salon, booking=ahead, to=ANA, kind="reminder_24h", due_at=ahead.start - dt.timedelta(hours=24)
+        salon_id=salon.pk, subject=booking_subject(ahead.pk), to=ANA, kind="reminder_24h", due_at=ahead.start - dt.timedelta(hours=24)
     )
     Message.objects.create(
-        salon=salon, booking=ahead, to=ANA, kind="reminder_2h", due_at=ahead.start, status=Message.Status.SENT
+        salon_id=salon.pk, subject=booking_subject(ahead.pk), to=ANA, kind="reminder_2h", due_at=ahead.start, status=Message.Status.SENT
     )
     add_booking(service=service, staff_member=staff_member, start=_at(-5), status=S.COMPLETED, name="Ben Ode", phone=BEN)
     CustomerNote.objects.create(salon=salon, customer_phone=ANA, note="Prefers Tuesdays")
@@ -77,7 +79,7 @@ def test_erase_removes_the_note_cancels_unsent_messages_and_records_history(salo
     customer_erase(salon=salon, phone=ANA, actor=Actor.staff(owner_of_salon), now=NOW)
 
     assert not CustomerNote.objects.filter(salon=salon, customer_phone=ANA).exists()
-    statuses = dict(Message.objects.filter(booking=ana[-1]).values_list("kind", "status"))
+    statuses = dict(messages_of(ana[-1]).values_list("kind", "status"))
     assert statuses == {"reminder_24h": Message.Status.CANCELLED, "reminder_2h": Message.Status.SENT}
     assert not Message.objects.filter(to=ANA).exists()
     for booking in ana:

@@ -4,37 +4,25 @@ import datetime as dt
 import uuid
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
-
-def _latest():
-    return MigrationExecutor(connection).loader.graph.leaf_nodes()
-
-
-def _with_bookings_at(name):
-    """Every other app at its latest migration, bookings at ``name``: the
-    models of the other apps are then the tables as they are."""
-    return [node for node in _latest() if node[0] != "bookings"] + [("bookings", name)]
-
+from salonbook.tests.migrations import latest, migrate_to, targets_with
 
 BEFORE = "0004_series_and_customer_notes"
 AFTER = "0005_messages_outbox"
 
 
 def _migrate(name):
-    targets = _with_bookings_at(name)
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
+    """Bookings at ``name``, every other app as far as it can be: the models
+    of the other apps are then the tables as they are."""
+    return migrate_to(targets_with({"bookings": name}))
 
 
 @pytest.fixture
 def back_to_latest():
     """Whatever the test does, later tests find every migration applied."""
     yield
-    MigrationExecutor(connection).migrate(_latest())
+    migrate_to(latest())
 
 
 @pytest.mark.django_db(transaction=True)

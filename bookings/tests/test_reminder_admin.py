@@ -1,8 +1,9 @@
 import pytest
 from django.urls import reverse
 
-from bookings.models import Message
 from bookings.tests.factories import make_booking, next_local
+from bookings.tests.helpers import messages_of
+from messaging.models import Message
 
 pytestmark = pytest.mark.django_db
 
@@ -13,12 +14,12 @@ S = Message.Status
 def reminders(service, staff_member, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
         booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=3))
-    return {r.kind: r for r in booking.messages.filter(kind__startswith="reminder_")}
+    return {r.kind: r for r in messages_of(booking).filter(kind__startswith="reminder_")}
 
 
 def retry_now(admin_client, *reminders):
     return admin_client.post(
-        reverse("admin:bookings_message_changelist"),
+        reverse("admin:messaging_message_changelist"),
         {"action": "retry_messages_now", "_selected_action": [r.pk for r in reminders]},
         follow=True,
     )
@@ -41,6 +42,6 @@ def test_admin_retry_now_sends_a_failed_reminder(admin_client, reminders, eager_
 
 def test_admin_list_shows_attempts_and_errors(admin_client, reminders):
     Message.objects.filter(pk=reminders["reminder_24h"].pk).update(status=S.FAILED, attempts=3, last_error="read timeout")
-    response = admin_client.get(reverse("admin:bookings_message_changelist"))
+    response = admin_client.get(reverse("admin:messaging_message_changelist"))
     assert response.status_code == 200
     assert "read timeout" in response.content.decode()

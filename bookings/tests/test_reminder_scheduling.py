@@ -3,12 +3,13 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bookings.messages.dispatch import messages_dispatch_due
 from bookings.messages.scheduling import reminders_schedule
-from bookings.models import Message
 from bookings.services import Actor, booking_cancel, booking_confirm, booking_reschedule
-from bookings.signals import message_expired
 from bookings.tests.factories import make_booking, next_local
+from bookings.tests.helpers import messages_of
+from messaging.dispatch import messages_dispatch_due
+from messaging.models import Message
+from messaging.signals import message_expired
 from salons.tests.factories import ServiceFactory
 from slots.models import Slot
 
@@ -18,7 +19,7 @@ S = Message.Status
 
 
 def reminders_of(booking):
-    return booking.messages.filter(kind__startswith="reminder_")
+    return messages_of(booking).filter(kind__startswith="reminder_")
 
 
 def live(booking):
@@ -101,7 +102,7 @@ def test_booking_inside_the_24h_window_gets_its_confirmation_and_no_reminder_wit
     )
     with django_capture_on_commit_callbacks(execute=True):
         booking = make_booking(service=service, staff_member=staff_member, start=start)
-    by_kind = {r.kind: r for r in booking.messages.all()}
+    by_kind = {r.kind: r for r in messages_of(booking).all()}
     assert by_kind["booking_confirmed"].status == S.SENT  # console backend in development
     assert by_kind["booking_confirmed"].provider_message_id.startswith("console-")
     # The past-due 24 h reminder would go out with the confirmation: it is not written.
@@ -156,5 +157,5 @@ def test_reminder_whose_appointment_passed_is_expired_not_sent(booking, settings
     assert result.claimed == []
     assert set(reminders_of(booking).values_list("status", flat=True)) == {S.EXPIRED}
     # Every message that had not gone yet expired with them, each reported once.
-    assert sorted(expired) == sorted(booking.messages.filter(status=S.EXPIRED).values_list("pk", flat=True))
+    assert sorted(expired) == sorted(messages_of(booking).filter(status=S.EXPIRED).values_list("pk", flat=True))
 

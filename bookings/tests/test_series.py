@@ -10,10 +10,14 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from bookings.booking_plans import Repeat, booking_book, booking_series_cancel
-from bookings.messages.texts import local_time_text, message_text
-from bookings.models import Booking, BookingSeries, Message
+from bookings.messages.about import booking_subject
+from bookings.messages.texts import local_time_text
+from bookings.models import Booking, BookingSeries
 from bookings.services import Actor, Customer
 from bookings.tests.factories import make_booking, next_local
+from bookings.tests.helpers import messages_of
+from messaging.models import Message
+from messaging.texts import message_text
 from salonbook.errors import InvalidInput, NotAllowed, SlotUnavailable
 from salonbook.tests.helpers import booking_body, client_for, error_of
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
@@ -237,29 +241,29 @@ def test_a_customer_series_is_announced_once_and_each_occurrence_is_reminded(ser
     start = next_local(salon, days=2)
     booked = _series(service, series_for_customers, start, every=2, count=2, actor=Actor.customer())
     first = booked.bookings[0]
-    kinds = Message.objects.exclude(kind__startswith="reminder_").values_list("booking_id", "kind")
-    assert sorted(kinds) == [(first.pk, "booking_confirmed"), (first.pk, "salon_new_booking")]
+    kinds = Message.objects.exclude(kind__startswith="reminder_").values_list("subject", "kind")
+    assert sorted(kinds) == [(booking_subject(first.pk), "booking_confirmed"), (booking_subject(first.pk), "salon_new_booking")]
     last_on = local_time_text(salon, booked.bookings[-1].start)
-    confirmation = message_text(first.messages.get(kind="booking_confirmed"))
+    confirmation = message_text(messages_of(first).get(kind="booking_confirmed"))
     assert f"It repeats every 2 weeks, 2 times in all, the last on {last_on}." in confirmation
-    alert = message_text(first.messages.get(kind="salon_new_booking"))
+    alert = message_text(messages_of(first).get(kind="salon_new_booking"))
     assert f"Every 2 weeks, 2 times, the last on {last_on}." in alert
     for booking in booked.bookings:
-        assert booking.messages.filter(kind="reminder_24h").exists()
+        assert messages_of(booking).filter(kind="reminder_24h").exists()
 
 
 def test_a_single_booking_says_nothing_of_repeats(service, staff_member):
     booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=2))
-    text = message_text(booking.messages.get(kind="booking_confirmed"))
+    text = message_text(messages_of(booking).get(kind="booking_confirmed"))
     assert "repeats" not in text and "\n\n" not in text
 
 
 def test_a_series_booked_by_staff_tells_the_customer_once(service, month_of_slots):
     booked = _series(service, month_of_slots, next_local(service.salon, days=2), every=1, count=4)
-    announced = Message.objects.exclude(kind__startswith="reminder_").values_list("booking_id", "kind")
-    assert list(announced) == [(booked.bookings[0].pk, "booking_confirmed")]
+    announced = Message.objects.exclude(kind__startswith="reminder_").values_list("subject", "kind")
+    assert list(announced) == [(booking_subject(booked.bookings[0].pk), "booking_confirmed")]
     assert "It repeats every week, 4 times in all" in message_text(
-        booked.bookings[0].messages.get(kind="booking_confirmed")
+        messages_of(booked.bookings[0]).get(kind="booking_confirmed")
     )
 
 

@@ -6,8 +6,10 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
-from bookings.models import Booking, BookingStatusChange, Message
+from bookings.models import Booking, BookingStatusChange
 from bookings.tests.factories import make_booking, make_past_booking, next_local
+from bookings.tests.helpers import messages_of
+from messaging.models import Message
 from slots.holds import Holder, held_slots
 from slots.models import Slot
 
@@ -39,7 +41,7 @@ def confirmed(service, staff_member):
 
 
 def test_page_shows_details_history_reminders_and_whatsapp(client, confirmed, staff_of_salon):
-    Message.objects.filter(booking=confirmed, kind="booking_confirmed").update(
+    messages_of(confirmed).filter(kind="booking_confirmed").update(
         status=Message.Status.SENT, delivery_status=Message.Delivery.READ, read_at=confirmed.start - dt.timedelta(days=1)
     )
     client.force_login(staff_of_salon)

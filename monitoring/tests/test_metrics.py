@@ -10,6 +10,7 @@ from django.dispatch import Signal
 from bookings import signals as booking_signals
 from bookings.services import Actor, booking_cancel
 from bookings.tests.factories import make_booking, next_local
+from messaging import signals as message_signals
 from monitoring.metrics.snapshot import snapshot
 from salonbook import events
 from waitlist import signals as waitlist_signals
@@ -91,11 +92,11 @@ def test_platform_events_are_counted(store):
     events.send_now(events.cache_accessed, sender=None, kind="business_info", hit=True)
     events.send_now(events.rate_limited, sender=None, scope="bookings")
     events.send_now(events.rate_limit_failed_open, sender=None, scope="api")
-    for signal in (booking_signals.message_sent, booking_signals.message_sent, booking_signals.message_retried):
+    for signal in (message_signals.message_sent, message_signals.message_sent, message_signals.message_retried):
         events.send_now(signal, sender=None, message_id=1, kind="reminder_24h", error="timeout")
-    events.send_now(booking_signals.message_failed, sender=None, message_id=2, error="timeout")
-    events.send_now(booking_signals.message_expired, sender=None, message_id=3)
-    events.send_now(booking_signals.breaker_state_changed, sender=None, old_state="closed", new_state="open")
+    events.send_now(message_signals.message_failed, sender=None, message_id=2, error="timeout")
+    events.send_now(message_signals.message_expired, sender=None, message_id=3)
+    events.send_now(message_signals.breaker_state_changed, sender=None, old_state="closed", new_state="open")
 
     after = snapshot()
     assert after["cache"]["hits"] - before["cache"]["hits"] == 2

@@ -5,7 +5,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bookings.api import series as bookings_series_api
 from bookings.api import views as bookings_api
-from bookings.api.webhooks import WhatsAppWebhookView
+from messaging.api import WhatsAppWebhookView
 from salonbook.api.auth import AuthTokenView, LogoutAllView, LogoutView
 from salons import api as salons_api
 from slots import api as slots_api

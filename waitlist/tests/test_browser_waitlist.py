@@ -10,9 +10,10 @@ import pytest
 from django.core.management import call_command
 from playwright.sync_api import expect
 
-from bookings.models import Booking, BookingStatusChange, Message
+from bookings.models import Booking, BookingStatusChange
 from bookings.services import Actor, BookingRequest, Customer, booking_cancel, booking_create
 from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE, assert_accessible, demo_working_day, watched_page
+from messaging.models import Message
 from salons.models import Salon
 from slots.selectors import availability_for_day
 from waitlist.models import WaitlistEntry, WaitlistOffer

@@ -7,9 +7,10 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bookings.models import Booking, BookingStatusChange, Message
+from bookings.models import Booking, BookingStatusChange
 from bookings.services import Actor, booking_cancel, booking_reschedule
 from bookings.tests.factories import make_booking, next_local
+from messaging.models import Message
 from salonbook.errors import InvalidInput, OutsideBookingWindow, SlotUnavailable
 from slots.holds import Holder, held_slots
 from slots.models import Hold, Slot

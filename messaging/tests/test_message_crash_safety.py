@@ -11,10 +11,11 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from bookings.messages import dispatch, outbox
-from bookings.models import Booking, Message
+from bookings.models import Booking
 from bookings.tests.factories import make_booking, next_local
-from bookings.tests.helpers import database_url
+from bookings.tests.helpers import database_url, messages_of
+from messaging import dispatch, outbox
+from messaging.models import Message
 
 S = Message.Status
 OWED = ["booking_confirmed", "reminder_24h", "reminder_2h", "salon_new_booking"]
@@ -30,8 +31,8 @@ def test_messages_exist_when_the_after_commit_path_raises(service, staff_member,
     monkeypatch.setattr("salonbook.events.send_now", _broken)
     monkeypatch.setattr(outbox, "messages_hand_over", _broken)
     booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=3))
-    assert sorted(booking.messages.values_list("kind", flat=True)) == OWED
-    confirmation = booking.messages.get(kind="booking_confirmed")
+    assert sorted(messages_of(booking).values_list("kind", flat=True)) == OWED
+    confirmation = messages_of(booking).get(kind="booking_confirmed")
     assert confirmation.status == S.SCHEDULED  # never handed over...
     monkeypatch.undo()
     # ...so beat's next dispatcher run sends it (console backend, tasks in this process).
@@ -77,5 +78,5 @@ def test_messages_exist_when_the_process_is_killed_right_after_commit(service, s
     assert done.returncode == -signal.SIGKILL, done.stderr[-2000:]
     assert "survived" not in done.stdout
     booking = Booking.objects.get(customer_phone="+447911123457")
-    assert sorted(booking.messages.values_list("kind", flat=True)) == OWED
-    assert set(booking.messages.values_list("status", flat=True)) == {S.SCHEDULED}
+    assert sorted(messages_of(booking).values_list("kind", flat=True)) == OWED
+    assert set(messages_of(booking).values_list("status", flat=True)) == {S.SCHEDULED}

@@ -7,12 +7,12 @@ import time
 import pytest
 import redis
 
-from bookings import signals
-from bookings.messages.breaker import OPEN, WhatsAppBreaker, get_breaker, reset_breaker
-from bookings.messages.dispatch import messages_dispatch_due
-from bookings.models import Message
 from bookings.tests.factories import make_booking, next_local
 from bookings.tests.helpers import caught
+from messaging import signals
+from messaging.breaker import OPEN, WhatsAppBreaker, get_breaker, reset_breaker
+from messaging.dispatch import messages_dispatch_due
+from messaging.models import Message
 
 pytestmark = pytest.mark.django_db
 

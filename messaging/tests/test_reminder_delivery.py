@@ -6,15 +6,14 @@ import random
 import pytest
 from django.utils import timezone
 
-from bookings import signals
-from bookings.messages import dispatch
-from bookings.messages.delivery import message_deliver, retry_delay
-from bookings.messages.dispatch import messages_dispatch_due
-from bookings.messages.providers import OutgoingMessage, get_provider, reset_provider
-from bookings.messages.scheduling import message_retry_now
-from bookings.models import Message
 from bookings.tests.factories import make_booking, next_local
-from bookings.tests.helpers import caught
+from bookings.tests.helpers import caught, messages_of
+from messaging import dispatch, signals
+from messaging.delivery import message_deliver, retry_delay
+from messaging.dispatch import messages_dispatch_due
+from messaging.models import Message
+from messaging.outbox import message_retry_now
+from messaging.providers import OutgoingMessage, get_provider, reset_provider
 
 pytestmark = pytest.mark.django_db
 
@@ -28,13 +27,13 @@ def booking(service, staff_member):
     )
     # These tests follow the reminders through the machinery; the booking's
     # confirmation and the salon's alert are taken out of their way.
-    booking.messages.exclude(kind__startswith="reminder_").update(status=S.CANCELLED)
+    messages_of(booking).exclude(kind__startswith="reminder_").update(status=S.CANCELLED)
     return booking
 
 
 @pytest.fixture
 def reminder(booking):
-    return booking.messages.get(kind="reminder_24h")
+    return messages_of(booking).get(kind="reminder_24h")
 
 
 def dispatch_at(reminder):
@@ -258,7 +257,7 @@ def test_reminder_of_a_cancelled_booking_is_not_sent_even_if_already_queued(what
 
 def test_catch_up_sends_only_the_latest_of_a_bookings_due_reminders(whatsapp_http, booking):
     result = messages_dispatch_due(now=booking.start - dt.timedelta(hours=1))
-    statuses = dict(booking.messages.filter(kind__startswith="reminder_").values_list("kind", "status"))
+    statuses = dict(messages_of(booking).filter(kind__startswith="reminder_").values_list("kind", "status"))
     assert statuses == {"reminder_24h": S.EXPIRED, "reminder_2h": S.SENT}
     assert result.superseded == 1 and whatsapp_http.accepted == 1
 
@@ -302,7 +301,7 @@ def test_each_kind_goes_as_its_own_template_in_the_salons_language(whatsapp_http
     booking.salon.save()
     new_start = next_local(service.salon, days=4, at=dt.time(15))
     booking_reschedule(booking=booking, start=new_start, actor=Actor.customer())
-    moved = Message.objects.get(booking=booking, kind="booking_moved")
+    moved = messages_of(booking).get(kind="booking_moved")
     token = dispatch._claim(moved.pk, now=timezone.now())
     assert message_deliver(message_id=moved.pk, claim_token=str(token)) == "sent"
     [request] = whatsapp_http.requests

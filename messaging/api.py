@@ -19,8 +19,8 @@ from rest_framework import exceptions
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 
-from bookings.messages.inbound import inbound_reply_receive, message_status_record
-from bookings.messages.webhook import replies, signature_valid, status_updates
+from messaging.inbound import inbound_reply_receive, message_status_record
+from messaging.webhook import replies, signature_valid, status_updates
 from salonbook.api.base import ApiView
 from salonbook.errors import InvalidInput, PayloadTooLarge
 

@@ -35,8 +35,8 @@ import pybreaker
 import redis
 from django.conf import settings
 
-from bookings import signals
-from bookings.messages.providers import PermanentError
+from messaging import signals
+from messaging.providers import PermanentError
 from salonbook.events import send_now
 from salonbook.redis_clients import redis_client
 

@@ -2,11 +2,11 @@
 
 Owns ``scheduled -> queued``: a due row is claimed by compare-and-set under
 a fresh claim token, and one send task is queued per claim with the id and
-the token (``bookings.tasks.send_message``, which runs ``delivery``). It
-also keeps the queue honest before it claims: claims whose lease ran out go
-back to ``scheduled`` (or to ``failed`` when a repeat could not be told
-apart), rows past their expiry expire, rows that are only true of an active
-booking are cancelled once it ended, and of one booking's reminders due
+the token (``delivery.send_message``). It also keeps the queue honest
+before it claims: claims whose lease ran out go back to ``scheduled`` (or to
+``failed`` when a repeat could not be told apart), rows past their expiry
+expire, due rows that their subject's app says are no longer true are
+cancelled (``registry.untrue_messages``), and of one subject's reminders due
 together only the latest goes.
 While the breaker is open nothing is claimed.
 """
@@ -20,19 +20,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Q
 from django.utils import timezone
 
-from bookings.messages.breaker import get_breaker
-from bookings.messages.delivery import message_expire, message_fail, under_claim
-from bookings.messages.outbox import NEED_ACTIVE_BOOKING
-from bookings.messages.providers import get_provider
-from bookings.models import Booking, Message
+from messaging.breaker import get_breaker
+from messaging.delivery import message_expire, message_fail, send_message, under_claim
+from messaging.kinds import REMINDER_PREFIX, Kind
+from messaging.models import Message
+from messaging.providers import get_provider
+from messaging.registry import untrue_messages
 
 logger = logging.getLogger("salonbook.messages")
 
 S = Message.Status
-FINAL_BOOKING = (Booking.Status.CANCELLED, Booking.Status.COMPLETED, Booking.Status.NO_SHOW)
 
 
 @dataclass
@@ -90,20 +89,24 @@ def _recover_stale(now: dt.datetime, result: DispatchResult) -> None:
 
 
 def _close_out(now: dt.datetime, result: DispatchResult) -> None:
-    """Expire messages past their expiry (an appointment that has begun);
-    cancel those that are only true of an active booking once it ended
-    (completed or no-show: a cancellation withdraws them itself)."""
+    """Expire messages past their expiry (an appointment that has begun)."""
     for message_id in Message.objects.filter(status=S.SCHEDULED, expires_at__lte=now).values_list(
         "id", flat=True
     ):
         result.expired += message_expire(
             message_id=message_id, now=now, reason="too late: the appointment started before it could be sent"
         )
-    result.cancelled += (
-        Message.objects.filter(status=S.SCHEDULED, booking__status__in=FINAL_BOOKING)
-        .filter(Q(kind__in=NEED_ACTIVE_BOOKING) | Q(kind__startswith="reminder_"))
-        .update(status=S.CANCELLED, claim_token=None, last_error="booking no longer active", updated_at=now)
-    )
+
+
+def _drop_untrue(due: list[Message], now: dt.datetime, result: DispatchResult) -> list[Message]:
+    """Cancel the due messages their subject's app says are no longer true
+    (a confirmation of a booking that has ended); keep the rest."""
+    untrue = untrue_messages(due)
+    for message_id, reason in untrue.items():
+        result.cancelled += Message.objects.filter(id=message_id, status=S.SCHEDULED).update(
+            status=S.CANCELLED, claim_token=None, last_error=reason, updated_at=now
+        )
+    return [message for message in due if message.pk not in untrue]
 
 
 def _claim(message_id: int, *, now: dt.datetime) -> uuid.UUID | None:
@@ -116,8 +119,6 @@ def _claim(message_id: int, *, now: dt.datetime) -> uuid.UUID | None:
 
 def _enqueue(claims: list[tuple[int, uuid.UUID]], *, now: dt.datetime) -> None:
     """Hand claimed messages to workers. A publish that fails puts its row back at once."""
-    from bookings.tasks import send_message  # the tasks module imports this one
-
     for index, (message_id, token) in enumerate(claims):
         try:
             send_message.apply_async(args=[message_id, str(token)], retry=False)
@@ -140,23 +141,22 @@ def _claim_due(candidates: list[int], now: dt.datetime, result: DispatchResult) 
     return claims
 
 
-def _supersede(
-    due: Sequence[tuple[int, int | None, dt.datetime, str]], now: dt.datetime, result: DispatchResult
-) -> list[int]:
-    """Of one booking's reminders due together (after an outage), only the
+def _supersede(due: Sequence[Message], now: dt.datetime, result: DispatchResult) -> list[int]:
+    """Of one subject's reminders due together (after an outage), only the
     latest goes out: "your appointment is in 2 hours" makes "tomorrow" moot.
     Other kinds all go."""
-    reminders = [(m, b, d) for m, b, d, kind in due if b is not None and kind.startswith("reminder_")]
-    booking_ids = {booking_id for _, booking_id, _ in reminders}
-    latest: dict[int | None, dt.datetime] = {}
+    reminders = [m for m in due if m.subject and Kind(m.kind).is_reminder]
+    subjects = {m.subject for m in reminders}
+    latest: dict[str, dt.datetime] = {}
     in_flight = Message.objects.filter(
-        booking_id__in=booking_ids, status__in=(S.QUEUED, S.SENDING), kind__startswith="reminder_"
-    ).values_list("booking_id", "due_at")
-    for booking_id, due_at in [*in_flight, *((b, d) for _, b, d in reminders)]:
-        latest[booking_id] = max(latest.get(booking_id, due_at), due_at)
+        subject__in=subjects, status__in=(S.QUEUED, S.SENDING), kind__startswith=REMINDER_PREFIX
+    ).values_list("subject", "due_at")
+    for subject, due_at in [*in_flight, *((m.subject, m.due_at) for m in reminders)]:
+        latest[subject] = max(latest.get(subject, due_at), due_at)
     keep = []
-    for message_id, of_booking, at, kind in due:
-        if kind.startswith("reminder_") and of_booking is not None and at < latest[of_booking]:
+    for message in due:
+        message_id, subject, at = message.pk, message.subject, message.due_at
+        if subject and Kind(message.kind).is_reminder and at < latest[subject]:
             result.superseded += message_expire(
                 message_id=message_id, now=now, reason="superseded by a later reminder for the same time"
             )
@@ -187,9 +187,9 @@ def messages_dispatch_due(*, now: dt.datetime | None = None, limit: int = 500) -
     due = list(
         Message.objects.filter(status=S.SCHEDULED, next_attempt_at__lte=now)
         .order_by("next_attempt_at", "id")
-        .values_list("id", "booking_id", "due_at", "kind")[:limit]
+        .only("id", "subject", "due_at", "kind", "expires_at", "salon_id")[:limit]
     )
-    keep = _supersede(due, now, result)
+    keep = _supersede(_drop_untrue(due, now, result), now, result)
     _enqueue(_claim_due(keep, now, result), now=now)
     if result.claimed or result.expired or result.recovered or result.unknown:
         logger.info(

@@ -8,7 +8,8 @@ can know), ``expired`` and ``cancelled``. Every write is a compare-and-set
 under the claim token, so a task that lost its claim changes nothing.
 
 ``message_expire`` and ``message_fail`` are also how the dispatcher ends
-rows it finds late or abandoned.
+rows it finds late or abandoned. ``send_message`` is the Celery task the
+dispatcher queues per claim.
 """
 
 from __future__ import annotations
@@ -18,17 +19,18 @@ import logging
 import random
 import uuid
 
+from celery import shared_task
 from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from bookings import signals
-from bookings.messages.breaker import CircuitBreakerError, get_breaker
-from bookings.messages.inbound import early_statuses_apply
-from bookings.messages.outbox import needs_active_booking
-from bookings.messages.providers import OutgoingMessage, PermanentError, ProviderError, get_provider
-from bookings.messages.texts import message_text, whatsapp_template
-from bookings.models import Message
+from messaging import signals
+from messaging.breaker import CircuitBreakerError, get_breaker
+from messaging.inbound import early_statuses_apply
+from messaging.models import Message
+from messaging.providers import OutgoingMessage, PermanentError, ProviderError, get_provider
+from messaging.registry import untrue_messages
+from messaging.texts import message_description, message_text, whatsapp_template
 from salonbook.events import send_now
 
 logger = logging.getLogger("salonbook.messages")
@@ -165,13 +167,11 @@ def message_deliver(*, message_id: int, claim_token: str, now: dt.datetime | Non
         logger.info("message %s not taken: claim is gone", message_id, extra={"message_id": message_id})
         return "skipped"
 
-    message = Message.objects.select_related(
-        "salon", "booking__salon", "booking__service", "booking__staff_member"
-    ).get(id=message_id)
-    booking = message.booking
-    if booking is not None and needs_active_booking(message.kind) and not booking.is_active:
+    message = Message.objects.get(id=message_id)
+    untrue = untrue_messages([message]).get(message_id)
+    if untrue is not None:
         under_claim(message_id, S.SENDING, token).update(
-            status=S.CANCELLED, claim_token=None, last_error="booking no longer active", updated_at=now
+            status=S.CANCELLED, claim_token=None, last_error=untrue, updated_at=now
         )
         return "cancelled"
     if message.expires_at is not None and message.expires_at <= now:
@@ -189,10 +189,11 @@ def message_deliver(*, message_id: int, claim_token: str, now: dt.datetime | Non
 
     attempts = message.attempts + 1
     try:
-        template, language, parameters = whatsapp_template(message)
+        described = message_description(message)  # the subject read once, as it is now
+        template, language, parameters = whatsapp_template(message, described=described)
         outgoing = OutgoingMessage(
             to=message.to,
-            text=message_text(message),
+            text=message_text(message, described=described),
             idempotency_key=str(message.idempotency_key),
             template=template,
             language=language,
@@ -230,3 +231,21 @@ def message_deliver(*, message_id: int, claim_token: str, now: dt.datetime | Non
         logger.error("message %s sent but its claim was gone", message_id, extra={"message_id": message_id})
     _emit(signals.message_sent, message_id=message_id, kind=message.kind)
     return "sent"
+
+
+@shared_task(
+    name="messages.send",
+    ignore_result=True,
+    # Acknowledged only when done: a worker killed mid-task leaves the message
+    # to be delivered again, and the claim token makes the second run harmless.
+    acks_late=True,
+    reject_on_worker_lost=True,
+    # Kill a send that hangs, well inside the lease after which the dispatcher
+    # treats the message as abandoned. No soft limit: an exception raised in
+    # the middle of the HTTP call would leave its outcome unknown anyway, and
+    # the connect and read timeouts already bound a healthy call.
+    time_limit=settings.REMINDER_SEND_TIME_LIMIT,
+)
+def send_message(message_id: int, claim_token: str) -> str:
+    """Send one claimed message through the provider."""
+    return message_deliver(message_id=message_id, claim_token=claim_token, now=timezone.now())

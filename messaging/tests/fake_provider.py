@@ -3,7 +3,8 @@
 It records every request and, like a provider that honours idempotency keys,
 accepts a message once per ``Idempotency-Key``: a repeat gets the first
 message id back and is not delivered again. ``delivered`` is what a customer
-would have received.
+would have received. With ``dedupe = False`` it is a provider that does not
+honour the key: every POST is a message a customer receives (``sends``).
 
     server = FakeProvider.start()
     server.fail_next(500, 500)      # the next two answers
@@ -53,6 +54,8 @@ class FakeProvider:
         self.lock = threading.Lock()
         self.requests: list[dict] = []  # every POST that arrived, in order
         self.delivered: dict[str, dict] = {}  # idempotency key -> first accepted message
+        self.dedupe = True  # False: every POST reaches the customer, whatever its key
+        self.sends: list[dict] = []  # every message a customer received, repeats included
         self.script: collections.deque = collections.deque()
         self.always: tuple | None = None
         self.delay = 0.0  # seconds between accepting a message and answering
@@ -115,7 +118,11 @@ class FakeProvider:
 
     @property
     def accepted(self) -> int:
-        return len(self.delivered)
+        return len(self.sends)
+
+    def sends_per_key(self) -> collections.Counter:
+        """How many messages a customer received per idempotency key."""
+        return collections.Counter(send["key"] for send in self.sends)
 
     def deliveries_per_key(self) -> collections.Counter:
         """How many requests each idempotency key made (repeats included)."""
@@ -156,10 +163,12 @@ class FakeProvider:
             return
         with self.lock:
             first = self.delivered.get(key)
-            new = first is None
-            if first is None:
-                first = self.delivered[key] = {**record, "id": f"wamid.{len(self.delivered) + 1}"}
-            count = len(self.delivered)
+            new = first is None or not self.dedupe
+            if first is None or not self.dedupe:
+                first = {**record, "id": f"wamid.{len(self.sends) + 1}"}
+                self.delivered.setdefault(key, first)
+                self.sends.append(first)
+            count = len(self.sends)
         if new and self.on_accept is not None:
             self.on_accept(count)
         if self.delay:

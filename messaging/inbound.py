@@ -3,10 +3,10 @@ customers' replies. Both are safe to receive twice and in any order.
 
 Statuses move a sent message only forwards (sent < delivered < read; failed
 ranks with read): a late ``sent`` never overwrites ``read``, and a replayed
-body changes nothing. Replies are kept once per provider message id; a reply
-"CANCEL" (or the cancel button) cancels the booking it answers through
-``booking_cancel`` as the customer, cut-off included, and a refusal is told
-to the customer through the outbox.
+body changes nothing. Replies are kept once per provider message id; what a
+reply means (a "CANCEL" cancels the booking it answers) is for the app that
+registered the reply handler (``registry.replies_register``) to decide, in
+the same transaction as the reply is kept.
 """
 
 from __future__ import annotations
@@ -18,20 +18,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
-from bookings import signals
-from bookings.messages import lifecycle
-from bookings.messages.webhook import Reply, StatusUpdate
-from bookings.models import Booking, EarlyStatusReport, InboundReply, Message
-from bookings.services import Actor, booking_cancel
-from salonbook.errors import DomainError
+from messaging import signals
+from messaging.models import EarlyStatusReport, InboundReply, Message
+from messaging.registry import reply_handle
+from messaging.webhook import Reply, StatusUpdate
 from salonbook.events import send_on_commit
 
 logger = logging.getLogger("salonbook.messages")
 
 D = Message.Delivery
 _RANK = {D.NONE: 0, D.SENT: 1, D.DELIVERED: 2, D.READ: 3, D.FAILED: 3}
-# What a customer sends to cancel: typed (any case) or a template button's payload.
-CANCEL_WORDS = frozenset({"CANCEL", "CANCELAR"})
 
 
 EARLY_REPORTS_KEPT = dt.timedelta(days=1)
@@ -100,33 +96,12 @@ def _status_apply(update: StatusUpdate, now: dt.datetime) -> bool:
     return bool(changed)
 
 
-def _wants_cancel(reply: Reply) -> bool:
-    return reply.button.strip().upper() in CANCEL_WORDS or reply.text.strip().upper() in CANCEL_WORDS
-
-
-def _next_booking(reply: Reply, now: dt.datetime) -> Booking | None:
-    """Without a context: the customer's next active booking, at the salon
-    whose number they wrote to when one has it."""
-    bookings = Booking.objects.filter(
-        customer_phone=reply.from_phone, status__in=Booking.ACTIVE_STATUSES, start__gt=now
-    ).select_related("salon")
-    at_salon = [b for b in bookings.order_by("start")[:20] if _digits(b.salon.whatsapp_phone) == reply.business_phone]
-    return at_salon[0] if at_salon else bookings.order_by("start").first()
-
-
-def _digits(phone: str) -> str:
-    return "".join(ch for ch in phone if ch.isdigit())
-
-
 def inbound_reply_receive(*, reply: Reply, now: dt.datetime) -> InboundReply | None:
-    """Keep a customer's reply with the booking it is about, and act on a
-    cancel. Returns None for a reply already received (a replayed webhook)."""
+    """Keep a customer's reply, with what the reply handler made of it.
+    Returns None for a reply already received (a replayed webhook)."""
     answered = None
     if reply.context_id:
-        answered = Message.objects.select_related("booking").filter(provider_message_id=reply.context_id).first()
-    booking = answered.booking if answered is not None and answered.booking is not None else None
-    if booking is None:
-        booking = _next_booking(reply, now)
+        answered = Message.objects.filter(provider_message_id=reply.context_id).first()
     # One transaction: the reply is kept together with what it did, so a
     # crash half-way leaves neither and Meta's retry does it all again.
     with transaction.atomic():
@@ -137,20 +112,11 @@ def inbound_reply_receive(*, reply: Reply, now: dt.datetime) -> InboundReply | N
                     from_phone=reply.from_phone,
                     text=reply.text or reply.button,
                     in_reply_to=answered,
-                    booking=booking,
                     received_at=reply.at,
                 )
         except IntegrityError:
             return None  # received before: the webhook was replayed
-        # Only the booking's own customer can cancel it by message.
-        if booking is None or not _wants_cancel(reply) or booking.customer_phone != reply.from_phone:
-            return row
-        try:
-            booking_cancel(booking=booking, actor=Actor.customer(), reason="cancelled by WhatsApp reply", now=now)
-            row.outcome = InboundReply.Outcome.CANCELLED
-        except DomainError as refusal:  # past the cut-off, started, already over
-            logger.info("cancel by reply refused: %s", refusal.code, extra={"reply_id": row.pk})
-            lifecycle.booking_messages_cancel_refused(booking=booking, now=now)
-            row.outcome = InboundReply.Outcome.REFUSED
-        row.save(update_fields=["outcome"])
+        result = reply_handle(reply, answered, now)
+        row.subject, row.salon_id, row.outcome = result.subject, result.salon_id, result.outcome
+        row.save(update_fields=["subject", "salon_id", "outcome"])
     return row

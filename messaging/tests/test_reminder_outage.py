@@ -10,17 +10,17 @@ import pytest
 from django.conf import settings as django_settings
 from django.utils import timezone
 
-from bookings.messages.dispatch import messages_dispatch_due
-from bookings.models import Message
 from bookings.tests.factories import make_booking, next_local
-from bookings.tests.helpers import database_url
+from bookings.tests.helpers import database_url, messages_of
+from messaging.dispatch import messages_dispatch_due
+from messaging.models import Message
 
 S = Message.Status
 
 _DISPATCH = """
 import django, json
 django.setup()
-from bookings.messages.dispatch import messages_dispatch_due
+from messaging.dispatch import messages_dispatch_due
 result = messages_dispatch_due()
 print(json.dumps({"claimed": result.claimed}))
 """
@@ -29,7 +29,7 @@ print(json.dumps({"claimed": result.claimed}))
 @pytest.mark.django_db(transaction=True)
 def test_reminders_claimed_while_the_broker_is_down_go_back_and_go_out_later(service, staff_member, eager_tasks):
     booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon, days=3))
-    Message.objects.filter(booking=booking, kind="reminder_24h").update(next_attempt_at=timezone.now())
+    messages_of(booking).filter(kind="reminder_24h").update(next_attempt_at=timezone.now())
 
     # A dispatcher whose broker is a dead port (nothing listens on 6399).
     env = {
@@ -44,7 +44,7 @@ def test_reminders_claimed_while_the_broker_is_down_go_back_and_go_out_later(ser
         capture_output=True, text=True, timeout=60,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    reminder = Message.objects.get(booking=booking, kind="reminder_24h")
+    reminder = messages_of(booking).get(kind="reminder_24h")
     assert json.loads(done.stdout.strip().splitlines()[-1]) == {"claimed": [reminder.pk]}
     # It was claimed, the publish failed, and the claim was given back at once.
     assert (reminder.status, reminder.claim_token, reminder.attempts) == (S.SCHEDULED, None, 0)

@@ -16,49 +16,42 @@ import logging
 from collections.abc import Iterable
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
+from django.utils import timezone
 
-from bookings.models import Booking, Message
-from salons.models import Salon
+from messaging.kinds import REMINDER_PREFIX
+from messaging.models import Message
+from messaging.registry import untrue_messages
+from messaging.tasks import send_due_messages
 
 logger = logging.getLogger(__name__)
 
 S = Message.Status
-K = Message.Kind
 PENDING = (S.SCHEDULED, S.QUEUED)  # not yet in a worker's hands: can still be withdrawn
 LIVE = (S.SCHEDULED, S.QUEUED, S.SENDING)
-
-# Kinds that are only true while their booking is active: the dispatcher and
-# the send task cancel them once it is not. A cancellation notice is not.
-NEED_ACTIVE_BOOKING = frozenset({K.BOOKING_RECEIVED, K.BOOKING_CONFIRMED, K.BOOKING_MOVED})
-SALON_ALERTS = frozenset({K.SALON_NEW_BOOKING, K.SALON_CANCELLED_BOOKING})
-
-
-def needs_active_booking(kind: str) -> bool:
-    return kind in NEED_ACTIVE_BOOKING or kind.startswith("reminder_")
 
 
 def message_row(
     *,
-    salon: Salon,
+    salon_id: int,
+    subject: str,
     kind: str,
     to: str,
     due_at: dt.datetime,
     now: dt.datetime,
-    booking: Booking | None = None,
     parameters: dict[str, Any] | None = None,
     expires_at: dt.datetime | None = None,
 ) -> Message | None:
     """One outbox row, not yet written (``messages_write`` writes it); None
     when there is nobody to send to (a salon without a WhatsApp number).
-    ``parameters`` are what the text is rendered from; a booking's own
-    details are filled in when it is sent."""
+    ``parameters`` are what the text is rendered from; the subject's own
+    details are filled in when it is sent (``registry.SubjectHandler.describe``)."""
     if not to:
         return None
     return Message(
-        salon=salon,
-        booking=booking,
+        salon_id=salon_id,
+        subject=subject,
         kind=kind,
         to=to,
         parameters=parameters or {},
@@ -94,8 +87,6 @@ def messages_hand_over(*, message_ids: list[int], now: dt.datetime) -> None:
     publishes once, whatever their number, and claims nothing itself. If the
     broker is down they stay scheduled, and beat's next dispatcher run sends
     them."""
-    from bookings.tasks import send_due_messages  # the tasks module imports the delivery machinery
-
     try:
         send_due_messages.apply_async(args=[message_ids, now.isoformat()], retry=False)
     except Exception as exc:  # the broker is down: the dispatcher will find them
@@ -103,14 +94,44 @@ def messages_hand_over(*, message_ids: list[int], now: dt.datetime) -> None:
 
 
 def messages_supersede(
-    *, booking: Booking, kinds: Iterable[str] | None = None, reminders: bool = False, reason: str, now: dt.datetime
+    *, subject: str, kinds: Iterable[str] | None = None, reminders: bool = False, reason: str, now: dt.datetime
 ) -> int:
-    """Withdraw ``booking``'s pending messages of ``kinds`` (and its reminders
+    """Withdraw ``subject``'s pending messages of ``kinds`` (and its reminders
     with ``reminders=True``) that a change made untrue. One already ``sending``
-    cannot be called back; the send task re-checks the booking just before it
-    calls the provider, which narrows that to a few milliseconds."""
-    pending = Message.objects.filter(booking_id=booking.pk, status__in=PENDING)
+    cannot be called back; the send task asks the subject's app again just
+    before it calls the provider, which narrows that to a few milliseconds."""
+    pending = Message.objects.about(subject).filter(status__in=PENDING)
     condition = Q(kind__in=list(kinds or ()))
     if reminders:
-        condition |= Q(kind__startswith="reminder_")
+        condition |= Q(kind__startswith=REMINDER_PREFIX)
     return pending.filter(condition).update(status=S.CANCELLED, claim_token=None, last_error=reason, updated_at=now)
+
+
+def message_retry_now(*, message: Message, now: dt.datetime | None = None) -> bool:
+    """Send a failed (or waiting) message again now, with a fresh set of attempts.
+
+    Keeps its idempotency key, so a provider that honours it drops the message
+    if an earlier attempt did reach it. Refused (returns False) once it has
+    expired, or once its subject's app says it is no longer true (a message
+    about a booking that ended, or about a time the booking moved from).
+    """
+    now = now or timezone.now()
+    message = Message.objects.get(pk=message.pk)
+    if message.expires_at is not None and message.expires_at <= now:
+        return False
+    if untrue_messages([message]):
+        return False
+    try:
+        with transaction.atomic():
+            changed = Message.objects.filter(id=message.pk, status__in=(S.FAILED, S.SCHEDULED)).update(
+                status=S.SCHEDULED,
+                claim_token=None,
+                attempts=0,
+                next_attempt_at=now,
+                updated_at=now,
+            )
+            if changed:
+                send_soon([message.pk], now=now)
+    except IntegrityError:
+        return False  # another reminder of this kind is already live
+    return bool(changed)
