@@ -117,7 +117,7 @@ def redis_cluster_servers() -> Iterator[LocalRedisCluster]:
 def redis_cluster(settings, redis_cluster_servers) -> Iterator[LocalRedisCluster]:
     """Caches, rate limits, metrics and the breaker on the local cluster, as
     production runs them with ``REDIS_CLUSTER=true``; emptied first."""
-    from bookings.messages.breaker import reset_breaker
+    from messaging.breaker import reset_breaker
     from monitoring.metrics import store
     from salonbook.settings import redis_caches
 

@@ -14,7 +14,7 @@ from redis.connection import Connection
 from redis.crc import key_slot
 from rest_framework.test import APIClient
 
-from bookings.messages.breaker import WhatsAppBreaker
+from messaging.breaker import WhatsAppBreaker
 from monitoring.metrics.recording import batched, record_request
 from monitoring.metrics.store import get_store
 from salons.cache import business_info_entry
