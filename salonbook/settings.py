@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "salons",
     "slots",
     "bookings",
+    "booking_page",
     "monitoring",
 ]
 
@@ -450,6 +451,8 @@ LOGIN_URL = "/staff/login/"
 LOGIN_REDIRECT_URL = "/staff/"
 
 LANGUAGE_CODE = "en-gb"
+# What customers' pages speak (the booking page chooses per request).
+LANGUAGES = [("en", "English"), ("es", "Español")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True
