@@ -17,11 +17,9 @@ import phonenumbers
 
 from salons.cache import cached_business_info
 from salons.models import Salon, SalonClosure, WorkingHours, frame_origins
-from salons.phones import region_of
-from salons.selectors import business_info_for_slug
+from salons.selectors import business_info_for_slug, salon_region
 
 LANGUAGES = ("en", "es")
-DEFAULT_REGION = "GB"
 
 # The currency a salon's prices are in, by the country of its WhatsApp
 # number: the salon model has no currency of its own yet.
@@ -51,15 +49,6 @@ def _opening_hours(salon: Salon) -> dict[str, list[str]]:
     return {str(day): [t.strftime("%H:%M") for t in pair] for day, pair in sorted(hours.items())}
 
 
-def _country(phone: str) -> str:
-    """The country of the salon's number: the main one of its calling code
-    (+44 is GB, though a mobile number may belong to Guernsey as well)."""
-    region = region_of(phone)
-    if region is None:
-        return DEFAULT_REGION
-    return phonenumbers.region_code_for_country_code(phonenumbers.country_code_for_region(region)) or region
-
-
 def page_info_for_slug(slug: str, *, today: dt.date) -> dict[str, Any] | None:
     """The salon ``slug`` as its booking page shows it (JSON-ready); None
     when no salon has that slug or it has nothing to book (no active service
@@ -72,7 +61,7 @@ def page_info_for_slug(slug: str, *, today: dt.date) -> dict[str, Any] | None:
     info["services"] = [service for service in info["services"] if service["id"] in bookable]
     if not info["services"]:
         return None
-    region = _country(salon.whatsapp_phone)
+    region = salon_region(whatsapp_phone=salon.whatsapp_phone)
     currency = _CURRENCIES.get(region, "EUR")
     closures = SalonClosure.objects.filter(salon=salon, date_to__gte=today).values_list("date_from", "date_to")
     return {
