@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.formats import date_format
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from django.views.decorators.vary import vary_on_headers
 
 from booking_page import texts
@@ -37,7 +37,7 @@ def _framing(response: HttpResponse, origins: list[str]) -> None:
         response.xframe_options_exempt = True
 
 
-@require_GET
+@require_safe
 @vary_on_headers("Accept-Language")
 def booking_page(request: HttpRequest, slug: str) -> HttpResponse:
     now = timezone.now()
