@@ -32,6 +32,7 @@ run: install
 	$(BIN)/python manage.py seed_demo --password $(PASSWORD)
 	@echo ""
 	@echo "  SalonBook is starting on http://$(HOST):$(PORT)/"
+	@echo "    booking page http://$(HOST):$(PORT)/book/demo/   (what customers open; ?lang=es for Spanish)"
 	@echo "    staff pages  http://$(HOST):$(PORT)/staff/   (owner or staff / $(PASSWORD))"
 	@echo "    API docs     http://$(HOST):$(PORT)/api/docs/"
 	@echo "    admin        http://$(HOST):$(PORT)/admin/   (admin / $(PASSWORD))"

@@ -20,6 +20,7 @@ from redis.connection import AbstractConnection, Connection
 from rest_framework.test import APIClient
 
 from salonbook.settings import redis_caches
+from salons.models import StaffMember
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory, UserFactory
 from slots.services import slots_sync_for_staff
 
@@ -279,3 +280,18 @@ def _empty_caches():
             caches[alias].clear()
         except Exception:  # a test that stops Redis cleans up after itself
             pass
+
+
+@pytest.fixture
+def owner_of_salon(salon):
+    """A user who owns ``salon`` (the back office's role)."""
+    user = UserFactory(username="owner-here")
+    StaffMemberFactory(salon=salon, user=user, role=StaffMember.Role.OWNER, name="Olga Owner", hours=False)
+    return user
+
+
+@pytest.fixture
+def owner_of_other_salon(db):
+    user = UserFactory(username="owner-elsewhere")
+    StaffMemberFactory(salon=SalonFactory(name="Rival Salon"), user=user, role=StaffMember.Role.OWNER, hours=False)
+    return user

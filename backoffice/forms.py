@@ -85,6 +85,25 @@ class RulesForm(BackOfficeForm):
         return {name: getattr(salon, name) for name in cls.base_fields}
 
 
+class BookingPageForm(BackOfficeForm):
+    online_bookings_per_phone = forms.IntegerField(
+        min_value=1,
+        max_value=100,
+        label="Upcoming online bookings per phone number",
+        help_text="More than this and a customer is asked to call the salon",
+    )
+    embed_origins = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Sites that may show the booking page",
+        help_text="One a line, e.g. https://www.example.com; the page is shown in no other site's frame",
+    )
+
+    @classmethod
+    def initial_for(cls, salon: Salon) -> dict[str, Any]:
+        return {name: getattr(salon, name) for name in cls.base_fields}
+
+
 class ServiceForm(BackOfficeForm):
     name = forms.CharField(max_length=120)
     duration_minutes = forms.IntegerField(min_value=5, max_value=600, label="Duration (minutes)")

@@ -23,7 +23,7 @@ from bookings.services import (
     Customer,
     booking_cancel,
     booking_create,
-    booking_create_in_series,
+    booking_create_unannounced,
 )
 from salonbook.errors import InvalidInput, NotAllowed, SlotUnavailable
 from salons.models import Salon, Service, StaffMember
@@ -238,7 +238,7 @@ def _series_with(
                 request = BookingRequest(
                     salon=salon, service=service, staff_member=member, start=occurrence, customer=customer
                 )
-                bookings.append(booking_create_in_series(request=request, actor=actor, now=now))
+                bookings.append(booking_create_unannounced(request=request, actor=actor, now=now))
             except SlotUnavailable:
                 conflicts.append(occurrence)
             except InvalidInput as error:

@@ -35,7 +35,7 @@ from django_fsm import can_proceed
 from bookings import signals
 from bookings.messages import lifecycle
 from bookings.models import Booking, BookingStatusChange
-from salonbook.errors import CancellationClosed, InvalidInput, InvalidTransition, SlotUnavailable
+from salonbook.errors import CancellationClosed, InvalidInput, InvalidTransition, SlotUnavailable, TooManyBookings
 from salonbook.events import send_on_commit
 from salons.models import Salon, Service, StaffMember
 from salons.phones import normalize_phone, region_of
@@ -132,6 +132,35 @@ def _check_customer(*, salon: Salon, name: str, phone: str, email: str) -> tuple
     return name, phone, email
 
 
+def _check_online_limit(*, salon: Salon, phone: str, now: dt.datetime) -> None:
+    """Refuse one more online booking for ``phone`` when it already holds the
+    salon's limit of upcoming ones (each occurrence of a series counts).
+
+    Called inside the booking's transaction after the salon row is locked:
+    two requests for the same phone at once would otherwise both count below
+    the limit and both book.
+    """
+    Salon.objects.select_for_update().filter(pk=salon.pk).values_list("pk", flat=True).get()
+    upcoming = (
+        Booking.objects.filter(
+            salon=salon,
+            customer_phone=phone,
+            status__in=Booking.ACTIVE_STATUSES,
+            start__gt=now,
+            history__from_status="",
+            history__actor=BookingStatusChange.Actor.CUSTOMER,
+        )
+        .distinct()
+        .count()
+    )
+    if upcoming >= salon.online_bookings_per_phone:
+        raise TooManyBookings(
+            f"This phone number already has {upcoming} upcoming bookings here, the most the salon takes online. "
+            "Please call the salon to book more.",
+            details={"limit": salon.online_bookings_per_phone},
+        )
+
+
 def _status_change(booking: Booking, from_status: str, actor: Actor, note: str = "") -> BookingStatusChange:
     return BookingStatusChange(
         booking=booking,
@@ -177,17 +206,19 @@ def booking_create(*, request: BookingRequest, actor: Actor | None = None, now: 
 
     Holds every consecutive slot that the service and its buffer need, all or
     none. Confirms at once when the salon auto-confirms. Raises
-    ``InvalidInput``, ``TooShortNotice`` (customers only), ``OutsideBookingWindow``
-    or ``SlotUnavailable``; the database's own constraints are the last guard
-    against a double booking.
+    ``InvalidInput``, ``TooShortNotice`` and ``TooManyBookings`` (customers
+    only: the salon's limit of upcoming online bookings per phone),
+    ``OutsideBookingWindow`` or ``SlotUnavailable``; the database's own
+    constraints are the last guard against a double booking.
     """
     return _booking_write(request, actor=actor or Actor.customer(), now=now or timezone.now(), announce=True)
 
 
-def booking_create_in_series(*, request: BookingRequest, actor: Actor, now: dt.datetime) -> Booking:
-    """``booking_create`` for one occurrence of a standing appointment: its
-    own reminders, but no confirmation of its own; the plan announces the
-    whole series once."""
+def booking_create_unannounced(*, request: BookingRequest, actor: Actor, now: dt.datetime) -> Booking:
+    """``booking_create`` without the confirmation and the salon's alert:
+    for an occurrence of a standing appointment (its own reminders; the plan
+    announces the whole series once) and for bookings the demo writes into
+    its past."""
     return _booking_write(request, actor=actor, now=now, announce=False)
 
 
@@ -200,6 +231,8 @@ def _booking_write(request: BookingRequest, *, actor: Actor, now: dt.datetime, a
     )
     try:
         with transaction.atomic():
+            if actor.is_customer:
+                _check_online_limit(salon=salon, phone=phone, now=now)
             booking = Booking(
                 salon=salon,
                 service=service,

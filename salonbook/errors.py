@@ -68,6 +68,14 @@ class TooShortNotice(DomainError):
     default_message = "That time is too soon: the salon needs more notice."
 
 
+class TooManyBookings(DomainError):
+    """A customer booking online already holds the salon's limit of upcoming bookings."""
+
+    code = "too_many_bookings"
+    status = 409
+    default_message = "You already have the most upcoming bookings this salon takes online; please call the salon."
+
+
 class CancellationClosed(DomainError):
     code = "cancellation_closed"
     status = 409

@@ -73,6 +73,7 @@ INSTALLED_APPS = [
     "desk",
     "reports",
     "backoffice",
+    "booking_page",
     "monitoring",
 ]
 
@@ -489,6 +490,8 @@ LOGIN_URL = "/staff/login/"
 LOGIN_REDIRECT_URL = "/staff/"
 
 LANGUAGE_CODE = "en-gb"
+# What customers' pages speak (the booking page chooses per request).
+LANGUAGES = [("en", "English"), ("es", "Español")]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

@@ -16,6 +16,8 @@ urlpatterns = [
     path("manage/<slug:reference>/booking.ics", booking_calendar_file, name="manage-booking-ics"),
     # A staff member's private feed: the secret in the path is its only key.
     path("calendar/<slug:secret>.ics", calendar_feed, name="calendar-feed"),
+    # Each salon's own booking page, the link it shares.
+    path("book/", include("booking_page.urls")),
     # The page behind the link in a waitlist offer.
     path("waitlist/<slug:reference>/", claim_page, name="waitlist-claim"),
 ]

@@ -53,6 +53,7 @@ class SalonSummarySerializer(serializers.Serializer):
 class SalonSerializer(SalonSummarySerializer):
     id = serializers.IntegerField()
     whatsapp_phone = serializers.CharField(help_text="E.164")
+    locale = serializers.CharField(help_text="BCP 47 locale for the salon's dates and times, e.g. en-GB")
     booking_rules = BookingRulesSerializer()
     services = ServiceSerializer(many=True)
     staff = StaffSerializer(many=True)
@@ -68,6 +69,7 @@ _SALON_EXAMPLE = {
     "timezone": "Europe/London",
     "address": "1 High Street, London",
     "whatsapp_phone": "+447911123000",
+    "locale": "en-GB",
     "booking_rules": {"slot_minutes": 15, "booking_window_days": 60, "cancellation_cutoff_hours": 24, "auto_confirm": True,
                       "minimum_notice_minutes": 60, "customers_book_series": False},
     "services": [{"id": 3, "name": "Cut", "duration_minutes": 30, "buffer_minutes": 0, "price": "30.00"}],

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 import zoneinfo
 from decimal import Decimal
 
@@ -10,6 +11,23 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
 from salons.phones import validate_e164
+
+# A host name (or localhost) and an optional port: nothing a policy could be widened with.
+_ORIGIN_HOST = re.compile(r"(localhost|[a-z0-9-]+(\.[a-z0-9-]+)+)(:[0-9]{1,5})?", re.IGNORECASE)
+
+
+def validate_frame_origins(value: str) -> None:
+    """One origin a line (``https://www.example.com``): scheme, host and an
+    optional port, as a browser names the page that frames ours."""
+    for origin in frame_origins(value):
+        scheme, _, host = origin.partition("://")
+        if scheme not in ("https", "http") or not _ORIGIN_HOST.fullmatch(host):
+            raise ValidationError(f"{origin!r} is not an origin such as https://www.example.com (no path, no wildcard).")
+
+
+def frame_origins(value: str) -> list[str]:
+    """The origins listed in a salon's ``embed_origins``, one a line."""
+    return [line.strip().rstrip("/") for line in value.splitlines() if line.strip()]
 
 
 def validate_time_zone(value: str) -> None:
@@ -54,6 +72,18 @@ class Salon(models.Model):
 
     language = models.CharField(
         max_length=8, choices=Language.choices, default=Language.ENGLISH, help_text="Language of customer messages"
+    )
+
+    # The booking page.
+    online_bookings_per_phone = models.PositiveSmallIntegerField(
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(100)],
+        help_text="At most this many upcoming online bookings per phone number",
+    )
+    embed_origins = models.TextField(
+        blank=True,
+        validators=[validate_frame_origins],
+        help_text="Sites that may show the booking page in a frame, one origin a line (https://www.example.com)",
     )
 
     created_at = models.DateTimeField(auto_now_add=True)

@@ -32,6 +32,15 @@ def region_of(e164: str) -> str | None:
         return None
 
 
+def main_region_of(e164: str) -> str | None:
+    """The main country of an E.164 number's calling code: "GB" for every
+    +44 number, though a mobile one may be Guernsey's or Jersey's too."""
+    region = region_of(e164)
+    if region is None:
+        return None
+    return phonenumbers.region_code_for_country_code(phonenumbers.country_code_for_region(region)) or region
+
+
 def validate_e164(value: str) -> None:
     if value and normalize_phone_or_none(value) != value:
         raise ValidationError("Enter the number in international format, e.g. +447911123456.")

@@ -12,6 +12,7 @@ from typing import Any, cast
 from django.db.models import Prefetch, QuerySet
 
 from salons.models import Salon, Service, StaffMember
+from salons.phones import main_region_of
 
 # Looked up at most once per user object, which is one request's user: the
 # same idea as Django's ModelBackend keeping ``_perm_cache`` on the user.
@@ -115,6 +116,7 @@ def business_info_for_slug(slug: str) -> dict[str, Any] | None:
         "timezone": salon.timezone,
         "address": salon.address,
         "whatsapp_phone": salon.whatsapp_phone,
+        "locale": salon_locale(language=salon.language, whatsapp_phone=salon.whatsapp_phone),
         "booking_rules": {
             "slot_minutes": salon.slot_minutes,
             "booking_window_days": salon.booking_window_days,
@@ -126,6 +128,20 @@ def business_info_for_slug(slug: str) -> dict[str, Any] | None:
         "services": [{**service, "price": str(service["price"])} for service in services],
         "staff": [{**member, "services": does.get(member["id"], [])} for member in staff],
     }
+
+
+DEFAULT_REGION = "GB"
+
+
+def salon_region(*, whatsapp_phone: str) -> str:
+    """The salon's country, read from its WhatsApp number (GB without one)."""
+    return main_region_of(whatsapp_phone) or DEFAULT_REGION
+
+
+def salon_locale(*, language: str, whatsapp_phone: str) -> str:
+    """The BCP 47 locale customers' pages write dates and times in: the
+    salon's language in the salon's country ("en-GB", "es-ES")."""
+    return f"{language}-{salon_region(whatsapp_phone=whatsapp_phone)}"
 
 
 def salon_slug(salon_id: int) -> str | None:

@@ -121,6 +121,16 @@ def salon_profile_update(*, salon: Salon, name: str, address: str, whatsapp_phon
     return business_info_save(instance=salon)
 
 
+def salon_booking_page_update(*, salon: Salon, online_bookings_per_phone: int, embed_origins: str) -> Salon:
+    """Change the booking page's settings: how many upcoming online bookings
+    one phone number may hold, and which sites may show the page in a frame
+    (one origin a line)."""
+    salon.online_bookings_per_phone = online_bookings_per_phone
+    salon.embed_origins = "\n".join(line.strip().rstrip("/") for line in embed_origins.splitlines() if line.strip())
+    validated_or_restored(salon)
+    return business_info_save(instance=salon)
+
+
 def salon_rules_update(*, salon: Salon, **rules: Any) -> Salon:
     """Change the booking rules (time zone, slot length, booking window,
     cancellation cut-off, auto-confirm, minimum notice, whether customers

@@ -90,6 +90,12 @@ class BookingCreateSerializer(serializers.Serializer):
         ),
     )
 
+    # A field the booking page hides from people: only a form-filling robot
+    # puts anything in it.
+    website = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", write_only=True, help_text="Leave empty"
+    )
+
     def validate_salon(self, slug: str) -> Salon:
         return _lookup(Salon, "No salon with that name.", slug=slug)
 
@@ -98,6 +104,11 @@ class BookingCreateSerializer(serializers.Serializer):
 
     def validate_staff(self, pk: int | None) -> StaffMember | None:
         return None if pk is None else _lookup(StaffMember, "No such staff member.", pk=pk)
+
+    def validate_website(self, value: str) -> str:
+        if value.strip():
+            raise serializers.ValidationError("This field must be left empty.")
+        return value
 
 
 class CancelSerializer(serializers.Serializer):

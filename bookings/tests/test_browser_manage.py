@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -77,3 +80,19 @@ def test_customer_cancels_the_rest_of_a_standing_appointment(browser, live_serve
     assert set(Booking.objects.filter(series=booked.series).values_list("status", flat=True)) == {"cancelled"}
     assert Booking.objects.get(pk=single.pk).status == Booking.Status.CONFIRMED
     page.close()
+
+
+def test_the_booking_time_is_written_as_the_salon_writes_it_whatever_the_phone(browser, live_server, service, staff_member, settings):
+    settings.PUBLIC_BASE_URL = live_server.url
+    start = next_local(service.salon, days=3, at=dt.time(9, 15))
+    booking = make_booking(service=service, staff_member=staff_member, start=start)
+    # An American phone in New York opens a London salon's booking.
+    context = browser.new_context(viewport=PHONE, locale="en-US", timezone_id="America/New_York")
+    page = context.new_page()
+    page.goto(manage_url(booking))
+    when = page.locator('[data-field="when"]')
+    expect(when).to_contain_text("09:15")
+    text = when.text_content()
+    assert "AM" not in text
+    assert re.fullmatch(rf"{start:%A},? {start.day} {start:%B} at 09:15", text), text
+    context.close()

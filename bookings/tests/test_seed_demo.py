@@ -44,3 +44,23 @@ def test_seed_demo_twice_creates_the_demo_once():
     assert owner.check_password("second-password-2") and not owner.is_superuser
     assert owner.staff_member.salon == salon and owner.staff_member.role == StaffMember.Role.OWNER
     assert staff.staff_member.role == StaffMember.Role.STYLIST
+
+
+def test_seed_demo_gives_the_demo_salon_eight_weeks_behind_it_and_the_weeks_ahead():
+    import datetime as dt
+
+    from django.utils import timezone
+
+    call_command("seed_demo", "--password", "first-password-1")
+    salon = Salon.objects.get(slug="demo")
+    now = timezone.now()
+    past = Booking.objects.filter(salon=salon, start__lt=now)
+    statuses = {status: past.filter(status=status).count() for status in ("completed", "no_show", "cancelled")}
+    assert statuses["completed"] > 100
+    assert 0 < statuses["no_show"] < statuses["completed"] / 5
+    assert 0 < statuses["cancelled"] < statuses["completed"] / 5
+    oldest = past.order_by("start").first().start
+    assert (now - oldest).days >= 7 * 8 - 1
+    ahead = Booking.objects.filter(salon=salon, start__gt=now, status="confirmed")
+    assert ahead.filter(start__gt=now + dt.timedelta(days=14)).exists()
+    assert ahead.count() >= 30

@@ -48,8 +48,12 @@
     return new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]));
   }
 
+  // The salon's locale (its language in its country, from its info): a
+  // London salon's times read "Tuesday 8 December at 09:15" on any phone.
+  var locale = document.documentElement.lang || undefined;
+
   function when(iso) {
-    return wall(iso).toLocaleString(undefined, {
+    return wall(iso).toLocaleString(locale, {
       weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZone: "UTC",
     });
   }
@@ -88,6 +92,10 @@
   }
 
   function showSalon(salon) {
+    if (salon.locale && salon.locale !== locale) {
+      locale = salon.locale;
+      if (current) { show(current); }
+    }
     field("salon-name").textContent = salon.name;
     field("salon-address").textContent = salon.address;
     var phone = field("salon-phone");

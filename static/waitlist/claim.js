@@ -17,7 +17,7 @@
   function when(iso) {
     var m = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})/.exec(iso);
     var wall = new Date(Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5]));
-    return wall.toLocaleString(undefined, {
+    return wall.toLocaleString(document.documentElement.lang || undefined, {
       weekday: "long", day: "numeric", month: "long", hour: "2-digit", minute: "2-digit", timeZone: "UTC",
     });
   }

@@ -11,7 +11,16 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Booking
-from bookings.services import Actor, BookingRequest, Customer, booking_create
+from bookings.services import (
+    Actor,
+    BookingRequest,
+    Customer,
+    booking_cancel,
+    booking_complete,
+    booking_create,
+    booking_create_unannounced,
+    booking_mark_no_show,
+)
 from salonbook.errors import DomainError
 from salons.models import DayOff, Salon, Service, StaffMember, WorkingHours
 from salons.services import business_info_save
@@ -38,6 +47,20 @@ STAFF = [
 
 CUSTOMERS = [("Maya Patel", "+447911123401"), ("Tom Hughes", "+447911123402"), ("Zoë Brontë", "+447911123403")]
 
+# The salon's regulars, for the weeks behind and ahead.
+REGULARS = [
+    (name, f"+4479111235{n:02d}")
+    for n, name in enumerate(
+        [
+            "Amelia Clarke", "Oliver Bennett", "Isla Murphy", "Jack Turner", "Sofia García", "Harry Evans",
+            "Lucía Fernández", "Noah Walsh", "Grace Kelly", "Leo Nowak", "Freya Hall", "Arjun Shah",
+            "Emily Wright", "Mateo López", "Ruby Green", "Samir Haddad", "Chloe Price", "Daniel Kim",
+        ]
+    )
+]
+HISTORY_WEEKS = 8
+AHEAD_DAYS = 21
+
 
 def _time(text: str) -> dt.time:
     return dt.time.fromisoformat(text)
@@ -55,11 +78,16 @@ class Command(BaseCommand):
             services = self._services(salon)
             staff = self._staff(salon, services)
             self._users(staff, password)
+        past = self._history(salon, services, staff)
         slots_generate(salon=salon)
         made = self._sample_bookings(salon, services, staff)
+        ahead = self._coming_weeks(salon, services, staff)
         upcoming = Slot.objects.filter(salon=salon, start__gt=timezone.now()).count()
         self.stdout.write(self.style.SUCCESS("Demo salon ready: slug 'demo'"))
-        self.stdout.write(f"  upcoming slots: {upcoming}, sample bookings created: {made}")
+        self.stdout.write(
+            f"  upcoming slots: {upcoming}, sample bookings created: {made}, "
+            f"past bookings created: {past}, coming bookings created: {ahead}"
+        )
         self.stdout.write(
             f"  users: admin / {password} (everything), owner / {password} (runs the demo salon), "
             f"staff / {password} (a stylist there)"
@@ -158,4 +186,88 @@ class Command(BaseCommand):
                 except DomainError:
                     continue
                 break
+        return made
+
+    def _book_day(
+        self,
+        salon: Salon,
+        services: dict[str, Service],
+        staff: list[StaffMember],
+        day: dt.date,
+        *,
+        count: int,
+        seed: int,
+        now: dt.datetime,
+    ) -> list[Booking]:
+        """Up to ``count`` bookings spread over ``day``, as booked at ``now``
+        (at the desk or on the phone: no message is sent for them)."""
+        made: list[Booking] = []
+        names = list(services)
+        for i in range(count):
+            service = services[names[(seed + i) % len(names)]]
+            free = availability_for_day(salon=salon, day=day, service=service, now=now)
+            if not free:
+                continue
+            choice = free[((seed * 7 + i * 11) % 5 + i * len(free) // max(count, 1)) % len(free)]
+            name, phone = REGULARS[(seed * 5 + i) % len(REGULARS)]
+            member = next(m for m in staff if m.pk == choice.staff_member_id)
+            try:
+                made.append(
+                    booking_create_unannounced(
+                        request=BookingRequest(
+                            salon=salon,
+                            service=service,
+                            staff_member=member,
+                            start=choice.start,
+                            customer=Customer(name, phone),
+                        ),
+                        actor=Actor.system(),
+                        now=now,
+                    )
+                )
+            except DomainError:
+                continue
+        return made
+
+    def _history(self, salon: Salon, services: dict[str, Service], staff: list[StaffMember]) -> int:
+        """Eight weeks of past bookings, most completed, a few no-shows and
+        cancellations, so reports, the customer directory and the agenda's
+        past days read like a salon in use. Only once: skipped when any
+        booking older than a day exists."""
+        now = timezone.now()
+        if Booking.objects.filter(salon=salon, start__lt=now - dt.timedelta(days=1)).exists():
+            return 0
+        today = timezone.localdate(timezone=salon.tz)
+        first = today - dt.timedelta(weeks=HISTORY_WEEKS)
+        then = dt.datetime.combine(first - dt.timedelta(days=1), dt.time(8), tzinfo=salon.tz)
+        slots_generate(salon=salon, days=HISTORY_WEEKS * 7 + 2, now=then)
+        made = 0
+        for offset in range((today - first).days):
+            day = first + dt.timedelta(days=offset)
+            booked_at = dt.datetime.combine(day - dt.timedelta(days=1), dt.time(8), tzinfo=salon.tz)
+            for n, booking in enumerate(
+                self._book_day(salon, services, staff, day, count=3 + offset % 4, seed=offset, now=booked_at)
+            ):
+                made += 1
+                turn = (offset * 3 + n) % 17
+                if turn == 0:
+                    booking_cancel(booking=booking, actor=Actor.customer(), reason="Can't make it", now=booked_at)
+                elif turn == 1:
+                    booking_mark_no_show(booking=booking, actor=Actor.system(), now=booking.end)
+                else:
+                    booking_complete(booking=booking, actor=Actor.system(), now=booking.end)
+        return made
+
+    def _coming_weeks(self, salon: Salon, services: dict[str, Service], staff: list[StaffMember]) -> int:
+        """The coming weeks' bookings, fewer the further ahead. Only once:
+        skipped when bookings a week or more ahead exist."""
+        now = timezone.now()
+        if Booking.objects.filter(salon=salon, start__gt=now + dt.timedelta(days=7)).exists():
+            return 0
+        today = timezone.localdate(timezone=salon.tz)
+        made = 0
+        for offset in range(AHEAD_DAYS):
+            day = today + dt.timedelta(days=offset)
+            count = max(1, 5 - offset // 4)
+            made += len(self._book_day(salon, services, staff, day, count=count, seed=offset + 100, now=now))
         return made

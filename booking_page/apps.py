@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class BookingPageConfig(AppConfig):
+    name = "booking_page"
+    verbose_name = "Booking page"
