@@ -8,6 +8,7 @@ from django import forms
 
 from bookings.customer_data import NOTE_MAX_CHARS
 from bookings.reports import MAX_DAYS
+from salonbook.dates import DayField
 
 DEFAULT_REPORT_DAYS = 30
 
@@ -42,8 +43,8 @@ class EraseCustomerForm(forms.Form):
 class ReportRangeForm(forms.Form):
     """``?from=YYYY-MM-DD&to=YYYY-MM-DD``, salon-local dates, both included."""
 
-    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DayField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     @classmethod
     def for_query(cls, query, *, today: dt.date) -> ReportRangeForm:
