@@ -21,7 +21,6 @@ from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from salons.models import Salon, Service, StaffMember
-from slots.models import Slot
 
 if TYPE_CHECKING:
     from django_fsm import Transition
@@ -71,7 +70,6 @@ class Booking(FSMModelMixin, models.Model):
     start = models.DateTimeField()
     end = models.DateTimeField(help_text="End of the service itself")
     held_until = models.DateTimeField(help_text="End of the last slot held: the service, its buffer, rounded to slots")
-    slots = models.ManyToManyField(Slot, through="BookingSlot", related_name="+")
 
     customer_name = models.CharField(max_length=120)
     customer_phone = models.CharField(max_length=20, help_text="E.164")
@@ -142,18 +140,6 @@ class Booking(FSMModelMixin, models.Model):
     @transition(field=status, source=Status.CONFIRMED, target=Status.NO_SHOW)
     def no_show(self) -> None:
         pass
-
-
-class BookingSlot(models.Model):
-    """A slot a booking holds right now. Released holds are deleted; the
-    booking keeps its times and its history, so nothing is lost."""
-
-    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="holds")
-    # One row per slot at most: the database itself refuses a second holder.
-    slot = models.OneToOneField(Slot, on_delete=models.PROTECT, related_name="hold")
-
-    def __str__(self) -> str:
-        return f"{self.booking_id} holds {self.slot_id}"
 
 
 class BookingStatusChange(models.Model):
@@ -355,4 +341,4 @@ class IdempotencyKey(models.Model):
 
 
 # The waitlist's tables belong to this app; they live in their own module.
-from bookings.waitlist.models import WaitlistEntry, WaitlistHold, WaitlistOffer  # noqa: E402, F401
+from bookings.waitlist.models import WaitlistEntry, WaitlistOffer  # noqa: E402, F401

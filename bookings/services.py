@@ -22,7 +22,7 @@ standing appointments) are in ``bookings.booking_plans``.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Collection
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser, User
@@ -34,15 +34,15 @@ from django_fsm import can_proceed
 
 from bookings import signals
 from bookings.messages import lifecycle
-from bookings.models import Booking, BookingSlot, BookingStatusChange
-from bookings.waitlist.offers import offer_released_slots
+from bookings.models import Booking, BookingStatusChange
 from salonbook.errors import CancellationClosed, InvalidInput, InvalidTransition, SlotUnavailable
 from salonbook.events import send_on_commit
 from salons.models import Salon, Service, StaffMember
 from salons.phones import normalize_phone, region_of
+from slots.holds import Holder, holds_place, holds_release
 from slots.models import Slot
 from slots.selectors import check_start_offered
-from slots.services import slots_release, slots_take
+from slots.services import slots_freed_announce, slots_lock_free_run
 
 
 @dataclass(frozen=True)
@@ -129,18 +129,13 @@ def _record(booking: Booking, from_status: str, actor: Actor, note: str = "") ->
     _status_change(booking, from_status, actor, note).save()
 
 
-def _take_slots(booking: Booking, *, start: dt.datetime, held_ok: Collection[int] = ()) -> list[Slot]:
-    """Lock and book the slots ``booking`` needs from ``start``; set its times.
+def _lock_slots(booking: Booking, *, start: dt.datetime) -> list[Slot]:
+    """Lock the free slots ``booking`` needs from ``start`` and set its times;
+    ``_hold`` holds them once the booking has an id.
 
     The lock on the slots is what orders racing requests for the same time.
     """
-    slots = slots_take(
-        salon=booking.salon,
-        staff_member=booking.staff_member,
-        start=start,
-        busy=booking.service.busy_time,
-        held_ok=held_ok,
-    )
+    slots = slots_lock_free_run(staff_member=booking.staff_member, start=start, busy=booking.service.busy_time)
     booking.start = start
     booking.end = start + booking.service.duration
     booking.held_until = slots[-1].end
@@ -148,13 +143,11 @@ def _take_slots(booking: Booking, *, start: dt.datetime, held_ok: Collection[int
 
 
 def _hold(booking: Booking, slots: list[Slot]) -> None:
-    BookingSlot.objects.bulk_create([BookingSlot(booking=booking, slot=slot) for slot in slots])
+    holds_place(salon=booking.salon, slots=slots, holder=Holder.booking(booking.pk))
 
 
 def _release(booking: Booking) -> list[Slot]:
-    slot_ids = list(booking.holds.values_list("slot_id", flat=True))
-    booking.holds.all().delete()
-    return slots_release(salon=booking.salon, slot_ids=slot_ids)
+    return holds_release(salon=booking.salon, holder=Holder.booking(booking.pk))
 
 
 # --- Services -----------------------------------------------------------------------
@@ -171,7 +164,6 @@ def booking_create(
     customer_email: str = "",
     actor: Actor | None = None,
     now: dt.datetime | None = None,
-    held_slot_ids: Collection[int] = (),
     announce: bool = True,
 ) -> Booking:
     """Book ``service`` with ``staff_member`` at ``start``.
@@ -180,8 +172,7 @@ def booking_create(
     none. Confirms at once when the salon auto-confirms. Raises
     ``InvalidInput``, ``TooShortNotice`` (customers only), ``OutsideBookingWindow``
     or ``SlotUnavailable``; the database's own constraints are the last guard
-    against a double booking. ``held_slot_ids``: the slots one waitlist offer
-    holds, which only the claim of that offer may take. ``announce=False``:
+    against a double booking. ``announce=False``:
     no confirmation or salon alert for this booking (an occurrence of a
     standing appointment, which its plan announces once).
     """
@@ -201,7 +192,7 @@ def booking_create(
                 customer_phone=phone,
                 customer_email=email,
             )
-            slots = _take_slots(booking, start=start, held_ok=held_slot_ids)
+            slots = _lock_slots(booking, start=start)
             # Confirmed before the first write when the salon auto-confirms:
             # one insert, and the history still reads "pending", then "confirmed".
             history = [_status_change(booking, "", actor)]
@@ -348,7 +339,7 @@ def booking_cancel(*, booking: Booking, actor: Actor, reason: str = "", now: dt.
         locked.save(update_fields=["status", "updated_at"])
         released = _release(locked)
         # In this transaction, so nobody can book the freed time before the waitlist is offered it.
-        offer_released_slots(salon=locked.salon, slots=released, now=now)
+        slots_freed_announce(salon=locked.salon, slots=released, now=now)
         _record(locked, from_status, actor, reason)
         lifecycle.booking_messages_cancelled(booking=locked, by_customer=actor.is_customer, now=now)
         send_on_commit(signals.booking_cancelled, sender=Booking, booking=locked, actor=actor.kind)
@@ -393,10 +384,10 @@ def booking_reschedule(
             with transaction.atomic():
                 released = _release(locked)
                 locked.staff_member = target_staff
-                slots = _take_slots(locked, start=start)
+                slots = _lock_slots(locked, start=start)
                 locked.save(update_fields=["staff_member", "start", "end", "held_until", "updated_at"])
                 _hold(locked, slots)
-            offer_released_slots(salon=locked.salon, slots=released, now=now)
+            slots_freed_announce(salon=locked.salon, slots=released, now=now)
         except IntegrityError:
             raise SlotUnavailable() from None
         _record(locked, locked.status, actor, f"moved from {previous_start.isoformat()}")

@@ -4,6 +4,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 from django.db import models
+from django.utils import timezone
 from django_fsm import FSMField, FSMModelMixin, transition
 
 from salons.models import Salon, StaffMember
@@ -13,13 +14,19 @@ if TYPE_CHECKING:
 
 
 class Slot(FSMModelMixin, models.Model):
-    """One staff member's bookable time, ``[start, end)`` in UTC."""
+    """One staff member's bookable time, ``[start, end)`` in UTC.
+
+    Who holds a slot is its ``Hold`` row; ``status`` repeats it (booked for a
+    booking's hold, held for any other) so that availability reads one table.
+    Both are written together by ``slots.holds``; staff move a slot between
+    available and blocked through the transitions below.
+    """
 
     class Status(models.TextChoices):
         AVAILABLE = "available", "Available"
         BOOKED = "booked", "Booked"
         BLOCKED = "blocked", "Blocked"
-        # Kept for one waitlist offer: nobody else is offered it or can book it.
+        # Kept for a waitlist offer: nobody else is offered it or can book it.
         HELD = "held", "Held for an offer"
 
     salon = models.ForeignKey(Salon, on_delete=models.PROTECT, related_name="slots")
@@ -45,26 +52,6 @@ class Slot(FSMModelMixin, models.Model):
     def __str__(self) -> str:
         return f"{self.staff_member_id} {self.start:%Y-%m-%d %H:%M}Z {self.status}"
 
-    @transition(field=status, source=Status.AVAILABLE, target=Status.BOOKED)
-    def book(self) -> None:
-        pass
-
-    @transition(field=status, source=Status.BOOKED, target=Status.AVAILABLE)
-    def release(self) -> None:
-        pass
-
-    @transition(field=status, source=Status.AVAILABLE, target=Status.HELD)
-    def hold_for_offer(self) -> None:
-        pass
-
-    @transition(field=status, source=Status.HELD, target=Status.AVAILABLE)
-    def release_hold(self) -> None:
-        pass
-
-    @transition(field=status, source=Status.HELD, target=Status.BOOKED)
-    def book_held(self) -> None:
-        pass
-
     @transition(field=status, source=Status.AVAILABLE, target=Status.BLOCKED)
     def block(self, reason: str = "") -> None:
         self.block_reason = reason[:120]
@@ -72,3 +59,30 @@ class Slot(FSMModelMixin, models.Model):
     @transition(field=status, source=Status.BLOCKED, target=Status.AVAILABLE)
     def unblock(self) -> None:
         self.block_reason = ""
+
+
+class Hold(models.Model):
+    """One claim on one slot: a booking's or a waitlist offer's.
+
+    Every claim on a slot is a row here, and the one-to-one key on ``slot``
+    is the guard that matters: whatever the code checked before, the
+    database refuses a second holder of the same time. ``holder_id`` is the
+    id of the booking or offer (apps above slots own those tables, so it is a
+    plain reference, read with ``kind``).
+    """
+
+    class Kind(models.TextChoices):
+        BOOKING = "booking", "Booking"
+        OFFER = "offer", "Waitlist offer"
+
+    salon = models.ForeignKey(Salon, on_delete=models.PROTECT, related_name="+")
+    slot = models.OneToOneField(Slot, on_delete=models.PROTECT, related_name="hold")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    holder_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        indexes = [models.Index(fields=["kind", "holder_id"], name="hold_holder")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.holder_id} holds {self.slot_id}"

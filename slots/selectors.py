@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from django.db.models import BigIntegerField, Func, QuerySet
@@ -25,20 +25,15 @@ class FreeStart:
     staff_member_id: int
 
 
-def covers(slots: Sequence[Slot], start: dt.datetime, busy: dt.timedelta, *, held_ok: Collection[int] = ()) -> bool:
+def covers(slots: Sequence[Slot], start: dt.datetime, busy: dt.timedelta) -> bool:
     """True when ``slots`` (sorted) run back to back from ``start`` for ``busy``
-    and every one of them is available: all the time a booking needs, or none.
-
-    ``held_ok``: ids of held slots that count as available, those one
-    waitlist offer holds for the booking that claims it."""
+    and every one of them is available: all the time a booking needs, or none."""
     if not slots or slots[0].start != start:
         return False
     for previous, following in zip(slots, slots[1:]):
         if previous.end != following.start:
             return False
-    return slots[-1].end >= start + busy and all(
-        s.status == Slot.Status.AVAILABLE or (s.status == Slot.Status.HELD and s.pk in held_ok) for s in slots
-    )
+    return slots[-1].end >= start + busy and all(s.status == Slot.Status.AVAILABLE for s in slots)
 
 
 def day_bounds(salon: Salon, day: dt.date) -> tuple[dt.datetime, dt.datetime]:

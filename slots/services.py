@@ -1,5 +1,6 @@
-"""Every change to slots: generation, blocking, and taking or releasing them
-for a booking. Events go out after the transaction commits.
+"""Every change to slots: generation, blocking, locking a free run for a
+booking or an offer (``slots.holds`` then holds it), and the one route for
+freed time. Events go out after the transaction commits.
 
 Kept in one module (over the usual length) because these share one lock
 order, slots in start order, and the re-read after the lock: reading them
@@ -11,7 +12,7 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 import logging
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
@@ -24,6 +25,7 @@ from salons.models import Salon, StaffMember
 from slots import signals
 from slots.models import Slot
 from slots.selectors import covers
+from slots.signals import send_slot_event
 
 logger = logging.getLogger(__name__)
 
@@ -129,13 +131,7 @@ def slots_sync_for_staff(
         created = Slot.objects.bulk_create(new_slots, ignore_conflicts=True)
         result.created = len(created)
         if new_slots:
-            _announce_freed(
-                staff_member_id=staff_member.pk,
-                salon_id=salon.pk,
-                start=new_slots[0].start,
-                end=new_slots[-1].end,
-                now=now,
-            )
+            slots_freed_announce(salon=salon, slots=new_slots, now=now)
     if result.created or result.removed:
         send_on_commit(
             signals.slots_generated, sender=Slot, salon_id=salon.pk, created=result.created, removed=result.removed
@@ -168,17 +164,6 @@ def slots_generate(
 # --- Blocking ------------------------------------------------------------------
 
 
-def _local_dates(salon: Salon, slots: Iterable[Slot]) -> set[dt.date]:
-    return {timezone.localtime(s.start, salon.tz).date() for s in slots}
-
-
-def _send_slot_event(signal, salon: Salon, slots: Sequence[Slot]) -> None:
-    if slots:
-        send_on_commit(
-            signal, sender=Slot, salon_id=salon.pk, slot_ids=[s.pk for s in slots], dates=_local_dates(salon, slots)
-        )
-
-
 def _slot_transition(
     slot: Slot, *, move: str, target: str, signal, refusal: str, refusal_when: Mapping[str, str] | None = None, **arguments
 ) -> Slot:
@@ -201,7 +186,7 @@ def _slot_transition(
             )
         method(**arguments)
         locked.save(update_fields=["status", "block_reason"])
-        _send_slot_event(signal, locked.salon, [locked])
+        send_slot_event(signal, locked.salon, [locked])
     return locked
 
 
@@ -221,13 +206,6 @@ def slot_block(*, slot: Slot, reason: str = "") -> Slot:
     )
 
 
-def _announce_freed(*, staff_member_id: int, salon_id: int, start: dt.datetime, end: dt.datetime, now) -> None:
-    """Tell in-transaction listeners (the waitlist) that free time appeared."""
-    signals.slots_freed.send(
-        sender=Slot, salon_id=salon_id, staff_member_id=staff_member_id, start=start, end=end, now=now
-    )
-
-
 def slot_unblock(*, slot: Slot, now: dt.datetime | None = None) -> Slot:
     """Make a blocked slot bookable again. Unblocking a free slot does nothing.
 
@@ -244,13 +222,7 @@ def slot_unblock(*, slot: Slot, now: dt.datetime | None = None) -> Slot:
             refusal="Only a blocked slot can be unblocked.",
         )
         if was_blocked:
-            _announce_freed(
-                staff_member_id=locked.staff_member_id,
-                salon_id=locked.salon_id,
-                start=locked.start,
-                end=locked.end,
-                now=now or timezone.now(),
-            )
+            slots_freed_announce(salon=locked.salon, slots=[locked], now=now or timezone.now())
     return locked
 
 
@@ -273,7 +245,7 @@ def slots_block_range(
             slot.block(reason)
         if slots:
             Slot.objects.bulk_update(slots, ["status", "block_reason"])
-        _send_slot_event(signals.slot_blocked, staff_member.salon, slots)
+        send_slot_event(signals.slot_blocked, staff_member.salon, slots)
     return slots
 
 
@@ -281,24 +253,18 @@ def allowed_slot_moves(slot: Slot) -> list[str]:
     return [t.name for t in slot.get_available_status_transitions()]
 
 
-# --- Taking and releasing, for bookings ------------------------------------------------
+# --- Locking a run of free slots, for a booking or an offer ---------------------
 
 
-def slots_take(
-    *,
-    salon: Salon,
-    staff_member: StaffMember,
-    start: dt.datetime,
-    busy: dt.timedelta,
-    held_ok: Collection[int] = (),
-) -> list[Slot]:
-    """Lock and book the consecutive slots from ``start`` that ``busy`` needs.
+def slots_lock_free_run(*, staff_member: StaffMember, start: dt.datetime, busy: dt.timedelta) -> list[Slot]:
+    """Lock the consecutive slots from ``start`` that ``busy`` needs and check
+    that every one is free; the caller then holds them (``slots.holds``).
 
-    Call inside a transaction. Rows are locked in start order, so two bookings
-    that overlap wait for each other instead of deadlocking; after the lock
-    the status is read again, and a taken slot raises ``SlotUnavailable``.
-    Held slots are taken only when their ids are in ``held_ok`` (the claim of
-    the offer that holds them); any other held slot is unavailable.
+    Call inside a transaction. Rows are locked in start order, so two
+    bookings that overlap wait for each other instead of deadlocking; after
+    the lock the status is read again, and a taken slot raises
+    ``SlotUnavailable``. A start the staff member has no slot at is
+    ``InvalidInput``.
     """
     slots = list(
         Slot.objects.select_for_update()
@@ -307,60 +273,29 @@ def slots_take(
     )
     if not slots or slots[0].start != start:
         raise InvalidInput(details={"start": ["This is not a start time the staff member offers."]})
-    if not covers(slots, start, busy, held_ok=held_ok):
-        raise SlotUnavailable()
-    for slot in slots:
-        if slot.status == Slot.Status.HELD:
-            slot.book_held()
-        else:
-            slot.book()
-    Slot.objects.bulk_update(slots, ["status"])
-    _send_slot_event(signals.slot_booked, salon, slots)
-    return slots
-
-
-def slots_release(*, salon: Salon, slot_ids: Sequence[int]) -> list[Slot]:
-    """Free slots a booking held. Call inside the booking's transaction."""
-    slots = list(Slot.objects.select_for_update().filter(pk__in=slot_ids).order_by("start"))
-    for slot in slots:
-        if slot.status == Slot.Status.BOOKED:
-            slot.release()
-    Slot.objects.bulk_update(slots, ["status"])
-    _send_slot_event(signals.slot_released, salon, slots)
-    return slots
-
-
-# --- Holding for a waitlist offer --------------------------------------------------
-
-
-def slots_hold(*, salon: Salon, staff_member: StaffMember, start: dt.datetime, busy: dt.timedelta) -> list[Slot]:
-    """Lock and hold the consecutive slots from ``start`` that ``busy`` needs.
-
-    Call inside a transaction. The same lock order and re-check as
-    ``slots_take``; returns ``[]`` (holding nothing) unless every slot is
-    available. Held slots are not offered by availability and
-    ``slots_take`` refuses them to anyone but the claim of their offer.
-    """
-    slots = list(
-        Slot.objects.select_for_update()
-        .filter(staff_member=staff_member, start__gte=start, start__lt=start + busy)
-        .order_by("start")
-    )
     if not covers(slots, start, busy):
-        return []
-    for slot in slots:
-        slot.hold_for_offer()
-    Slot.objects.bulk_update(slots, ["status"])
-    _send_slot_event(signals.slot_held, salon, slots)
+        raise SlotUnavailable()
     return slots
 
 
-def slots_unhold(*, salon: Salon, slot_ids: Sequence[int]) -> list[Slot]:
-    """Free slots an offer held. Call inside the offer's transaction."""
-    slots = list(Slot.objects.select_for_update().filter(pk__in=slot_ids).order_by("start"))
-    for slot in slots:
-        if slot.status == Slot.Status.HELD:
-            slot.release_hold()
-    Slot.objects.bulk_update(slots, ["status"])
-    _send_slot_event(signals.slot_unheld, salon, slots)
-    return slots
+# --- Freed time ------------------------------------------------------------------
+
+
+def slots_freed_announce(*, salon: Salon, slots: Sequence[Slot], now: dt.datetime) -> None:
+    """The one route for freed time: a cancellation, a move, an unblock, new
+    hours, an offer that ended. Sends ``slots_freed`` for each staff member's
+    freed run INSIDE the caller's transaction, while the rows are still
+    locked, so the waitlist can hold that time before any other client can
+    book it."""
+    by_staff: dict[int, list[Slot]] = {}
+    for slot in sorted(slots, key=lambda s: s.start):
+        by_staff.setdefault(slot.staff_member_id, []).append(slot)
+    for staff_member_id, own in by_staff.items():
+        signals.slots_freed.send(
+            sender=Slot,
+            salon_id=salon.pk,
+            staff_member_id=staff_member_id,
+            start=own[0].start,
+            end=own[-1].end,
+            now=now,
+        )

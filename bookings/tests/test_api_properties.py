@@ -10,11 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
-from bookings.models import Booking, BookingSlot
+from bookings.models import Booking
 from bookings.tests.factories import next_local
 from salonbook.tests.helpers import booking_body, client_for
 from salons.tests.factories import ServiceFactory, StaffMemberFactory
-from slots.models import Slot
+from slots.models import Hold, Slot
 from slots.services import slots_sync_for_staff
 
 pytestmark = pytest.mark.django_db
@@ -65,11 +65,12 @@ def _expected(world, service, day):
 
 def _check_consistency(world, day):
     active = Booking.objects.filter(status__in=Booking.ACTIVE_STATUSES)
-    held = BookingSlot.objects.filter(booking__in=active).values_list("slot_id", flat=True)
+    holds = Hold.objects.filter(kind=Hold.Kind.BOOKING)
+    held = holds.filter(holder_id__in=active.values("pk")).values_list("slot_id", flat=True)
     booked = set(Slot.objects.filter(status=Slot.Status.BOOKED).values_list("pk", flat=True))
     assert set(held) == booked  # a slot is booked exactly when an active booking holds it
     assert len(list(held)) == len(set(held))  # never two holders
-    assert not BookingSlot.objects.exclude(booking__in=active).exists()  # cancelled ones hold nothing
+    assert not holds.exclude(holder_id__in=active.values("pk")).exists()  # cancelled ones hold nothing
     for member in world["members"]:
         spans = sorted(active.filter(staff_member=member).values_list("start", "held_until"))
         for (_, first_end), (second_start, _) in zip(spans, spans[1:]):

@@ -3,11 +3,12 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bookings.models import Booking, BookingSlot
+from bookings.models import Booking
 from bookings.services import Actor, booking_cancel, booking_reschedule
 from bookings.tests.factories import make_booking, next_local
 from salonbook.errors import CancellationClosed, InvalidInput, OutsideBookingWindow, SlotUnavailable
 from salons.tests.factories import ServiceFactory, StaffMemberFactory
+from slots.holds import Holder, held_slots
 from slots.models import Slot
 from slots.services import slots_sync_for_staff
 
@@ -27,7 +28,7 @@ def test_customer_cancel_frees_the_slots(service, staff_member):
     booking_cancel(booking=booking, actor=Actor.customer())
     assert Booking.objects.get(pk=booking.pk).status == Booking.Status.CANCELLED
     assert _statuses(staff_member, start, 30) == ["available", "available"]
-    assert not BookingSlot.objects.filter(booking=booking).exists()
+    assert not held_slots(Holder.booking(booking.pk)).exists()
     assert booking.history.last().actor == "customer"
     # The freed time can be booked again.
     make_booking(service=service, staff_member=staff_member, start=start)
@@ -91,7 +92,7 @@ def test_reschedule_to_a_taken_time_changes_nothing(service, staff_member):
     booking.refresh_from_db()
     assert booking.start == first
     assert _statuses(staff_member, first, 30) == ["booked", "booked"]
-    assert BookingSlot.objects.filter(booking=booking).count() == 2
+    assert held_slots(Holder.booking(booking.pk)).count() == 2
     assert booking.history.count() == 2
 
 
@@ -190,4 +191,4 @@ def test_reschedule_to_a_start_off_the_slot_grid_is_refused(service, booking):
             booking=booking, start=next_local(service.salon, days=4, at=dt.time(14, 5)), actor=Actor.customer()
         )
     assert "start" in error.value.details
-    assert Slot.objects.filter(hold__booking=booking).count() == 2
+    assert held_slots(Holder.booking(booking.pk)).count() == 2

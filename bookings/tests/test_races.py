@@ -14,12 +14,13 @@ from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
 from bookings.booking_plans import Customer, booking_create_with_anyone
-from bookings.models import Booking, BookingSlot
+from bookings.models import Booking
 from bookings.services import Actor, booking_cancel, booking_create
 from bookings.tests.factories import next_local
 from salonbook.errors import SlotUnavailable
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
-from slots.models import Slot
+from slots.holds import Holder, held_slots
+from slots.models import Hold, Slot
 from slots.services import slots_sync_for_staff
 
 
@@ -78,7 +79,7 @@ def test_fifty_clients_racing_for_one_slot_make_one_booking(setup):
     outcomes = _race([_book(cut, member, start, n) for n in range(50)])
     assert outcomes == Counter({"booked": 1, "taken": 49})
     assert Booking.objects.count() == 1
-    assert BookingSlot.objects.count() == 2
+    assert Hold.objects.filter(kind=Hold.Kind.BOOKING).count() == 2
 
 
 def test_overlapping_multi_slot_bookings_racing_make_one_booking(setup):
@@ -112,9 +113,9 @@ def test_one_slot_cannot_be_held_twice_even_bypassing_the_services(setup):
         customer_name="B",
         customer_phone="+447911123457",
     )
-    held = booking.holds.first().slot
+    held = held_slots(Holder.booking(booking.pk)).first()
     with pytest.raises(IntegrityError), transaction.atomic():
-        BookingSlot.objects.create(booking=other, slot=held)
+        Hold.objects.create(salon=salon, slot=held, kind=Hold.Kind.BOOKING, holder_id=other.pk)
 
 
 def test_postgresql_refuses_overlapping_active_bookings_for_one_staff_member(setup, postgres_only):

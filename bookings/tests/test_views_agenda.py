@@ -10,6 +10,7 @@ from bookings.selectors import agenda_for_day
 from bookings.services import Actor, booking_cancel
 from bookings.tests.factories import make_booking, next_local
 from salons.tests.factories import SalonFactory, StaffMemberFactory
+from slots.holds import Holder, holds_place
 from slots.models import Slot
 from slots.services import slots_sync_for_staff
 
@@ -58,8 +59,7 @@ def test_free_times_link_to_a_desk_booking_at_that_time(client, salon, staff_mem
 def test_time_held_for_a_waitlist_offer_is_marked_on_the_grid(client, salon, staff_member, staff_of_salon):
     slots_sync_for_staff(staff_member=staff_member, days=2)
     held = Slot.objects.get(staff_member=staff_member, start=next_local(salon, at=dt.time(11)))
-    held.hold_for_offer()
-    held.save()
+    holds_place(salon=salon, slots=[held], holder=Holder.offer(1))
     client.force_login(staff_of_salon)
     body = agenda(client, salon, date=tomorrow(salon).isoformat()).content.decode()
     assert 'class="cell held"' in body and "11:00 held for a waitlist offer" in body

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from bookings.models import Booking, BookingStatusChange, Message
 from bookings.tests.factories import make_booking, make_past_booking, next_local
+from slots.holds import Holder, held_slots
 from slots.models import Slot
 
 pytestmark = pytest.mark.django_db
@@ -100,7 +101,7 @@ def test_staff_confirm_is_recorded_with_their_name(client, pending, staff_of_sal
 
 def test_cancel_keeps_the_reason_and_frees_the_time(client, confirmed, staff_of_salon):
     client.force_login(staff_of_salon)
-    held = list(Slot.objects.filter(hold__booking=confirmed).values_list("pk", flat=True))
+    held = list(held_slots(Holder.booking(confirmed.pk)).values_list("pk", flat=True))
     move(client, confirmed, "cancel", reason="Customer phoned")
     confirmed.refresh_from_db()
     assert confirmed.status == Booking.Status.CANCELLED
@@ -197,7 +198,7 @@ def test_move_to_another_free_time_keeps_the_status(client, confirmed, staff_mem
     assert response.status_code == 302
     confirmed.refresh_from_db()
     assert (confirmed.start, confirmed.status) == (later, Booking.Status.CONFIRMED)
-    assert set(Slot.objects.filter(hold__booking=confirmed).values_list("start", flat=True)) == {
+    assert set(held_slots(Holder.booking(confirmed.pk)).values_list("start", flat=True)) == {
         later, later + dt.timedelta(minutes=15)
     }
     assert "Moved Ana Silva to" in client.get(response.url).content.decode()

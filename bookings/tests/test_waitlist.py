@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from bookings.models import Booking, BookingStatusChange, Message, WaitlistEntry, WaitlistHold, WaitlistOffer
+from bookings.models import Booking, BookingStatusChange, Message, WaitlistEntry, WaitlistOffer
 from bookings.services import Actor, booking_cancel, booking_reschedule
 from bookings.tests.factories import make_booking, next_local
 from bookings.waitlist.offers import entries_close_passed, offers_expire
@@ -21,7 +21,8 @@ from bookings.waitlist.services import (
     waitlist_withdraw,
 )
 from salonbook.errors import InvalidInput, OutsideBookingWindow, SlotUnavailable
-from slots.models import Slot
+from slots.holds import Holder, held_slots
+from slots.models import Hold, Slot
 from slots.selectors import availability_for_day
 from slots.services import slot_block, slot_unblock
 
@@ -53,7 +54,7 @@ def test_cancellation_holds_the_freed_start_for_the_first_entry(service, staff_m
     assert offer.entry == first and offer.start == booked.start
     first.refresh_from_db()
     assert first.status == WaitlistEntry.Status.OFFERED
-    held = Slot.objects.filter(waitlist_hold__offer=offer)
+    held = held_slots(Holder.offer(offer.pk))
     assert held.count() == 2 and {s.status for s in held} == {Slot.Status.HELD}  # 30 minutes of 15-minute slots
     starts = [f.start for f in availability_for_day(salon=service.salon, day=booked.local_start.date(), service=service)]
     assert booked.start not in starts
@@ -89,8 +90,8 @@ def test_claim_books_the_held_time_once_and_records_it(service, staff_member, bo
     again = waitlist_claim(entry=entry)
     assert again.pk == booking.pk
     assert booking.start == booked.start and booking.customer_phone == entry.customer_phone
-    assert not WaitlistHold.objects.exists()
-    assert {s.status for s in Slot.objects.filter(hold__booking=booking)} == {Slot.Status.BOOKED}
+    assert not Hold.objects.filter(kind=Hold.Kind.OFFER).exists()
+    assert {s.status for s in held_slots(Holder.booking(booking.pk))} == {Slot.Status.BOOKED}
     assert BookingStatusChange.objects.filter(booking=booking, note="booked from the waitlist").exists()
     entry.refresh_from_db()
     assert entry.status == WaitlistEntry.Status.BOOKED and entry.booking == booking

@@ -12,13 +12,13 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from bookings.models import Booking, BookingSlot, WaitlistEntry, WaitlistHold, WaitlistOffer
+from bookings.models import Booking, WaitlistEntry, WaitlistOffer
 from bookings.services import Actor, booking_cancel, booking_create, booking_reschedule
 from bookings.waitlist.offers import offers_expire
 from bookings.waitlist.services import OfferNotLive, waitlist_claim, waitlist_decline, waitlist_join
 from salonbook.errors import DomainError
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
-from slots.models import Slot
+from slots.models import Hold, Slot
 from slots.selectors import availability_for_day
 from slots.services import slots_sync_for_staff
 
@@ -120,8 +120,9 @@ class WaitlistMachine(RuleBasedStateMachine):
 
     @invariant()
     def every_slot_has_at_most_one_holder(self):
-        booked = set(BookingSlot.objects.filter(slot__staff_member=self.member).values_list("slot_id", flat=True))
-        held = set(WaitlistHold.objects.filter(slot__staff_member=self.member).values_list("slot_id", flat=True))
+        holds = Hold.objects.filter(slot__staff_member=self.member)
+        booked = set(holds.filter(kind=Hold.Kind.BOOKING).values_list("slot_id", flat=True))
+        held = set(holds.filter(kind=Hold.Kind.OFFER).values_list("slot_id", flat=True))
         assert not booked & held
         statuses = dict(Slot.objects.filter(staff_member=self.member).values_list("pk", "status"))
         assert {statuses[s] for s in held} <= {Slot.Status.HELD}

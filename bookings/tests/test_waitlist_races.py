@@ -14,14 +14,15 @@ import pytest
 from django.db import connections
 from django.utils import timezone
 
-from bookings.models import Booking, BookingSlot, WaitlistEntry, WaitlistHold, WaitlistOffer
+from bookings.models import Booking, WaitlistEntry, WaitlistOffer
 from bookings.services import Actor, booking_cancel, booking_create
 from bookings.tests.factories import next_local
 from bookings.waitlist.offers import offers_expire
 from bookings.waitlist.services import OfferNotLive, waitlist_claim, waitlist_join
 from salonbook.errors import SlotUnavailable
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
-from slots.models import Slot
+from slots.holds import Holder, held_slots
+from slots.models import Hold, Slot
 from slots.services import slots_sync_for_staff
 
 
@@ -103,8 +104,7 @@ def test_cancellation_with_fifty_clients_racing_gives_the_time_to_the_entry_or_a
     # Whoever got it, each slot has exactly one holder.
     slots = Slot.objects.filter(staff_member=member, start__gte=booking.start, start__lt=booking.held_until)
     for slot in slots:
-        holders = BookingSlot.objects.filter(slot=slot).count() + WaitlistHold.objects.filter(slot=slot).count()
-        assert holders == 1
+        assert Hold.objects.filter(slot=slot).count() == 1
 
 
 def test_two_entries_and_one_freed_start_make_exactly_one_offer(setup):
@@ -149,7 +149,7 @@ def test_claim_and_expiry_at_the_same_instant_have_one_outcome(setup):
             assert offer.status == "expired" and outcomes == Counter({"refused": 1, "expiry ran": 1})
             assert {s.status for s in held} == {Slot.Status.AVAILABLE}
             assert not Booking.objects.filter(start=start, status__in=Booking.ACTIVE_STATUSES).exists()
-        assert not WaitlistHold.objects.filter(offer=offer).exists()
+        assert not held_slots(Holder.offer(offer.pk)).exists()
         # An entry whose offer expired waits on; this one steps aside for the next round's.
         WaitlistEntry.objects.filter(pk=entry.pk, status="waiting").update(status="left")
     assert sum(seen.values()) == 6

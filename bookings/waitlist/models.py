@@ -1,4 +1,5 @@
-"""Waitlist entries, the offers made to them, and the slots an offer holds."""
+"""Waitlist entries and the offers made to them (the slots an offer holds are
+``slots.Hold`` rows of kind "offer")."""
 
 from __future__ import annotations
 
@@ -9,7 +10,6 @@ from django.db import models
 from django.utils import timezone
 
 from salons.models import Salon, Service, StaffMember
-from slots.models import Slot
 
 
 def _new_reference() -> str:
@@ -124,14 +124,3 @@ class WaitlistOffer(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status == self.Status.LIVE
-
-
-class WaitlistHold(models.Model):
-    """A slot one live offer holds. Deleted when the offer ends."""
-
-    offer = models.ForeignKey(WaitlistOffer, on_delete=models.PROTECT, related_name="holds")
-    # One row per slot at most, like BookingSlot: the database refuses a second holder.
-    slot = models.OneToOneField(Slot, on_delete=models.PROTECT, related_name="waitlist_hold")
-
-    def __str__(self) -> str:
-        return f"{self.offer_id} holds {self.slot_id}"

@@ -1,17 +1,17 @@
 """Holding freed time for the waitlist: matching, offering, ending offers.
 
-Everything here runs inside the caller's transaction (the cancellation, the
-move, the unblock, the generation or expiry job that freed the time), so the
+Freed time reaches the waitlist by one route: ``slots_freed``, sent by
+``slots.services.slots_freed_announce`` inside the transaction that freed it
+(a cancellation, a move, an unblock, new hours, an offer that ended), so the
 freed slots go from booked or blocked to held without ever being bookable by
-another client in between. The slots' row locks and states, the one-to-one
-hold rows and the one-live-offer-per-entry constraint are what guarantee it.
+another client in between. The slots' row locks, the one-holder-per-slot key
+of ``slots.Hold`` and the one-live-offer-per-entry constraint guarantee it.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Collection
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -19,13 +19,15 @@ from django.db.models import Q
 from django.utils import timezone
 
 from bookings import signals
-from bookings.waitlist.models import WaitlistEntry, WaitlistHold, WaitlistOffer
+from bookings.waitlist.models import WaitlistEntry, WaitlistOffer
 from bookings.waitlist.notify import notify_offer
+from salonbook.errors import SlotUnavailable
 from salonbook.events import send_on_commit
 from salons.models import Salon, StaffMember
+from slots.holds import Holder, held_slot_ids, holds_place, holds_release
 from slots.models import Slot
 from slots.selectors import covers
-from slots.services import slots_hold, slots_unhold
+from slots.services import slots_freed_announce, slots_lock_free_run
 
 logger = logging.getLogger(__name__)
 
@@ -45,11 +47,7 @@ def offer_hold(
     """
     try:
         with transaction.atomic():
-            slots = slots_hold(
-                salon=entry.salon, staff_member=staff_member, start=start, busy=entry.service.busy_time
-            )
-            if not slots:
-                return None
+            slots = slots_lock_free_run(staff_member=staff_member, start=start, busy=entry.service.busy_time)
             offer = WaitlistOffer.objects.create(
                 entry=entry,
                 salon=entry.salon,
@@ -59,12 +57,13 @@ def offer_hold(
                 by_hand=by_hand,
                 created_at=now,
             )
-            WaitlistHold.objects.bulk_create([WaitlistHold(offer=offer, slot=slot) for slot in slots])
+            holds_place(salon=entry.salon, slots=slots, holder=Holder.offer(offer.pk))
             entry.status = WaitlistEntry.Status.OFFERED
             entry.save(update_fields=["status", "updated_at"])
             notify_offer(offer, now=now)
-    except IntegrityError:
-        # A concurrent transaction made this entry an offer or held a slot first.
+    except (SlotUnavailable, IntegrityError):
+        # The time was taken meanwhile, or a concurrent transaction made this
+        # entry an offer or held a slot first.
         return None
     send_on_commit(
         signals.waitlist_offered,
@@ -78,7 +77,7 @@ def offer_hold(
 
 
 def _waiting_entries(
-    salon: Salon, staff_member: StaffMember, first_day: dt.date, last_day: dt.date, skip: Collection[int]
+    salon: Salon, staff_member: StaffMember, first_day: dt.date, last_day: dt.date
 ) -> list[WaitlistEntry]:
     """Waiting entries that could take a start of ``staff_member`` on those
     days, first joined first, locked. Entries another transaction is offering
@@ -93,7 +92,6 @@ def _waiting_entries(
             service__in=staff_member.services.filter(is_active=True),
         )
         .filter(Q(staff_member__isnull=True) | Q(staff_member=staff_member))
-        .exclude(pk__in=list(skip))
         .select_related("service", "salon")
         .order_by("joined_at", "id")
     )
@@ -106,12 +104,11 @@ def offer_freed_time(
     start: dt.datetime,
     end: dt.datetime,
     now: dt.datetime,
-    skip_entry_ids: Collection[int] = (),
 ) -> list[WaitlistOffer]:
     """Offer time freed in ``[start, end)`` to the waiting entries, first
     joined first: each gets the earliest start that fits it, is free, and
     needs at least one of the freed slots. Call inside the transaction that
-    freed the time. ``skip_entry_ids``: entries that just let this time go.
+    freed the time.
     """
     if not staff_member.is_active:
         return []
@@ -121,7 +118,7 @@ def offer_freed_time(
     last_day = timezone.localtime(end, tz).date()
     if first_day > last_day:
         return []
-    entries = _waiting_entries(salon, staff_member, first_day, last_day, skip_entry_ids)
+    entries = _waiting_entries(salon, staff_member, first_day, last_day)
     if not entries:
         return []
     longest = max(entry.service.busy_time for entry in entries)
@@ -139,7 +136,7 @@ def offer_freed_time(
         if offer is not None:
             offers.append(offer)
             # Drop what was just held from our copy, so the next entry looks elsewhere.
-            held = set(offer.holds.values_list("slot_id", flat=True))
+            held = set(held_slot_ids(Holder.offer(offer.pk)))
             slots = [slot for slot in slots if slot.pk not in held]
     return offers
 
@@ -171,27 +168,19 @@ def _first_fit(
     return None
 
 
-def offer_end(
-    offer: WaitlistOffer, *, status: str, now: dt.datetime, pass_on: bool = True, entry_status: str | None = None
-) -> list[WaitlistOffer]:
-    """End a live offer that the caller moved to ``status`` under lock: free
-    its slots, put the entry back to waiting (or ``entry_status``) and, with
-    ``pass_on``, offer the time to the next matching entry. Returns the new offers."""
-    slot_ids = list(offer.holds.values_list("slot_id", flat=True))
-    offer.holds.all().delete()
-    released = slots_unhold(salon=offer.salon, slot_ids=slot_ids)
+def offer_end(offer: WaitlistOffer, *, now: dt.datetime, pass_on: bool = True, entry_status: str | None = None) -> None:
+    """End a live offer that the caller moved to its final status under lock:
+    free its slots and put the entry back to waiting (or ``entry_status``).
+    With ``pass_on`` the freed time takes the one route for freed time, and
+    so goes to the next matching entry; without it (staff withdrew the offer
+    to keep the time) it is only freed."""
+    released = holds_release(salon=offer.salon, holder=Holder.offer(offer.pk))
+    if pass_on and released:
+        # Announced while the entry is still "offered", so the matcher passes
+        # the time to the next entry rather than straight back to this one.
+        slots_freed_announce(salon=offer.salon, slots=released, now=now)
     WaitlistEntry.objects.filter(pk=offer.entry_id, status=WaitlistEntry.Status.OFFERED).update(
         status=entry_status or WaitlistEntry.Status.WAITING, updated_at=now
-    )
-    if not pass_on or not released:
-        return []
-    return offer_freed_time(
-        salon=offer.salon,
-        staff_member=offer.staff_member,
-        start=released[0].start,
-        end=released[-1].end,
-        now=now,
-        skip_entry_ids={offer.entry_id},
     )
 
 
@@ -212,7 +201,7 @@ def offers_expire(*, now: dt.datetime | None = None) -> int:
             if moved != 1:
                 continue
             offer = WaitlistOffer.objects.select_related("salon", "staff_member", "entry").get(pk=offer_id)
-            offer_end(offer, status=WaitlistOffer.Status.EXPIRED, now=now)
+            offer_end(offer, now=now)
             send_on_commit(
                 signals.waitlist_expired,
                 sender=WaitlistOffer,
@@ -240,23 +229,10 @@ def entries_close_passed(*, now: dt.datetime | None = None) -> int:
     return closed
 
 
-def offer_released_slots(*, salon: Salon, slots: list[Slot], now: dt.datetime) -> None:
-    """Offer slots a booking just let go (a cancellation, a move away) to the
-    waitlist, in the booking's transaction. A failure here must not undo the
-    cancellation, so it runs in a savepoint and is logged."""
-    by_staff: dict[int, list[Slot]] = {}
-    for slot in slots:
-        by_staff.setdefault(slot.staff_member_id, []).append(slot)
-    for staff_member_id, own in by_staff.items():
-        offer_freed_by_slots(
-            salon_id=salon.pk, staff_member_id=staff_member_id, start=own[0].start, end=own[-1].end, now=now
-        )
-
-
 def offer_freed_by_slots(*, salon_id: int, staff_member_id: int, start, end, now, **kwargs) -> None:
     """Receiver of ``slots_freed``: offer the time in the transaction that
-    freed it. A failure here must not undo the unblock or the generation, so
-    it runs in a savepoint and is logged."""
+    freed it. A failure here must not undo the cancellation, the unblock or
+    the new hours that freed it, so it runs in a savepoint and is logged."""
     try:
         with transaction.atomic():
             staff_member = StaffMember.objects.select_related("salon").get(pk=staff_member_id)

@@ -1,5 +1,6 @@
-"""Free time from the slots app (an unblock, new hours) goes to the waitlist
-in the transaction that freed it."""
+"""Freed time (a cancellation, a move, an unblock, new hours, an offer that
+ended) goes to the waitlist in the transaction that freed it: the one route
+``slots.services.slots_freed_announce`` sends ``slots_freed``."""
 
 from django.dispatch import receiver
 

@@ -21,6 +21,7 @@ from bookings.waitlist.offers import offer_end, offer_hold
 from salonbook.errors import InvalidInput, InvalidTransition, OutsideBookingWindow, SlotUnavailable
 from salonbook.events import send_on_commit
 from salons.models import Salon, Service, StaffMember
+from slots.holds import Holder, holds_release
 from slots.selectors import check_start_offered, offers_service, staff_ids_for_service
 
 BOOKED_FROM_WAITLIST = "booked from the waitlist"
@@ -160,8 +161,9 @@ def waitlist_claim(*, entry: WaitlistEntry, now: dt.datetime | None = None) -> B
             raise OfferAlreadyClaimed()
         if offer is None or now >= offer.expires_at:
             raise OfferNotLive()
-        held = list(offer.holds.values_list("slot_id", flat=True))
-        offer.holds.all().delete()
+        # Freed and booked in one transaction, the slots locked throughout:
+        # nobody else can take the time in between.
+        holds_release(salon=locked.salon, holder=Holder.offer(offer.pk))
         booking = booking_create(
             salon=locked.salon,
             service=locked.service,
@@ -171,7 +173,6 @@ def waitlist_claim(*, entry: WaitlistEntry, now: dt.datetime | None = None) -> B
             customer_phone=locked.customer_phone,
             actor=Actor.customer(),
             now=now,
-            held_slot_ids=held,
         )
         BookingStatusChange.objects.create(
             booking=booking,
@@ -213,7 +214,7 @@ def _end_live_offer(
         offer.status = status
         offer.resolved_at = now
         offer.save(update_fields=["status", "resolved_at"])
-        offer_end(offer, status=status, now=now, pass_on=pass_on, entry_status=entry_status)
+        offer_end(offer, now=now, pass_on=pass_on, entry_status=entry_status)
         send_on_commit(
             signals.waitlist_declined,
             sender=WaitlistOffer,

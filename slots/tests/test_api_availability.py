@@ -10,6 +10,7 @@ from rest_framework.test import APIClient
 from bookings.tests.factories import make_booking, next_local
 from salonbook.tests.helpers import booking_body, client_for, error_of
 from salons.tests.factories import ServiceFactory, StaffMemberFactory
+from slots.holds import Holder, held_slots
 from slots.models import Slot
 from slots.services import slot_block, slots_sync_for_staff
 
@@ -204,7 +205,7 @@ def test_who_can_block_and_unblock_a_slot(people, free_slot, person, status):
 
 def test_blocking_a_booked_slot_answers_409(people, service, staff_member):
     booking = make_booking(service=service, staff_member=staff_member, start=next_local(service.salon))
-    slot = booking.slots.first()
+    slot = held_slots(Holder.booking(booking.pk)).first()
     error = error_of(people["staff_here"].post(f"/api/slots/{slot.pk}/block/"), 409, "invalid_transition")
     assert error["details"]["status"] == "booked"
 

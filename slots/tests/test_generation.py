@@ -8,6 +8,7 @@ from bookings.tests.factories import make_booking
 from salons.models import DayOff, WorkingHours
 from salons.schedules import day_off_add, working_hours_set
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
+from slots.holds import Holder, held_slots
 from slots.models import Slot
 from slots.services import slots_generate, slots_sync_for_staff
 
@@ -143,7 +144,7 @@ def test_changing_hours_regenerates_free_slots_and_keeps_booked_ones(
     assert starts[0] == dt.time(10)
     # 10:00-15:00 plus the two booked slots at 16:00, untouched.
     assert starts == _grid(dt.time(10), dt.time(15)) + [dt.time(16), dt.time(16, 15)]
-    assert {s.status for s in Slot.objects.filter(hold__booking=booking)} == {Slot.Status.BOOKED}
+    assert {s.status for s in held_slots(Holder.booking(booking.pk))} == {Slot.Status.BOOKED}
 
 
 def test_a_day_off_removes_that_days_free_slots(salon, service, django_capture_on_commit_callbacks):
