@@ -43,10 +43,12 @@ run: install
 # skipped, unless REQUIRE_SERVICES=1 (CI), where it must run.
 test: check test-sqlite test-postgres
 
-# Lint (ruff) and types (mypy with django-stubs and djangorestframework-stubs);
-# settings for both in pyproject.toml.
+# Lint (ruff), the direction of imports between apps (import-linter) and
+# types (mypy with django-stubs and djangorestframework-stubs); settings for
+# all three in pyproject.toml.
 check: install-dev
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/mypy
 
 test-sqlite: install-dev

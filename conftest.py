@@ -24,7 +24,7 @@ from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFact
 from slots.services import slots_sync_for_staff
 
 # Fixtures shared by apps that live in modules of their own.
-pytest_plugins = ["bookings.tests.browser"]
+pytest_plugins = ["bookings.tests.browser", "salonbook.tests.redis_cluster", "salonbook.tests.pg_replica"]
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

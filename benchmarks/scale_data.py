@@ -26,7 +26,7 @@ from django.db import transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from bookings.models import Booking  # noqa: E402
-from bookings.services import Actor, booking_create  # noqa: E402
+from bookings.services import Actor, BookingRequest, Customer, booking_create  # noqa: E402
 from salonbook.errors import DomainError  # noqa: E402
 from salons.models import Salon, Service, StaffMember, WorkingHours  # noqa: E402
 from slots.models import Slot  # noqa: E402
@@ -92,12 +92,13 @@ def book_some(salon: Salon, services: dict[str, Service], staff: list[StaffMembe
         service = rng.choice([services["Cut"], services["Colour"], services["Blow Dry"]])
         try:
             booking_create(
-                salon=salon,
-                service=service,
-                staff_member=by_id[staff_id],
-                start=start,
-                customer_name=f"Customer {made}",
-                customer_phone=f"+4479111{made % 100000:05d}",
+                request=BookingRequest(
+                    salon=salon,
+                    service=service,
+                    staff_member=by_id[staff_id],
+                    start=start,
+                    customer=Customer(f"Customer {made}", f"+4479111{made % 100000:05d}"),
+                ),
                 actor=Actor.system(),
             )
             made += 1

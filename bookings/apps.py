@@ -7,4 +7,3 @@ class BookingsConfig(AppConfig):
 
     def ready(self) -> None:
         from bookings import calendar_cache  # noqa: F401  (staff calendar feeds follow booking events)
-        from bookings.waitlist import receivers  # noqa: F401  (freed time is offered to the waitlist)

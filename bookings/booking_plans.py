@@ -17,20 +17,21 @@ from django.utils import timezone
 from bookings.messages import lifecycle
 from bookings.models import Booking, BookingSeries
 from bookings.selectors import staff_free_at
-from bookings.services import Actor, booking_cancel, booking_create
-from salonbook.errors import InvalidInput, SlotUnavailable
+from bookings.services import (
+    Actor,
+    BookingRequest,
+    Customer,
+    booking_cancel,
+    booking_create,
+    booking_create_in_series,
+)
+from salonbook.errors import InvalidInput, NotAllowed, SlotUnavailable
 from salons.models import Salon, Service, StaffMember
-from slots.selectors import check_start_offered, offers_service
+from salons.selectors import NOT_OFFERED, offers_service, staff_doing_service
+from slots.selectors import check_start_offered
 
 MAX_OCCURRENCES = 26
 MAX_EVERY_WEEKS = 52
-
-
-@dataclass(frozen=True)
-class Customer:
-    name: str
-    phone: str
-    email: str = ""
 
 
 @dataclass(frozen=True)
@@ -76,6 +77,8 @@ def booking_book(
     actor = actor or Actor.customer()
     now = now or timezone.now()
     if repeat is not None:
+        if actor.is_customer and not salon.customers_book_series:
+            raise NotAllowed(f"Standing appointments at {salon.name} are booked by the salon's staff.")
         return booking_series_create(
             salon=salon,
             service=service,
@@ -103,20 +106,11 @@ def _create(
     customer: Customer,
     actor: Actor,
     now: dt.datetime,
-    *,
-    announce: bool = True,
 ) -> Booking:
     return booking_create(
-        salon=salon,
-        service=service,
-        staff_member=member,
-        start=start,
-        customer_name=customer.name,
-        customer_phone=customer.phone,
-        customer_email=customer.email,
+        request=BookingRequest(salon=salon, service=service, staff_member=member, start=start, customer=customer),
         actor=actor,
         now=now,
-        announce=announce,
     )
 
 
@@ -149,8 +143,8 @@ def _check_anyone_could(*, salon: Salon, service: Service, start: dt.datetime, n
     salon's service, a past time, beyond the window) with the same errors a
     named staff member's booking gets."""
     if not offers_service(salon=salon, service=service):
-        raise InvalidInput(details={"service": ["This salon does not offer that service."]})
-    member = StaffMember.objects.filter(salon=salon, is_active=True, services=service).order_by("pk").first()
+        raise InvalidInput(details={"service": [NOT_OFFERED]})
+    member = staff_doing_service(salon=salon, service=service).order_by("pk").first()
     if member is None:
         raise InvalidInput(details={"staff": ["Nobody here does that service."]})
     check_start_offered(salon=salon, service=service, staff_member=member, start=start, now=now)
@@ -241,7 +235,10 @@ def _series_with(
                 conflicts.append(occurrence)  # the clocks skip that time that day
                 continue
             try:
-                bookings.append(_create(salon, service, member, occurrence, customer, actor, now, announce=False))
+                request = BookingRequest(
+                    salon=salon, service=service, staff_member=member, start=occurrence, customer=customer
+                )
+                bookings.append(booking_create_in_series(request=request, actor=actor, now=now))
             except SlotUnavailable:
                 conflicts.append(occurrence)
             except InvalidInput as error:

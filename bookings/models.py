@@ -339,6 +339,3 @@ class IdempotencyKey(models.Model):
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
 
-
-# The waitlist's tables belong to this app; they live in their own module.
-from bookings.waitlist.models import WaitlistEntry, WaitlistOffer  # noqa: E402, F401

@@ -70,6 +70,24 @@ class Actor:
         return self.kind == BookingStatusChange.Actor.CUSTOMER
 
 
+@dataclass(frozen=True)
+class Customer:
+    name: str
+    phone: str
+    email: str = ""
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    """What a booking asks for: ``service`` with ``staff_member`` at ``start``, for ``customer``."""
+
+    salon: Salon
+    service: Service
+    staff_member: StaffMember
+    start: dt.datetime
+    customer: Customer
+
+
 def _time_allows(booking: Booking, move: str, now: dt.datetime) -> bool:
     """The rules about time that the model's transitions leave to the services:
     a booking is cancelled only before it starts, completed or marked no-show
@@ -153,32 +171,30 @@ def _release(booking: Booking) -> list[Slot]:
 # --- Services -----------------------------------------------------------------------
 
 
-def booking_create(
-    *,
-    salon: Salon,
-    service: Service,
-    staff_member: StaffMember,
-    start: dt.datetime,
-    customer_name: str,
-    customer_phone: str,
-    customer_email: str = "",
-    actor: Actor | None = None,
-    now: dt.datetime | None = None,
-    announce: bool = True,
-) -> Booking:
-    """Book ``service`` with ``staff_member`` at ``start``.
+def booking_create(*, request: BookingRequest, actor: Actor | None = None, now: dt.datetime | None = None) -> Booking:
+    """Book what ``request`` asks for, and tell the customer (and the salon,
+    when the customer booked it).
 
     Holds every consecutive slot that the service and its buffer need, all or
     none. Confirms at once when the salon auto-confirms. Raises
     ``InvalidInput``, ``TooShortNotice`` (customers only), ``OutsideBookingWindow``
     or ``SlotUnavailable``; the database's own constraints are the last guard
-    against a double booking. ``announce=False``:
-    no confirmation or salon alert for this booking (an occurrence of a
-    standing appointment, which its plan announces once).
+    against a double booking.
     """
-    actor = actor or Actor.customer()
-    now = now or timezone.now()
-    name, phone, email = _check_customer(salon=salon, name=customer_name, phone=customer_phone, email=customer_email)
+    return _booking_write(request, actor=actor or Actor.customer(), now=now or timezone.now(), announce=True)
+
+
+def booking_create_in_series(*, request: BookingRequest, actor: Actor, now: dt.datetime) -> Booking:
+    """``booking_create`` for one occurrence of a standing appointment: its
+    own reminders, but no confirmation of its own; the plan announces the
+    whole series once."""
+    return _booking_write(request, actor=actor, now=now, announce=False)
+
+
+def _booking_write(request: BookingRequest, *, actor: Actor, now: dt.datetime, announce: bool) -> Booking:
+    salon, service, staff_member, start = request.salon, request.service, request.staff_member, request.start
+    customer = request.customer
+    name, phone, email = _check_customer(salon=salon, name=customer.name, phone=customer.phone, email=customer.email)
     check_start_offered(
         salon=salon, service=service, staff_member=staff_member, start=start, now=now, with_notice=actor.is_customer
     )

@@ -68,24 +68,3 @@ a customer, or the retention period passed), so anything that shows or keeps
 them (cached pages, feeds) must be read again. Args: ``booking_ids`` (list of
 int), ``staff_member_ids`` (set of int: whose bookings they are), ``reason``
 (str: "erased" or "retention")."""
-
-
-# --- Waitlist: monitoring counts these ---------------------------------------------
-# Every waitlist event has ``entry_id`` (int) and ``salon_id`` (int).
-
-waitlist_joined = NamedSignal("waitlist_joined")
-"""A customer joined the waitlist (online, or staff at the desk). Also ``actor`` (str)."""
-
-waitlist_offered = NamedSignal("waitlist_offered")
-"""Freed time was held for an entry. Also ``offer_id`` (int), ``by_hand`` (bool: staff chose the time)."""
-
-waitlist_claimed = NamedSignal("waitlist_claimed")
-"""An offer was booked. Also ``offer_id`` (int), ``booking_id`` (int)."""
-
-waitlist_expired = NamedSignal("waitlist_expired")
-"""An offer ran out unclaimed and its time was passed on. Also ``offer_id`` (int)."""
-
-waitlist_declined = NamedSignal("waitlist_declined")
-"""The customer declined an offer, or staff withdrew it. Also ``offer_id`` (int), ``actor`` (str)."""
-
-WAITLIST_EVENTS = (waitlist_joined, waitlist_offered, waitlist_claimed, waitlist_expired, waitlist_declined)

@@ -11,6 +11,7 @@ from typing import Any
 from bookings import signals as booking_signals
 from monitoring.metrics.recording import record_event, set_breaker_state
 from salonbook import events
+from waitlist import signals as waitlist_signals
 
 _BOOKING_EVENT_NAMES = {
     booking_signals.booking_created: "created",
@@ -27,11 +28,11 @@ _MESSAGE_OUTCOMES = {
     booking_signals.message_expired: "expired",
 }
 _WAITLIST_EVENT_NAMES = {
-    booking_signals.waitlist_joined: "joined",
-    booking_signals.waitlist_offered: "offered",
-    booking_signals.waitlist_claimed: "claimed",
-    booking_signals.waitlist_expired: "expired",
-    booking_signals.waitlist_declined: "declined",
+    waitlist_signals.waitlist_joined: "joined",
+    waitlist_signals.waitlist_offered: "offered",
+    waitlist_signals.waitlist_claimed: "claimed",
+    waitlist_signals.waitlist_expired: "expired",
+    waitlist_signals.waitlist_declined: "declined",
 }
 # What the provider's webhook reports about a sent message.
 _DELIVERY_OUTCOMES = {"delivered": "delivered", "read": "read", "failed": "undelivered"}

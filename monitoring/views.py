@@ -20,7 +20,7 @@ from monitoring import prometheus
 from monitoring.health import health, http_status
 from monitoring.metrics.snapshot import snapshot
 from salonbook.api.authentication import ApiTokenAuthentication, SessionCookieAuthentication
-from salonbook.api.permissions import IsAdmin
+from salons.permissions import IsAdmin
 
 
 @never_cache

@@ -60,13 +60,17 @@ from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
 
 from salonbook.events import cache_accessed, send_now
+from salonbook.redis_clients import GLOBAL_TAG, by_slot
+from salonbook.replica import furthest_position, replica_reads, stamped_token
 
 logger = logging.getLogger("salonbook.cache")
 
 T = TypeVar("T")
 
 CACHE_ALIAS = "default"
-EPOCH_KEY = "cache:epoch"
+# Read with every entry: on a Redis Cluster it shares the slot of the few
+# keys every read checks (salonbook.redis_clients.GLOBAL_TAG).
+EPOCH_KEY = f"cache:epoch:{GLOBAL_TAG}"
 # Longer than any entry lives; a version that expires anyway only costs a rebuild.
 VERSION_TTL = 24 * 60 * 60
 CACHE_ERRORS = (ConnectionInterrupted, redis.RedisError, OSError)
@@ -126,7 +130,7 @@ def _settle(store: Any) -> None:
     """Start a new epoch if this process may have lost an invalidation."""
     if not _health.owes_epoch:
         return
-    store.set(EPOCH_KEY, _token(), VERSION_TTL)
+    store.set(EPOCH_KEY, stamped_token(), VERSION_TTL)
     with _health.lock:
         _health.owes_epoch = False
     logger.warning("cache available again; entries written before the outage are now stale")
@@ -171,20 +175,36 @@ def read_entries(entries: Entries) -> Found:
 
 
 class PipelinedRead:
-    """``read_entries`` as one ``MGET`` that someone else sends to Redis in
-    their own pipeline: ``redis_keys`` to read, then ``found(values)`` with
-    what the ``MGET`` answered, or ``failed(error)``."""
+    """``read_entries`` as ``MGET`` commands that someone else sends to Redis
+    in their own pipeline: ``queue(pipe)``, then ``found(replies)`` with what
+    they answered, or ``failed(error)``.
+
+    One ``MGET`` per hash slot, as a Redis Cluster requires: the salon's keys
+    share one slot and the epoch and business-info version another
+    (``salonbook.redis_clients``), so a salon's read is two ``MGET`` in the
+    one pipeline, on one Redis or on a cluster alike."""
 
     def __init__(self, cache: RedisCache, entries: Entries) -> None:
         self._client = cache.client
         self._names = _names(entries)
         self.location = settings.CACHES[CACHE_ALIAS].get("LOCATION")
-        self.redis_keys = [self._client.make_key(name) for name in self._names]
+        keys = [self._client.make_key(name) for name in self._names]
+        self._groups = by_slot(keys)
+        self.commands = len(self._groups)
+        self._keys = [[keys[position] for position in group] for group in self._groups]
 
-    def found(self, values: Sequence[bytes | None]) -> Found:
-        return {
-            name: None if value is None else self._client.decode(value) for name, value in zip(self._names, values)
-        }
+    def queue(self, pipe: Any) -> None:
+        for keys in self._keys:
+            # A plain command: a cluster's pipeline refuses mget() (keys could
+            # span slots), but routes an MGET whose keys share one.
+            pipe.execute_command("MGET", *keys)
+
+    def found(self, replies: Sequence[Sequence[bytes | None]]) -> Found:
+        values: list[bytes | None] = [None] * len(self._names)
+        for group, reply in zip(self._groups, replies):
+            for position, value in zip(group, reply):
+                values[position] = value
+        return {name: None if value is None else self._client.decode(value) for name, value in zip(self._names, values)}
 
     def failed(self, error: BaseException) -> Found:
         _failed(error, "read")
@@ -250,7 +270,10 @@ def cached(
         except CACHE_ERRORS as error:
             _failed(error, "start versions")
             return build()
-    value = build()
+    # Built from the replica only once it shows every change whose version
+    # this read saw move on (salonbook.replica), else from the primary.
+    with replica_reads(after=furthest_position(stamp)):
+        value = build()
     timeout = ttl(value) if callable(ttl) else ttl
     if timeout > 0 and None not in stamp:
         try:
@@ -265,8 +288,11 @@ def _start_versions(store: Any, names: list[str], stamp: tuple[Any, ...]) -> tup
     be read before the data it vouches for. A racing writer may win ``add``;
     its value is then the one we read back."""
     missing = [name for name, value in zip(names, stamp) if value is None]
+    # Stamped with the primary's position: a first build may read the replica
+    # only once it holds everything committed before this read began.
+    token = stamped_token()
     for name in missing:
-        store.add(name, _token(), VERSION_TTL)
+        store.add(name, f"{_token()}{token}", VERSION_TTL)
     started = store.get_many(missing)
     return tuple(started.get(name) if value is None else value for name, value in zip(names, stamp))
 
@@ -287,7 +313,8 @@ def invalidate(version_keys: Sequence[str]) -> None:
         return
     try:
         _settle(store)
-        store.set_many({name: _token() for name in version_keys}, VERSION_TTL)
+        token = stamped_token()
+        store.set_many({name: f"{_token()}{token}" for name in version_keys}, VERSION_TTL)
     except CACHE_ERRORS as error:
         _failed(error, "invalidate")
 

@@ -9,5 +9,3 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "salonbook.settings")
 app = Celery("salonbook")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
-# The waitlist keeps its tasks in its own package of the bookings app.
-app.autodiscover_tasks(["bookings.waitlist"])

@@ -47,6 +47,13 @@ class InvalidTransition(DomainError):
     default_message = "That change is not allowed in the current status."
 
 
+class NotAllowed(DomainError):
+    """The rules of the salon keep this caller from doing this."""
+
+    code = "permission_denied"
+    status = 403
+
+
 class OutsideBookingWindow(DomainError):
     code = "outside_booking_window"
     status = 400

@@ -9,7 +9,7 @@ else its IP address; the ``X-Forwarded-For`` header is believed only when
 
 Each scope counts in fixed windows that start on the period's multiples of
 Unix time (a minute's window starts at :00). The window's counter is the key
-``rl:<scope>:<period>:<window start>:<client>`` in the cache alias
+``rl:{c:<client>}:<scope>:<period>:<window start>`` in the cache alias
 ``RATELIMIT_USE_CACHE``; ``Retry-After`` is the time left in the window.
 
 - On Redis (django-redis), one Lua script (``COUNT_SCRIPT``) counts every
@@ -46,10 +46,12 @@ from django.core.cache import caches
 from django_ratelimit.exceptions import Ratelimited
 from django_redis.cache import RedisCache
 from django_redis.exceptions import ConnectionInterrupted
+from redis.cluster import RedisCluster
 from redis.exceptions import RedisError
 
 from salonbook.errors import DomainError
 from salonbook.events import rate_limit_failed_open, rate_limited, send_now
+from salonbook.redis_clients import client_tag
 
 logger = logging.getLogger("salonbook.ratelimit")
 
@@ -136,7 +138,7 @@ def windows(request: Any, scopes: Sequence[str], *, now: float) -> list[Window]:
     for scope in scopes:
         limit, period = parse_rate(getattr(settings, SCOPES[scope]))
         start = int(now) - int(now) % period
-        found.append(Window(scope, limit, period, start, f"rl:{scope}:{period}:{start}:{client}"))
+        found.append(Window(scope, limit, period, start, f"rl:{client_tag(client)}:{scope}:{period}:{start}"))
     return found
 
 
@@ -232,7 +234,14 @@ class RedisCount:
         self._args = [n for window in found for n in (window.limit, window.period + EXPIRY_MARGIN)]
 
     def queue(self, pipe: Any) -> None:
-        pipe.eval(COUNT_SCRIPT, len(self._keys), *self._keys, *self._args)
+        # As a plain command: a Redis Cluster's pipeline has no eval() method.
+        # Its keys (one client's, in one hash slot) name the node; told the
+        # node, the pipeline does not first ask a server (COMMAND GETKEYS)
+        # where a script's keys are, a round trip of its own.
+        options = {}
+        if isinstance(self.client, RedisCluster):
+            options["target_nodes"] = self.client.get_node_from_key(self._keys[0])
+        pipe.execute_command("EVAL", COUNT_SCRIPT, len(self._keys), *self._keys, *self._args, **options)
 
     def settle(self, counts: Sequence[int]) -> None:
         """Raise ``RateLimitExceeded`` for the first scope over its limit."""

@@ -16,6 +16,7 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
@@ -67,6 +68,10 @@ INSTALLED_APPS = [
     "salons",
     "slots",
     "bookings",
+    "waitlist",
+    "desk",
+    "reports",
+    "backoffice",
     "monitoring",
 ]
 
@@ -134,6 +139,23 @@ else:
     _database["OPTIONS"].setdefault("connect_timeout", env_int("DB_CONNECT_TIMEOUT", 3, minimum=1))
 
 DATABASES = {"default": _database}
+
+# A PostgreSQL streaming replica of the primary, for reads that tolerate a
+# little lag (salonbook.replica): cached availability, month and business
+# info builds, reports. Everything that books, re-checks or writes uses the
+# primary. In tests the alias mirrors the primary's test database.
+_replica_url = env_url("DATABASE_REPLICA_URL", ("postgres", "postgresql"))
+if _replica_url:
+    if _database["ENGINE"] == "django.db.backends.sqlite3":
+        raise ImproperlyConfigured("DATABASE_REPLICA_URL needs DATABASE_URL to be PostgreSQL")
+    _replica = dj_database_url.parse(_replica_url, conn_max_age=env_int("DB_CONN_MAX_AGE", 60))
+    _replica["CONN_HEALTH_CHECKS"] = True
+    _replica["OPTIONS"] = {"connect_timeout": _database["OPTIONS"]["connect_timeout"]}
+    _replica["TEST"] = {"MIRROR": "default"}
+    DATABASES["replica"] = _replica
+DATABASE_ROUTERS = ["salonbook.replica.ReplicaRouter"]
+# A replica that failed is not tried again for this long.
+REPLICA_RETRY_AFTER = env_float("REPLICA_RETRY_AFTER", 5.0, minimum=0.0)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache and Redis ----------------------------------------------------------
@@ -146,15 +168,23 @@ if not 0 < REDIS_TIMEOUT <= 0.25:
 # After a failed Redis call the content cache is skipped for this long, so a
 # hung Redis costs one timeout per process per interval, not one per request.
 CACHE_RETRY_AFTER = env_float("CACHE_RETRY_AFTER", 1.0)
+# REDIS_URL names one node of a Redis Cluster: every client (caches, rate
+# limits, metrics, breaker) follows the cluster's slot map
+# (salonbook.redis_clients). The Celery broker then needs a URL of its own.
+REDIS_CLUSTER = env_bool("REDIS_CLUSTER", False)
 
 
-def redis_caches(url: str) -> dict:
-    """Both cache aliases on the Redis at ``url`` (tests point them at a dead port)."""
-    options = {
+def redis_caches(url: str, *, cluster: bool | None = None) -> dict:
+    """Both cache aliases on the Redis at ``url`` (tests point them at a dead
+    port), or on the cluster ``url`` is a node of."""
+    options: dict[str, Any] = {
         "CLIENT_CLASS": "django_redis.client.DefaultClient",
         "SOCKET_CONNECT_TIMEOUT": REDIS_TIMEOUT,
         "SOCKET_TIMEOUT": REDIS_TIMEOUT,
     }
+    if REDIS_CLUSTER if cluster is None else cluster:
+        options["CLIENT_CLASS"] = "salonbook.redis_clients.ClusterClient"
+        options["CONNECTION_FACTORY"] = "salonbook.redis_clients.ClusterConnectionFactory"
     return {
         # Content cache: an outage degrades to the database, never to an error.
         "default": {
@@ -203,7 +233,12 @@ RATE_LIMIT_FAIL_OPEN = env_bool("RATE_LIMIT_FAIL_OPEN", True)
 
 # --- Celery ------------------------------------------------------------------
 
-CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", ("redis", "rediss", "amqp", "memory")) or REDIS_URL
+CELERY_BROKER_URL = env_url("CELERY_BROKER_URL", ("redis", "rediss", "amqp", "memory"))
+if CELERY_BROKER_URL is None and not REDIS_CLUSTER:
+    CELERY_BROKER_URL = REDIS_URL
+elif CELERY_BROKER_URL is None and REDIS_URL:
+    # Celery's Redis transport speaks to one server, not to a cluster.
+    raise ImproperlyConfigured("REDIS_CLUSTER=true needs CELERY_BROKER_URL (a single Redis or RabbitMQ)")
 # Without a broker, tasks run in the request: development needs no worker.
 CELERY_TASK_ALWAYS_EAGER = CELERY_BROKER_URL is None
 CELERY_TASK_EAGER_PROPAGATES = True
@@ -215,8 +250,11 @@ CELERY_TIMEZONE = "UTC"
 CELERY_BROKER_CONNECTION_TIMEOUT = 2
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE: dict = {
-    # Hourly, so the rolling window never lags a day behind.
-    "generate-slots": {"task": "slots.generate", "schedule": 3600.0},
+    # Hourly, so the rolling window never lags a day behind: it queues small
+    # tasks for the salons whose windows need a day added (slots.sweep).
+    "sweep-slots": {"task": "slots.sweep", "schedule": 3600.0},
+    # Past slots that hold nothing go, in batches: storage stays salons x window.
+    "purge-past-slots": {"task": "slots.purge_past", "schedule": 3600.0},
     # Keys are honoured for 24 hours; an hourly sweep keeps the table small.
     "purge-idempotency-keys": {"task": "bookings.purge_idempotency_keys", "schedule": 3600.0},
     # Daily is enough for a period counted in months; the run is idempotent.
@@ -365,7 +403,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "BookingStatusEnum": "bookings.models.Booking.Status",
         "SlotStatusEnum": "slots.models.Slot.Status",
-        "WaitlistEntryStatusEnum": "bookings.waitlist.models.WaitlistEntry.Status",
+        "WaitlistEntryStatusEnum": "waitlist.models.WaitlistEntry.Status",
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",

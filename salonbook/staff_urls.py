@@ -4,21 +4,22 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import LogoutView
 from django.urls import path
 
+from backoffice.views import catalogue, schedules, settings_page, staff
 from bookings.views import calendar as calendar_views
-from bookings.views import customers, reports
-from bookings.views.agenda import agenda
-from bookings.views.booking_detail import (
+from bookings.views import customers
+from desk.views.agenda import agenda
+from desk.views.booking_detail import (
     booking_detail,
     booking_move,
     booking_reschedule_view,
     booking_series_cancel_view,
 )
-from bookings.views.desk_booking import desk_booking
-from bookings.waitlist import staff as waitlist_staff
+from desk.views.desk_booking import desk_booking
 from monitoring import dashboard
+from reports import views as reports
 from salons import views as salon_views
-from salons.backoffice_views import catalogue, schedules, settings_page, staff
 from slots import views as slot_views
+from waitlist import staff as waitlist_staff
 
 app_name = "staff"
 

@@ -3,7 +3,7 @@ from django.urls import include, path
 
 from bookings.views.calendar import calendar_feed
 from bookings.views.manage import booking_calendar_file, manage_booking
-from bookings.waitlist.views import claim_page
+from waitlist.views import claim_page
 
 urlpatterns = [
     # Health, metrics and the admins' health page: before "api/" and "admin/".

@@ -14,19 +14,20 @@ from typing import Any, TypeVar
 from django.dispatch import receiver
 
 from salonbook.cache import Found, cached, invalidate
+from salonbook.redis_clients import GLOBAL_TAG, salon_tag
 from salons.selectors import business_info_for_slug
 from salons.signals import salon_updated, staff_schedule_changed
 
 T = TypeVar("T")
 
 BUSINESS_INFO_TTL = 60 * 60
-BUSINESS_INFO_VERSION = "bi:v"
+BUSINESS_INFO_VERSION = f"bi:v:{GLOBAL_TAG}"
 
 
 def business_info_entry(*, slug: str, part: str = "info") -> tuple[str, list[str]]:
     """The cache key and version keys of one part of a salon's info (what
     ``salonbook.cache.read_entries`` is given to read it ahead)."""
-    return f"bi:{slug}:{part}", [BUSINESS_INFO_VERSION]
+    return f"bi:{salon_tag(slug)}:{part}", [BUSINESS_INFO_VERSION]
 
 
 def cached_business_info(*, slug: str, part: str, build: Callable[[], T], found: Found | None = None) -> T:

@@ -1,11 +1,12 @@
 """Changes to when people work: a staff member's weekly hours with breaks,
 their days off, and the salon's closures (holidays, for everyone).
 
-Each change is validated with the field named, saved in one transaction and
-announced after commit; ``slots.receivers`` then regenerates the free future
-slots (never a booked or blocked one) and the caches follow. A change never
-cancels a booking: ``salons.selectors.bookings_outside_hours`` lists the
-bookings it leaves outside the new hours for the owner to move.
+Each change is validated with the field named, saved and announced in one
+transaction, in which ``slots.receivers`` regenerates the free future slots
+(never a held or blocked one): a change and its slots commit together. The
+caches follow after commit. A change never cancels a booking:
+``bookings.selectors.bookings_outside_hours`` lists the bookings it leaves
+outside the new hours for the owner to move.
 """
 
 from __future__ import annotations

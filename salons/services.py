@@ -1,7 +1,9 @@
 """Every change to a salon's business info: the salon, its rules, services
-and staff members. Each one tells listeners after commit, so the cached
-business info and the free slots follow (``slots.receivers`` regenerates free
-future slots; it never touches a booked or blocked one). Schedules (hours,
+and staff members. A change that shapes slots (hours, days off, closures,
+who works, the slot grid) is announced inside its transaction, and
+``slots.receivers`` regenerates the free future slots in that same
+transaction (never touching a held or blocked one): hours and slots commit
+together or not at all. The cached business info follows after commit. Schedules (hours,
 days off, closures) are in ``salons.schedules``; staff logins in
 ``salons.invites``. And the secret of each staff member's calendar feed,
 which is no business info: nothing listens to it.
@@ -12,7 +14,6 @@ next to its field and the API in the error envelope.
 
 from __future__ import annotations
 
-import datetime as dt
 import secrets
 from collections.abc import Iterable
 from decimal import Decimal
@@ -26,7 +27,6 @@ from salonbook.errors import InvalidInput
 from salonbook.events import send_on_commit
 from salons import signals
 from salons.models import DayOff, Salon, SalonClosure, Service, StaffMember, WorkingHours
-from salons.selectors import future_active_bookings_count
 
 BusinessInfo = Salon | Service | StaffMember | WorkingHours | DayOff | SalonClosure
 
@@ -47,22 +47,20 @@ def _salon_id_of(instance: Model) -> int:
 
 
 def _announce(instance: Model) -> None:
+    """Call inside the change's transaction, after the change: the schedule
+    events go out at once (their listener regenerates slots in this
+    transaction), the business-info event after commit."""
     salon_id = _salon_id_of(instance)
     send_on_commit(signals.salon_updated, sender=type(instance), salon_id=salon_id)
     if isinstance(instance, (WorkingHours, DayOff)):
-        send_on_commit(
-            signals.staff_schedule_changed,
-            sender=type(instance),
-            salon_id=salon_id,
-            staff_member_id=instance.staff_member_id,
+        signals.staff_schedule_changed.send(
+            sender=type(instance), salon_id=salon_id, staff_member_id=instance.staff_member_id
         )
     elif isinstance(instance, SalonClosure):
-        send_on_commit(signals.salon_schedule_changed, sender=SalonClosure, salon_id=salon_id)
+        signals.salon_schedule_changed.send(sender=SalonClosure, salon_id=salon_id)
     elif isinstance(instance, StaffMember):
         # Activating or deactivating someone changes which slots exist.
-        send_on_commit(
-            signals.staff_schedule_changed, sender=StaffMember, salon_id=salon_id, staff_member_id=instance.pk
-        )
+        signals.staff_schedule_changed.send(sender=StaffMember, salon_id=salon_id, staff_member_id=instance.pk)
 
 
 def validated(instance: Model, *, prefix: str = "") -> None:
@@ -104,8 +102,8 @@ def business_info_save(*, instance: BusinessInfo) -> Any:
 def business_info_delete(*, instance: WorkingHours | DayOff | Service | SalonClosure) -> None:
     """Remove hours, a day off or a service no booking refers to, then announce it."""
     with transaction.atomic():
-        _announce(instance)
         instance.delete()
+        _announce(instance)
 
 
 def salon_update(*, salon: Salon, **fields: Any) -> Salon:
@@ -123,39 +121,25 @@ def salon_profile_update(*, salon: Salon, name: str, address: str, whatsapp_phon
     return business_info_save(instance=salon)
 
 
-def salon_rules_update(*, salon: Salon, now: dt.datetime, **rules: Any) -> Salon:
+def salon_rules_update(*, salon: Salon, **rules: Any) -> Salon:
     """Change the booking rules (time zone, slot length, booking window,
     cancellation cut-off, auto-confirm, minimum notice, whether customers
-    book standing appointments).
+    book standing appointments). Free slots are regenerated for the new
+    rules in the same transaction.
 
-    The time zone and the slot length are the grid every slot sits on: while
-    active bookings lie ahead, the booked slots would be left off the new
-    grid, so the change is refused with the reason (move or finish those
-    bookings first). Free slots are regenerated for the new rules.
+    Whether bookings ahead allow a new grid (``GRID_RULES``) is the back
+    office's question (``backoffice.services.salon_rules_change``): the
+    salons app knows nothing of bookings.
     """
     with transaction.atomic():
         locked = Salon.objects.select_for_update().get(pk=salon.pk)
         changed = [name for name, value in rules.items() if getattr(locked, name) != value]
-        grid_changes = [name for name in changed if name in GRID_RULES]
-        if grid_changes:
-            ahead = future_active_bookings_count(salon_id=locked.pk, now=now)
-            if ahead:
-                raise InvalidInput(
-                    f"The {GRID_RULES[grid_changes[0]]} cannot change while bookings lie ahead.",
-                    details={
-                        name: [
-                            f"{ahead} active booking{'s' if ahead != 1 else ''} lie ahead on the current "
-                            f"{GRID_RULES[name]}: it can change once none are left."
-                        ]
-                        for name in grid_changes
-                    },
-                )
         for name in changed:
             setattr(locked, name, rules[name])
         validated(locked)
         business_info_save(instance=locked)
         if any(name in SLOT_SHAPING_RULES for name in changed):
-            send_on_commit(signals.salon_schedule_changed, sender=Salon, salon_id=locked.pk)
+            signals.salon_schedule_changed.send(sender=Salon, salon_id=locked.pk)
     for name in changed:
         setattr(salon, name, rules[name])
     return locked

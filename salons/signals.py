@@ -1,7 +1,10 @@
-"""Events of the salons app, sent after commit by ``salons.services``.
+"""Events of the salons app, sent by ``salons.services``.
 
-Business info (salon, services, staff, hours) is cached; every one of these
-tells listeners that a salon's info changed.
+``salon_updated`` goes out after commit: business info (salon, services,
+staff, hours) is cached, and it tells the cache. The two schedule events go
+out INSIDE the change's transaction: their one listener (``slots.receivers``)
+regenerates the free slots there, so a change and its slots commit together,
+and a failure undoes the change rather than leaving slots behind it.
 """
 
 from salonbook.events import NamedSignal

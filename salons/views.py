@@ -7,6 +7,7 @@ open any salon. Everyone else gets the login page.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from functools import wraps
 from typing import Any
 
@@ -16,13 +17,19 @@ from django.contrib.auth import logout
 from django.contrib.auth.forms import AuthenticationForm
 from django.contrib.auth.views import LoginView, redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST
 
 from salonbook.api_tokens import api_tokens_revoke_all
 from salons.models import Salon
-from salons.selectors import is_platform_admin, staff_member_for_user, user_can_manage_salon, user_is_staff_or_admin
+from salons.selectors import (
+    is_platform_admin,
+    staff_member_for_user,
+    user_can_manage_salon,
+    user_is_staff_or_admin,
+    user_owns_salon,
+)
 
 NO_ACCESS = "This account cannot use the staff pages. Ask the salon owner to link it to a staff member."
 
@@ -90,12 +97,25 @@ def admin_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpRespo
     return wrapper
 
 
+@dataclass(frozen=True)
+class SalonAccess:
+    salon: Salon
+    can_change: bool  # owners and admins; the salon's stylists only look
+
+
+def salon_access(request: HttpRequest, slug: str) -> SalonAccess:
+    """The one guard of a salon's staff pages. The salon's staff and admins
+    get in; anyone else gets 404, the answer for a salon that does not exist,
+    so another salon's staff cannot even learn what is there."""
+    salon = Salon.objects.filter(slug=slug).first()
+    if salon is None or not user_can_manage_salon(request.user, salon.pk):
+        raise Http404("No salon with that name.")
+    return SalonAccess(salon=salon, can_change=user_owns_salon(request.user, salon.pk))
+
+
 def salon_for(request: HttpRequest, slug: str) -> Salon:
-    """The salon ``slug`` if the user may manage it; 404 if unknown, 403 if not theirs."""
-    salon = get_object_or_404(Salon, slug=slug)
-    if not user_can_manage_salon(request.user, salon.pk):
-        raise PermissionDenied("You do not work at this salon.")
-    return salon
+    """The salon ``slug`` if the user may see its staff pages (``salon_access``)."""
+    return salon_access(request, slug).salon
 
 
 @staff_required

@@ -16,12 +16,12 @@ from rest_framework.response import Response
 
 from salonbook.api.base import ApiView
 from salonbook.api.cached_reads import CachedReadView, json_answer, render_json
-from salonbook.api.permissions import IsStaffOrAdmin
 from salonbook.api.schema import errors
 from salonbook.dates import DaySerializerField
 from salons.cache import business_info, business_info_entry
 from salons.models import Service
-from salons.selectors import NO_SUCH_SALON, user_can_manage_salon
+from salons.permissions import IsStaffOrAdmin
+from salons.selectors import DOES_NOT_DO, NO_SUCH_SALON, NOT_OFFERED, NOT_WORKING_HERE, user_can_manage_salon
 from slots.cache import availability_entry, cached_availability
 from slots.models import Slot
 from slots.selectors import availability_for_day
@@ -71,13 +71,13 @@ def _build_free_starts(*, salon_id: int, service_id: int, day: dt.date, staff_me
 
 def check_against_info(info: dict[str, Any], *, service_id: int, staff_id: int | None) -> None:
     if not any(s["id"] == service_id for s in info["services"]):
-        raise ValidationError({"service": ["This salon does not offer that service."]})
+        raise ValidationError({"service": [NOT_OFFERED]})
     if staff_id is not None:
         member = next((m for m in info["staff"] if m["id"] == staff_id), None)
         if member is None:
-            raise ValidationError({"staff": ["This staff member does not work at this salon."]})
+            raise ValidationError({"staff": [NOT_WORKING_HERE]})
         if service_id not in member["services"]:
-            raise ValidationError({"staff": ["This staff member does not do that service."]})
+            raise ValidationError({"staff": [DOES_NOT_DO]})
 
 
 class AvailabilityView(CachedReadView):

@@ -6,7 +6,8 @@ released, blocked or unblocked that day). The slot events say which days they
 touched, so a booking makes only those days stale.
 
 Entries and versions are named by the salon's slug, as the availability URL
-names the salon: a read knows every key it needs from the request alone, so
+names the salon, inside the salon's hash tag (``salonbook.redis_clients``),
+so on a Redis Cluster they all live on one node: a read knows every key it needs from the request alone, so
 the API reads them with the business info in one ``MGET``. The events name
 the salon by id; invalidating looks its slug up (one query, after the
 change's commit). A salon renamed leaves its entries under the old slug
@@ -27,6 +28,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from salonbook.cache import Found, cached, invalidate, invalidate_all
+from salonbook.redis_clients import salon_tag
 from salons.selectors import salon_slug
 from salons.signals import salon_updated, staff_schedule_changed
 from slots.signals import (
@@ -47,11 +49,11 @@ AVAILABILITY_TTL = 5 * 60
 
 
 def _salon_version(slug: str) -> str:
-    return f"av:v:{slug}"
+    return f"av:v:{salon_tag(slug)}"
 
 
 def _day_version(slug: str, day: dt.date) -> str:
-    return f"av:v:{slug}:{day.isoformat()}"
+    return f"av:v:{salon_tag(slug)}:{day.isoformat()}"
 
 
 def availability_entry(
@@ -61,7 +63,7 @@ def availability_entry(
     ``salonbook.cache.read_entries`` is given to read it ahead)."""
     staff = staff_member_id if staff_member_id is not None else "any"
     return (
-        f"av:{slug}:{day.isoformat()}:{service_id}:{staff}",
+        f"av:{salon_tag(slug)}:{day.isoformat()}:{service_id}:{staff}",
         [_salon_version(slug), _day_version(slug, day)],
     )
 
@@ -96,7 +98,7 @@ def calendar_entry(
     a day's availability stale makes the month stale too."""
     staff = staff_member_id if staff_member_id is not None else "any"
     day_versions = [_day_version(slug, month + dt.timedelta(days=n)) for n in range(days)]
-    return f"cal:{slug}:{month:%Y-%m}:{service_id}:{staff}", [_salon_version(slug), *day_versions]
+    return f"cal:{salon_tag(slug)}:{month:%Y-%m}:{service_id}:{staff}", [_salon_version(slug), *day_versions]
 
 
 def cached_calendar(

@@ -1,4 +1,5 @@
-"""Keep free slots in line with working hours when a schedule changes."""
+"""Keep free slots in line with working hours when a schedule changes, inside
+the transaction of the change: a failure here undoes the change."""
 
 from django.dispatch import receiver
 

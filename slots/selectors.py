@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from salonbook.errors import InvalidInput, OutsideBookingWindow, TooShortNotice
 from salons.models import Salon, Service, StaffMember
+from salons.selectors import offers_service, service_and_staff_errors, staff_doing_service
 from slots.models import Slot
 
 AVAILABLE = Slot.Status.AVAILABLE.value
@@ -42,24 +43,6 @@ def day_bounds(salon: Salon, day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     begin = dt.datetime.combine(day, dt.time.min, tzinfo=tz)
     end = dt.datetime.combine(day + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
     return begin.astimezone(dt.UTC), end.astimezone(dt.UTC)
-
-
-def offers_service(*, salon: Salon, service: Service) -> bool:
-    return service.is_active and service.salon_id == salon.pk
-
-
-def staff_doing_service(*, salon: Salon, service: Service, staff_member_id: int | None = None) -> QuerySet:
-    """The ids of the salon's active staff who do ``service`` (only
-    ``staff_member_id``, when given), as a query a slot read can take as a
-    subquery."""
-    staff = StaffMember.objects.filter(salon=salon, is_active=True, services=service)
-    if staff_member_id is not None:
-        staff = staff.filter(pk=staff_member_id)
-    return staff.values("pk")
-
-
-def staff_ids_for_service(*, salon: Salon, service: Service, staff_member_id: int | None = None) -> list[int]:
-    return [row["pk"] for row in staff_doing_service(salon=salon, service=service, staff_member_id=staff_member_id)]
 
 
 class _Epoch(Func):
@@ -132,7 +115,10 @@ def _free_by_day(
     the desk)."""
     if not offers_service(salon=salon, service=service):
         return {}
-    staff_ids = staff_doing_service(salon=salon, service=service, staff_member_id=staff_member_id)
+    staff = staff_doing_service(salon=salon, service=service)
+    if staff_member_id is not None:
+        staff = staff.filter(pk=staff_member_id)
+    staff_ids = staff.values("pk")  # a subquery of the slot read
     day_list = [first_day + dt.timedelta(days=n) for n in range(days)]
     # Where each day begins and the range ends, in epoch seconds: a start's day is a bisection.
     edges = [day_bounds(salon, day)[0].timestamp() for day in day_list]
@@ -268,15 +254,7 @@ def check_start_offered(
     ``InvalidInput`` (details by field), ``TooShortNotice`` or
     ``OutsideBookingWindow``.
     """
-    errors: dict[str, list[str]] = {}
-    if not offers_service(salon=salon, service=service):
-        errors["service"] = ["This salon does not offer that service."]
-    if staff_member.salon_id != salon.pk or not staff_member.is_active:
-        errors["staff"] = ["This staff member does not work at this salon."]
-    elif "service" not in errors and not staff_ids_for_service(
-        salon=salon, service=service, staff_member_id=staff_member.pk
-    ):
-        errors["staff"] = ["This staff member does not do that service."]
+    errors = service_and_staff_errors(salon=salon, service=service, staff_member=staff_member)
     if timezone.is_naive(start):
         errors["start"] = ["Give the time with its UTC offset, e.g. 2030-05-01T10:00:00+01:00."]
     elif start <= now:

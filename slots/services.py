@@ -139,6 +139,49 @@ def slots_sync_for_staff(
     return result
 
 
+def slots_extend_for_staff(
+    *, staff_member: StaffMember, first_day: dt.date, last_day: dt.date, now: dt.datetime | None = None
+) -> GenerationResult:
+    """Create the staff member's slots for the salon-local days ``first_day``
+    to ``last_day`` (days that came into the booking window), leaving every
+    other day alone: what the hourly sweep does once a day per staff member,
+    instead of re-reading the whole window. Idempotent like a full sync.
+    """
+    salon = staff_member.salon
+    now = now or timezone.now()
+    result = GenerationResult()
+    if not staff_member.is_active or last_day < first_day:
+        return result
+    days = (last_day - first_day).days + 1
+    wanted = {
+        start: end
+        for start, end in local_starts(salon=salon, staff_member=staff_member, first_day=first_day, days=days).items()
+        if start > now
+    }
+    if not wanted:
+        return result
+    begin = dt.datetime.combine(first_day, dt.time.min, tzinfo=salon.tz)
+    end_of_range = dt.datetime.combine(last_day + dt.timedelta(days=1), dt.time.min, tzinfo=salon.tz)
+    with transaction.atomic():
+        taken = sorted(
+            Slot.objects.filter(staff_member=staff_member, end__gt=begin, start__lt=end_of_range).values_list(
+                "start", "end"
+            )
+        )
+        taken_starts = [start for start, _ in taken]
+        new_slots = [
+            Slot(salon=salon, staff_member=staff_member, start=start, end=end)
+            for start, end in sorted(wanted.items())
+            if not _overlaps(taken, taken_starts, start, end)
+        ]
+        result.created = len(Slot.objects.bulk_create(new_slots, ignore_conflicts=True))
+        if new_slots:
+            slots_freed_announce(salon=salon, slots=new_slots, now=now)
+    if result.created:
+        send_on_commit(signals.slots_generated, sender=Slot, salon_id=salon.pk, created=result.created, removed=0)
+    return result
+
+
 def _overlaps(taken: list[tuple[dt.datetime, dt.datetime]], starts: list[dt.datetime], start, end) -> bool:
     index = bisect.bisect_left(starts, end)
     # Only the slot that starts last before ``end`` can overlap ``[start, end)``.

@@ -18,7 +18,6 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiExample, OpenApiParameter, PolymorphicProxySerializer, extend_schema
-from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
 from bookings.api.access import booking_and_actor, booking_for_staff
@@ -40,11 +39,12 @@ from bookings.api.outputs import (
     render_booking,
     render_series,
 )
-from bookings.booking_plans import Customer, Repeat, booking_book
+from bookings.booking_plans import Repeat, booking_book
 from bookings.idempotency import Outcome, idempotent, request_fingerprint
 from bookings.selectors import bookings_for_day
 from bookings.services import (
     Actor,
+    Customer,
     booking_cancel,
     booking_complete,
     booking_confirm,
@@ -54,10 +54,10 @@ from bookings.services import (
 from salonbook.api.base import ApiView
 from salonbook.api.exceptions import envelope
 from salonbook.api.pagination import Pagination, paginate
-from salonbook.api.permissions import IsStaffOrAdmin
 from salonbook.api.schema import BOOKING_TOKEN_HEADER, errors
 from salonbook.errors import SlotUnavailable
 from salons.models import Salon
+from salons.permissions import IsStaffOrAdmin
 from salons.selectors import user_can_manage_salon
 
 IDEMPOTENCY_SCOPE = "bookings.create"
@@ -188,8 +188,6 @@ class BookingCreateView(ApiView):
         salon = fields["salon"]
         repeat = fields["repeat"]
         staff = user_can_manage_salon(request.user, salon.pk)
-        if repeat is not None and not staff and not salon.customers_book_series:
-            raise PermissionDenied(f"Standing appointments at {salon.name} are booked by the salon's staff.")
         now = timezone.now()
         try:
             booked = booking_book(

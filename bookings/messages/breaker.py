@@ -29,7 +29,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 import pybreaker
 import redis
@@ -38,6 +38,7 @@ from django.conf import settings
 from bookings import signals
 from bookings.messages.providers import PermanentError
 from salonbook.events import send_now
+from salonbook.redis_clients import redis_client
 
 logger = logging.getLogger("salonbook.messages.breaker")
 
@@ -117,14 +118,16 @@ class WhatsAppBreaker:
     def _storage(self) -> pybreaker.CircuitBreakerStorage:
         if not self.redis_url:
             return _ReportingMemoryStorage(CLOSED)
-        client = redis.Redis.from_url(
+        client = redis_client(
             self.redis_url,
             socket_connect_timeout=settings.REDIS_TIMEOUT,
             socket_timeout=settings.REDIS_TIMEOUT,
             decode_responses=False,  # pybreaker decodes bytes itself
         )
         try:
-            return _ReportingRedisStorage(CLOSED, client, namespace=self.namespace)
+            # pybreaker's storage makes single-key calls only, which a Redis
+            # Cluster's client routes like one Redis's.
+            return _ReportingRedisStorage(CLOSED, cast("redis.Redis", client), namespace=self.namespace)
         except redis.RedisError:
             # Redis is down at start: the storage would fail its constructor.
             # A local breaker protects this process; Redis is tried again later.

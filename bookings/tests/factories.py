@@ -3,7 +3,7 @@ import datetime as dt
 from django.utils import timezone
 
 from bookings.models import Booking
-from bookings.services import Actor, booking_create
+from bookings.services import Actor, BookingRequest, Customer, booking_create
 from salons.models import Salon, Service, StaffMember
 from slots.services import slots_sync_for_staff
 
@@ -25,12 +25,13 @@ def make_booking(
     now: dt.datetime | None = None,
 ) -> Booking:
     return booking_create(
-        salon=service.salon,
-        service=service,
-        staff_member=staff_member,
-        start=start,
-        customer_name=name,
-        customer_phone=phone,
+        request=BookingRequest(
+            salon=service.salon,
+            service=service,
+            staff_member=staff_member,
+            start=start,
+            customer=Customer(name, phone),
+        ),
         actor=actor or Actor.customer(),
         now=now,
     )

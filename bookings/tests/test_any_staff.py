@@ -8,9 +8,9 @@ import pytest
 from rest_framework.test import APIClient
 
 from bookings import booking_plans
-from bookings.booking_plans import Customer, booking_create_with_anyone
+from bookings.booking_plans import booking_create_with_anyone
 from bookings.models import Booking
-from bookings.services import Actor
+from bookings.services import Actor, Customer
 from bookings.tests.factories import make_booking, next_local
 from salonbook.errors import SlotUnavailable
 from salonbook.tests.helpers import booking_body, error_of

@@ -4,7 +4,7 @@ import pytest
 from django.utils import timezone
 
 from bookings.models import Booking, BookingStatusChange
-from bookings.services import Actor, booking_create
+from bookings.services import Actor, BookingRequest, Customer, booking_create
 from bookings.tests.factories import make_booking, next_local
 from salonbook.errors import InvalidInput, OutsideBookingWindow, SlotUnavailable
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
@@ -98,13 +98,13 @@ def test_customer_details_are_validated(service, staff_member, field, kwargs):
 def test_invalid_email_is_refused(service, staff_member):
     with pytest.raises(InvalidInput) as error:
         booking_create(
-            salon=service.salon,
-            service=service,
-            staff_member=staff_member,
-            start=next_local(service.salon),
-            customer_name="Ana",
-            customer_phone="+447911123456",
-            customer_email="not-an-email",
+            request=BookingRequest(
+                salon=service.salon,
+                service=service,
+                staff_member=staff_member,
+                start=next_local(service.salon),
+                customer=Customer("Ana", "+447911123456", "not-an-email"),
+            ),
         )
     assert "customer_email" in error.value.details
 
@@ -120,12 +120,13 @@ def test_service_of_another_salon_is_refused(service, staff_member):
     foreign = ServiceFactory(salon=SalonFactory())
     with pytest.raises(InvalidInput) as error:
         booking_create(
-            salon=service.salon,
-            service=foreign,
-            staff_member=staff_member,
-            start=next_local(service.salon),
-            customer_name="Ana",
-            customer_phone="+447911123456",
+            request=BookingRequest(
+                salon=service.salon,
+                service=foreign,
+                staff_member=staff_member,
+                start=next_local(service.salon),
+                customer=Customer("Ana", "+447911123456"),
+            ),
         )
     assert "service" in error.value.details
 

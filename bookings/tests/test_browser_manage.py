@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from bookings.booking_plans import Customer, Repeat, booking_book
+from bookings.booking_plans import Repeat, booking_book
 from bookings.messages.texts import manage_url
 from bookings.models import Booking
-from bookings.services import Actor
+from bookings.services import Actor, Customer
 from bookings.tests.browser import ARTIFACTS, PHONE, assert_accessible
 from bookings.tests.factories import make_booking, next_local
 from slots.services import slots_sync_for_staff

@@ -17,7 +17,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from bookings.models import Booking
-from bookings.services import Actor, booking_create
+from bookings.services import Actor, BookingRequest, Customer, booking_create
 from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE, assert_accessible, demo_working_day
 from salonbook.tests.csp import watch_csp
 from salons.models import Salon
@@ -55,12 +55,13 @@ def demo(db):
         if start not in free:  # a seeded sample booking took it: the next free start
             start = min(f for f in free if f > start)
         made[name] = booking_create(
-            salon=salon,
-            service=service,
-            staff_member=member,
-            start=start,
-            customer_name=name,
-            customer_phone=phone,
+            request=BookingRequest(
+                salon=salon,
+                service=service,
+                staff_member=member,
+                start=start,
+                customer=Customer(name, phone),
+            ),
             actor=Actor.system(),
         )
     salon.auto_confirm = True

@@ -14,11 +14,11 @@ from bookings import signals
 from bookings.customer_data import customer_erase, customer_export, months_before, personal_data_retention_run
 from bookings.customers import ERASED_NAME, ERASED_PHONE, customer_directory
 from bookings.models import Booking, BookingStatusChange, CustomerNote, Message
-from bookings.reports import salon_report
 from bookings.services import Actor
 from bookings.tasks import apply_personal_data_retention
 from bookings.tests.factories import add_booking
 from bookings.tests.helpers import caught
+from reports.selectors import salon_report
 from salonbook.errors import NotFound
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 

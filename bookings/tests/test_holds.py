@@ -5,14 +5,15 @@ from __future__ import annotations
 
 import pytest
 
-from bookings.models import Booking, WaitlistOffer
+from bookings.models import Booking
 from bookings.services import Actor, booking_cancel
 from bookings.tests.factories import make_booking, next_local
-from bookings.tests.test_waitlist import join
 from salonbook.errors import SlotUnavailable
 from slots import services as slot_services
 from slots.holds import Holder, held_slots
 from slots.models import Hold, Slot
+from waitlist.models import WaitlistOffer
+from waitlist.tests.test_waitlist import join
 
 pytestmark = pytest.mark.django_db
 

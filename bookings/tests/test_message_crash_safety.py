@@ -43,7 +43,7 @@ def test_messages_exist_when_the_after_commit_path_raises(service, staff_member,
 _BOOK_AND_DIE = """
 import os, signal, django
 django.setup()
-from bookings.services import booking_create
+from bookings.services import BookingRequest, Customer, booking_create
 from bookings.signals import booking_created
 from salons.models import Service, StaffMember
 import datetime as dt
@@ -53,8 +53,10 @@ def die(sender, **kwargs):
 
 booking_created.connect(die, weak=False)
 service = Service.objects.get(pk={service})
-booking_create(salon=service.salon, service=service, staff_member=StaffMember.objects.get(pk={staff}),
-               start=dt.datetime.fromisoformat("{start}"), customer_name="Kim", customer_phone="+447911123457")
+booking_create(request=BookingRequest(
+    salon=service.salon, service=service, staff_member=StaffMember.objects.get(pk={staff}),
+    start=dt.datetime.fromisoformat("{start}"), customer=Customer("Kim", "+447911123457"),
+))
 print("survived")
 """
 

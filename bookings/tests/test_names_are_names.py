@@ -12,10 +12,10 @@ from django.urls import reverse
 
 from bookings.models import Booking
 from bookings.tests.factories import next_local
-from bookings.waitlist.models import WaitlistEntry
 from salonbook.tests.helpers import booking_body, client_for, error_of
 from salons.models import StaffMember
 from salons.tests.factories import StaffMemberFactory
+from waitlist.models import WaitlistEntry
 
 pytestmark = pytest.mark.django_db
 
@@ -48,7 +48,7 @@ def test_waitlist_join_refuses_a_name_with_controls(salon, service, staff_member
 
 
 def test_desk_booking_shows_the_name_error_next_to_the_field(client, salon, service, staff_member, staff_of_salon):
-    from bookings.forms import DeskBookingForm
+    from desk.forms import DeskBookingForm
 
     client.force_login(staff_of_salon)
     when = next_local(salon, at=dt.time(10))

@@ -13,9 +13,9 @@ import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.utils import timezone
 
-from bookings.booking_plans import Customer, booking_create_with_anyone
+from bookings.booking_plans import booking_create_with_anyone
 from bookings.models import Booking
-from bookings.services import Actor, booking_cancel, booking_create
+from bookings.services import Actor, BookingRequest, Customer, booking_cancel, booking_create
 from bookings.tests.factories import next_local
 from salonbook.errors import SlotUnavailable
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
@@ -54,12 +54,13 @@ def _race(calls):
 
 def _book(service, member, start, n):
     return lambda: booking_create(
-        salon=service.salon,
-        service=service,
-        staff_member=member,
-        start=start,
-        customer_name=f"Racer {n}",
-        customer_phone="+447911123456",
+        request=BookingRequest(
+            salon=service.salon,
+            service=service,
+            staff_member=member,
+            start=start,
+            customer=Customer(f"Racer {n}", "+447911123456"),
+        ),
     )
 
 
@@ -103,15 +104,22 @@ def test_one_slot_cannot_be_held_twice_even_bypassing_the_services(setup):
     salon, cut, _, member = setup
     start = next_local(salon, days=2, at=dt.time(10))
     booking = booking_create(
-        salon=salon, service=cut, staff_member=member, start=start, customer_name="A", customer_phone="+447911123456"
+        request=BookingRequest(
+            salon=salon,
+            service=cut,
+            staff_member=member,
+            start=start,
+            customer=Customer("A", "+447911123456"),
+        ),
     )
     other = booking_create(
-        salon=salon,
-        service=cut,
-        staff_member=member,
-        start=start + dt.timedelta(hours=2),
-        customer_name="B",
-        customer_phone="+447911123457",
+        request=BookingRequest(
+            salon=salon,
+            service=cut,
+            staff_member=member,
+            start=start + dt.timedelta(hours=2),
+            customer=Customer("B", "+447911123457"),
+        ),
     )
     held = held_slots(Holder.booking(booking.pk)).first()
     with pytest.raises(IntegrityError), transaction.atomic():
@@ -122,7 +130,13 @@ def test_postgresql_refuses_overlapping_active_bookings_for_one_staff_member(set
     salon, cut, _, member = setup
     start = next_local(salon, days=2, at=dt.time(10))
     booking_create(
-        salon=salon, service=cut, staff_member=member, start=start, customer_name="A", customer_phone="+447911123456"
+        request=BookingRequest(
+            salon=salon,
+            service=cut,
+            staff_member=member,
+            start=start,
+            customer=Customer("A", "+447911123456"),
+        ),
     )
     overlapping = Booking(
         salon=salon,

@@ -9,12 +9,12 @@ from django.urls import reverse
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from bookings.booking_plans import Customer, Repeat, booking_book, booking_series_cancel, occurrence_starts
+from bookings.booking_plans import Repeat, booking_book, booking_series_cancel
 from bookings.messages.texts import local_time_text, message_text
 from bookings.models import Booking, BookingSeries, Message
-from bookings.services import Actor
+from bookings.services import Actor, Customer
 from bookings.tests.factories import make_booking, next_local
-from salonbook.errors import InvalidInput, SlotUnavailable
+from salonbook.errors import InvalidInput, NotAllowed, SlotUnavailable
 from salonbook.tests.helpers import booking_body, client_for, error_of
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 from slots.models import Slot
@@ -92,6 +92,7 @@ def test_bad_customer_details_are_a_400_not_conflicts(service, month_of_slots):
             start=start,
             customer=Customer("", "+447911123456"),
             repeat=Repeat(1, 2),
+            actor=Actor.staff(None),
         )
     assert "customer_name" in refused.value.details
     assert not Booking.objects.exists()
@@ -120,12 +121,21 @@ def test_occurrences_keep_the_wall_clock_time_across_the_clock_change(first_day,
     assert booked.bookings[1].start - booked.bookings[0].start != dt.timedelta(weeks=1)
 
 
-def test_a_wall_time_the_clocks_skip_is_not_booked_at_another_hour():
+def test_a_wall_time_the_clocks_skip_is_a_conflict_not_a_booking_an_hour_later(db):
     salon = SalonFactory(timezone="Europe/London")
+    service = ServiceFactory(salon=salon, duration_minutes=30)
+    # Works through the night, so 02:30 BST, what the zone makes of the
+    # missing 01:30 on 31 March, has a free slot the series could take.
+    member = StaffMemberFactory(salon=salon, services=[service], hours=(dt.time(0), dt.time(4)))
+    now = dt.datetime(2030, 3, 20, 12, tzinfo=LONDON)
+    slots_sync_for_staff(staff_member=member, days=20, now=now)
     start = dt.datetime(2030, 3, 24, 1, 30, tzinfo=LONDON)
-    starts = occurrence_starts(salon=salon, start=start, repeat=Repeat(1, 2))
-    # 01:30 does not exist on 31 March; what the zone makes of it is not 01:30.
-    assert timezone.localtime(starts[1], LONDON).time() != dt.time(1, 30)
+
+    with pytest.raises(SlotUnavailable) as refused:
+        _series(service, member, start, every=1, count=2, now=now)
+
+    assert len(refused.value.details["conflicts"]) == 1
+    assert not Booking.objects.exists()
 
 
 @pytest.mark.parametrize(("every", "count"), [(0, 3), (53, 3), (1, 1), (1, 27)])
@@ -436,3 +446,10 @@ def test_staff_page_of_a_single_booking_offers_no_series_cancel(client, service,
     client.force_login(staff_of_salon)
     page = client.get(reverse("staff:booking", kwargs={"reference": booking.reference})).content.decode()
     assert "Cancel the rest of the series" not in page
+
+
+def test_a_customer_series_is_refused_by_the_service_where_the_salon_does_not_allow_it(service, month_of_slots):
+    assert not service.salon.customers_book_series
+    with pytest.raises(NotAllowed):
+        _series(service, month_of_slots, next_local(service.salon), actor=Actor.customer())
+    assert not Booking.objects.exists()

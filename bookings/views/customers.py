@@ -20,16 +20,17 @@ from django.views.decorators.http import require_POST
 from bookings.back_office_forms import CustomerNoteForm, CustomerSearchForm, EraseCustomerForm
 from bookings.customer_data import customer_erase, customer_export, customer_note_save
 from bookings.customers import Customer, customer_directory, customer_for_phone, phone_of_booking
-from bookings.views.back_office import back_office_salon, owner_only, staff_actor
+from bookings.views.back_office import owner_only, staff_actor
 from salonbook.errors import InvalidInput, NotFound
 from salons.models import Salon
-from salons.views import staff_required
+from salons.views import salon_access, staff_required
 
 
 @never_cache
 @staff_required
 def customer_list(request: HttpRequest, slug: str) -> HttpResponse:
-    salon, is_owner = back_office_salon(request, slug)
+    access = salon_access(request, slug)
+    salon, is_owner = access.salon, access.can_change
     form = CustomerSearchForm(request.GET)
     query, page_number = "", 1
     if form.is_valid():
@@ -63,14 +64,16 @@ def _render_detail(request, salon, is_owner, reference, customer, *, note_form=N
 @never_cache
 @staff_required
 def customer_detail(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
-    salon, is_owner = back_office_salon(request, slug)
+    access = salon_access(request, slug)
+    salon, is_owner = access.salon, access.can_change
     return _render_detail(request, salon, is_owner, reference, _customer(salon, reference))
 
 
 @require_POST
 @staff_required
 def customer_note(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
-    salon, is_owner = back_office_salon(request, slug)
+    access = salon_access(request, slug)
+    salon, is_owner = access.salon, access.can_change
     owner_only(is_owner)
     customer = _customer(salon, reference)
     form = CustomerNoteForm(request.POST)
@@ -90,7 +93,8 @@ def customer_note(request: HttpRequest, slug: str, reference: str) -> HttpRespon
 @staff_required
 def customer_erase_view(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     """GET asks for confirmation; POST with the box ticked erases."""
-    salon, is_owner = back_office_salon(request, slug)
+    access = salon_access(request, slug)
+    salon, is_owner = access.salon, access.can_change
     owner_only(is_owner)
     customer = _customer(salon, reference)
     form = EraseCustomerForm(request.POST if request.method == "POST" else None)
@@ -110,7 +114,8 @@ def customer_erase_view(request: HttpRequest, slug: str, reference: str) -> Http
 @staff_required
 def customer_export_view(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
     """The customer's data as a JSON download (a POST: it is recorded in their bookings' history)."""
-    salon, is_owner = back_office_salon(request, slug)
+    access = salon_access(request, slug)
+    salon, is_owner = access.salon, access.can_change
     owner_only(is_owner)
     customer = _customer(salon, reference)
     try:

@@ -39,6 +39,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from monitoring.metrics.fields import holds_seconds
+from salonbook.redis_clients import redis_client
 
 logger = logging.getLogger("salonbook.monitoring")
 
@@ -78,7 +79,7 @@ class MetricsStore:
         self.retry_after = retry_after
         self.flush_interval = flush_interval
         self._client = (
-            redis.Redis.from_url(
+            redis_client(
                 url,
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,

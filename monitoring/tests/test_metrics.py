@@ -12,6 +12,7 @@ from bookings.services import Actor, booking_cancel
 from bookings.tests.factories import make_booking, next_local
 from monitoring.metrics.snapshot import snapshot
 from salonbook import events
+from waitlist import signals as waitlist_signals
 
 pytestmark = pytest.mark.urls("monitoring.tests.urls")
 
@@ -156,10 +157,9 @@ def test_snapshot_has_the_documented_keys(client):
 
 
 def test_waitlist_events_are_counted_and_give_the_fill_rate():
-    from bookings import signals as booking_signals
     from salonbook.events import send_now
 
-    for signal in (booking_signals.waitlist_offered, booking_signals.waitlist_offered, booking_signals.waitlist_claimed):
+    for signal in (waitlist_signals.waitlist_offered, waitlist_signals.waitlist_offered, waitlist_signals.waitlist_claimed):
         send_now(signal, sender=None, entry_id=1, salon_id=1, offer_id=1)
     waitlist = snapshot()["waitlist"]
     assert waitlist["by_event"]["offered"] == 2 and waitlist["by_event"]["claimed"] == 1

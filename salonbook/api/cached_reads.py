@@ -4,8 +4,9 @@ The budget: a cached availability or business-info read costs ONE round trip
 to Redis and NO SQL query. That round trip is one pipeline holding
 
 - the rate-limit count (``salonbook.ratelimit``: one script for every scope),
-- the content cache's read (``salonbook.cache``: one ``MGET`` of every entry
-  the answer needs, with the epoch and the entries' version keys),
+- the content cache's read (``salonbook.cache``: an ``MGET`` of every entry
+  the answer needs with the entries' version keys, all in the salon's hash
+  slot, and one of the epoch and the business-info version),
 
 and its metrics (route timing, the cache hits) are counted in the process
 and written by ``monitoring.metrics``'s background flush, not per request.
@@ -19,6 +20,11 @@ the limiter for its counter command and the cache for the keys it reads,
 sends both in one pipeline, and hands each its reply. When they are not on
 the same Redis, or the cache is skipped after a failure, each does its own
 round trip and the answer is the same.
+
+On a Redis Cluster (``REDIS_CLUSTER``) the same pipeline goes to the nodes
+owning the counter's slot, the salon's slot and the global one: redis-py
+writes to each of them before reading any reply, so the read still waits for
+one round trip, and each node gets one command.
 """
 
 from __future__ import annotations
@@ -57,14 +63,15 @@ def count_and_read(request: Any, *, scopes: Sequence[str], entries: Entries) -> 
 def _in_one_round_trip(counter: RedisCount, read: PipelinedRead) -> Found:
     pipe = counter.client.pipeline(transaction=False)
     counter.queue(pipe)
-    pipe.mget(read.redis_keys)
+    read.queue(pipe)
     try:
-        counts, values = pipe.execute(raise_on_error=False)
+        counts, *values = pipe.execute(raise_on_error=False)
     except STORE_ERRORS as error:  # the connection itself
         found = read.failed(error)
         counter.failed(error)
         return found
-    found = read.failed(values) if isinstance(values, Exception) else read.found(values)
+    errors = [value for value in values if isinstance(value, Exception)]
+    found = read.failed(errors[0]) if errors else read.found(values)
     if isinstance(counts, Exception):
         counter.failed(counts)
     else:

@@ -10,11 +10,11 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from bookings.api import series as bookings_series_api
 from bookings.api import views as bookings_api
 from bookings.api.webhooks import WhatsAppWebhookView
-from bookings.waitlist import api as waitlist_api
 from salonbook.api.auth import AuthTokenView, LogoutAllView, LogoutView
 from salons import api as salons_api
 from slots import api as slots_api
 from slots import calendar_api
+from waitlist import api as waitlist_api
 
 
 class IdConverter:

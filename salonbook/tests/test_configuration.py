@@ -13,7 +13,7 @@ STRONG_KEY = secrets.token_urlsafe(64)
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
-    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY"}}
+    clean = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "CELERY_BROKER_URL", "DEBUG", "SECRET_KEY", "REDIS_CLUSTER", "DATABASE_REPLICA_URL"}}
     return subprocess.run(
         [sys.executable, "manage.py", *args],
         cwd=ROOT,
@@ -36,6 +36,8 @@ def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
         ({"RATE_LIMIT_API": "lots"}, "RATE_LIMIT_API must look like"),
         ({"WHATSAPP_BACKEND": "sms"}, "WHATSAPP_BACKEND must be one of"),
         ({"WHATSAPP_BACKEND": "http"}, "needs WHATSAPP_API_URL"),
+        ({"REDIS_URL": "redis://127.0.0.1:7000/0", "REDIS_CLUSTER": "true"}, "REDIS_CLUSTER=true needs CELERY_BROKER_URL"),
+        ({"DATABASE_REPLICA_URL": "postgres://replica/x"}, "DATABASE_REPLICA_URL needs DATABASE_URL to be PostgreSQL"),
     ],
 )
 def test_bad_configuration_stops_start_up_with_a_clear_message(env, message):

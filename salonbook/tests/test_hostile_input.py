@@ -21,9 +21,9 @@ from hypothesis import strategies as st
 from rest_framework.test import APIClient
 
 from bookings.tests.factories import make_booking, next_local
-from bookings.waitlist.services import waitlist_join
 from salons.models import StaffMember
 from salons.tests.factories import UserFactory
+from waitlist.services import waitlist_join
 
 pytestmark = pytest.mark.django_db(transaction=False)
 

@@ -57,11 +57,12 @@ def test_logged_in_non_staff_user_gets_the_login_page(client, salon):
     assert response.url.startswith(reverse("staff:login"))
 
 
-def test_staff_of_another_salon_is_refused(client, salon, staff_of_other_salon):
+def test_staff_of_another_salon_get_the_answer_for_no_such_salon(client, salon, staff_of_other_salon):
     client.force_login(staff_of_other_salon)
     response = client.get(agenda_url(salon))
-    assert response.status_code == 403
-    assert "You do not work at this salon" in response.content.decode()
+    unknown = client.get(reverse("staff:agenda", kwargs={"slug": "no-such-salon"}))
+    assert response.status_code == unknown.status_code == 404
+    assert salon.name not in response.content.decode()
 
 
 def test_admin_picks_any_salon(client, admin_user, salon):

@@ -73,6 +73,16 @@ def test_night_hours_skip_the_missing_hour_in_spring(db):
     _assert_no_overlap(member)
 
 
+def test_hours_ending_inside_the_missing_hour_make_no_slot_after_it(db):
+    # 01:00-01:30 does not exist that night: read as if it did, it would be
+    # 02:00-02:30 BST, half an hour after this member stops working.
+    salon = SalonFactory(timezone="Europe/London")
+    member = StaffMemberFactory(salon=salon, hours=(dt.time(0), dt.time(1, 30)))
+    change_day = dt.date(2027, 3, 28)
+    slots_sync_for_staff(staff_member=member, days=3, now=dt.datetime(2027, 3, 27, 12, tzinfo=UTC))
+    assert _local_starts(member, change_day) == _grid(dt.time(0), dt.time(1))
+
+
 def test_night_hours_do_not_double_the_repeated_hour_in_autumn(db):
     salon = SalonFactory(timezone="Europe/London")
     member = StaffMemberFactory(salon=salon, hours=(dt.time(0), dt.time(4)))

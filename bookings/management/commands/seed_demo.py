@@ -11,7 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from bookings.models import Booking
-from bookings.services import Actor, booking_create
+from bookings.services import Actor, BookingRequest, Customer, booking_create
 from salonbook.errors import DomainError
 from salons.models import DayOff, Salon, Service, StaffMember, WorkingHours
 from salons.services import business_info_save
@@ -145,12 +145,13 @@ class Command(BaseCommand):
                 member = next(m for m in staff if m.pk == choice.staff_member_id)
                 try:
                     booking_create(
-                        salon=salon,
-                        service=service,
-                        staff_member=member,
-                        start=choice.start,
-                        customer_name=name,
-                        customer_phone=phone,
+                        request=BookingRequest(
+                            salon=salon,
+                            service=service,
+                            staff_member=member,
+                            start=choice.start,
+                            customer=Customer(name, phone),
+                        ),
                         actor=Actor.system(),
                     )
                     made += 1
