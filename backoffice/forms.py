@@ -12,7 +12,9 @@ from typing import Any
 
 from django import forms
 
+from salonbook.dates import DayField
 from salonbook.errors import InvalidInput
+from salonbook.text import validate_person_name
 from salons.models import Salon, Service, StaffMember, WorkingHours
 from salons.schedules import DayHours
 
@@ -115,10 +117,24 @@ class ServiceForm(BackOfficeForm):
         return {name: getattr(service, name) for name in cls.base_fields}
 
 
+class ServicesField(forms.ModelMultipleChoiceField):
+    """Services by id. An id too large for the database is refused as one
+    that does not exist: Django checks the range of a single id, not of a
+    list (``pk__in``), which SQLite cannot bind past 64 bits."""
+
+    def clean(self, value: Any) -> Any:
+        for pk in value if isinstance(value, list | tuple) else ():
+            if not (isinstance(pk, str) and pk.isascii() and pk.isdigit() and len(pk) <= 18):
+                raise forms.ValidationError(
+                    self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
+                )
+        return super().clean(value)
+
+
 class StaffMemberForm(BackOfficeForm):
-    name = forms.CharField(max_length=120)
+    name = forms.CharField(max_length=120, validators=[validate_person_name])
     role = forms.ChoiceField(choices=StaffMember.Role.choices)
-    services = forms.ModelMultipleChoiceField(
+    services = ServicesField(
         queryset=Service.objects.none(), required=False, widget=forms.CheckboxSelectMultiple
     )
     is_active = forms.BooleanField(required=False, initial=True, label="Works here (can be booked and log in)")
@@ -195,11 +211,11 @@ def week_forms(member: StaffMember, data: Any = None) -> list[DayHoursForm]:
 
 
 class DayOffForm(BackOfficeForm):
-    date = forms.DateField(widget=DATE)
+    date = DayField(widget=DATE)
     reason = forms.CharField(max_length=120, required=False, label="Reason (optional)")
 
 
 class ClosureForm(BackOfficeForm):
-    date_from = forms.DateField(widget=DATE, label="Closed from")
-    date_to = forms.DateField(widget=DATE, required=False, label="Until (leave empty for one day)")
+    date_from = DayField(widget=DATE, label="Closed from")
+    date_to = DayField(widget=DATE, required=False, label="Until (leave empty for one day)")
     reason = forms.CharField(max_length=120, required=False, label="Reason (optional)", help_text="e.g. Bank holiday")

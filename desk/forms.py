@@ -11,7 +11,9 @@ from django import forms
 from django.http import QueryDict
 from django.utils import timezone
 
+from salonbook.dates import DayField, parse_aware_time
 from salonbook.forms import choice_field, offered, place_service_errors
+from salonbook.text import validate_person_name
 from salons.models import Salon, Service, StaffMember
 from salons.selectors import staff_doing_service
 
@@ -19,7 +21,7 @@ from salons.selectors import staff_doing_service
 class AgendaQueryForm(forms.Form):
     """``?date=YYYY-MM-DD&staff=ID`` of the agenda; bad values fall back to today / everyone."""
 
-    date = forms.DateField(required=False)
+    date = DayField(required=False)
     staff = forms.IntegerField(required=False, min_value=1)
 
     def day_and_staff(self, *, today: dt.date) -> tuple[dt.date, int | None]:
@@ -55,14 +57,11 @@ class FreeTimePickerForm(forms.Form):
         if not value:
             return None
         staff_id, _, iso = value.partition("|")
-        try:
-            start = dt.datetime.fromisoformat(iso)
-            staff_id_int = None if self.offers_anyone and staff_id == self.ANYONE else int(staff_id)
-        except ValueError:
-            raise forms.ValidationError("Choose one of the free times.") from None
-        if start.tzinfo is None:
+        start = parse_aware_time(iso)
+        anyone = self.offers_anyone and staff_id == self.ANYONE
+        if start is None or not (anyone or (staff_id.isascii() and staff_id.isdigit() and len(staff_id) <= 18)):
             raise forms.ValidationError("Choose one of the free times.")
-        return staff_id_int, start
+        return (None if anyone else int(staff_id)), start
 
     @classmethod
     def start_value(cls, staff_member_id: int | None, start: dt.datetime) -> str:
@@ -119,11 +118,12 @@ class DeskBookingForm(FreeTimePickerForm):
     staff = forms.ModelChoiceField(
         queryset=StaffMember.objects.none(), required=False, empty_label="Anyone free", label="Staff member"
     )
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = DayField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start = forms.CharField(required=False, label="Time")
     customer_name = forms.CharField(
         max_length=120,
         required=False,
+        validators=[validate_person_name],
         label="Customer name",
         widget=forms.TextInput(attrs={"autocomplete": "off"}),
     )
@@ -178,11 +178,9 @@ class DeskBookingForm(FreeTimePickerForm):
             if first is not None:
                 initial["service"] = first.pk
         start = query.get("start", "")
-        if start and member is not None:
-            try:
-                initial["start"] = cls.start_value(member.pk, dt.datetime.fromisoformat(start))
-            except ValueError:
-                pass
+        start_time = parse_aware_time(start) if start else None
+        if start_time is not None and member is not None:
+            initial["start"] = cls.start_value(member.pk, start_time)
         if "service" not in initial:
             first_service = offered(form, "service").first()
             initial["service"] = first_service.pk if first_service else None
@@ -234,7 +232,7 @@ class RescheduleForm(FreeTimePickerForm):
     staff = forms.ModelChoiceField(
         queryset=StaffMember.objects.none(), required=False, empty_label="Anyone free", label="Staff member"
     )
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = DayField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     start = forms.CharField(required=False, label="New time")
 
     def __init__(self, *args: Any, salon: Salon, service: Service, moving: bool = False, **kwargs: Any) -> None:

@@ -19,6 +19,8 @@ import requests
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
+from salonbook.scrub import MASK, scrub_text
+
 
 @dataclass(frozen=True)
 class OutgoingMessage:
@@ -72,7 +74,12 @@ class Provider(Protocol):
 
 
 class ConsoleProvider:
-    """Development: writes the message to standard output, like Django's console email backend."""
+    """Development: writes the message to standard output, like Django's console email backend.
+
+    With ``DEBUG`` off (a production-like run that forgot to configure the
+    HTTP provider) its output lands in the logs: the number, the manage and
+    claim links' tokens and any other phone number are masked then.
+    """
 
     name = "console"
     idempotent = True  # nothing leaves the machine, so a repeat costs nothing
@@ -82,7 +89,10 @@ class ConsoleProvider:
 
     def send(self, message: OutgoingMessage) -> str:
         stream = self.stream or sys.stdout
-        stream.write(f"--- WhatsApp to {message.to} (key {message.idempotency_key}) ---\n{message.text}\n---\n")
+        to, text = message.to, message.text
+        if not settings.DEBUG:
+            to, text = MASK, scrub_text(text)
+        stream.write(f"--- WhatsApp to {to} (key {message.idempotency_key}) ---\n{text}\n---\n")
         stream.flush()
         return f"console-{uuid.uuid4()}"
 

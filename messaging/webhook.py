@@ -27,6 +27,11 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from salonbook.text import storable
+
+# Text from the body is made storable here, per message: a NUL (which
+# PostgreSQL refuses) or a lone surrogate (which no driver encodes) in one
+# reply must not fail the batch, or the provider retries it for ever.
 STATUSES = ("sent", "delivered", "read", "failed")
 
 
@@ -76,6 +81,10 @@ def _error_text(status: dict) -> str:
     return "; ".join(part for part in parts if part)[:300]
 
 
+def _digits(value: Any) -> str:
+    return "".join(ch for ch in str(value) if ch in "0123456789")
+
+
 def _values(payload: dict) -> Iterator[dict]:
     for entry in _dicts(payload.get("entry")):
         for change in _dicts(entry.get("changes")):
@@ -90,7 +99,14 @@ def status_updates(payload: dict, *, now: dt.datetime) -> list[StatusUpdate]:
         for status in _dicts(value.get("statuses")):
             name, provider_id = status.get("status"), status.get("id")
             if name in STATUSES and isinstance(provider_id, str) and provider_id:
-                updates.append(StatusUpdate(provider_id[:200], name, _when(status.get("timestamp"), now), _error_text(status)))
+                updates.append(
+                    StatusUpdate(
+                        storable(provider_id)[:200],
+                        name,
+                        _when(status.get("timestamp"), now),
+                        storable(_error_text(status)),
+                    )
+                )
     return updates
 
 
@@ -98,9 +114,9 @@ def replies(payload: dict, *, now: dt.datetime) -> list[Reply]:
     found = []
     for value in _values(payload):
         metadata = value["metadata"] if isinstance(value.get("metadata"), dict) else {}
-        business = "".join(ch for ch in str(metadata.get("display_phone_number", "")) if ch.isdigit())
+        business = _digits(metadata.get("display_phone_number", ""))
         for message in _dicts(value.get("messages")):
-            provider_id, sender = message.get("id"), "".join(ch for ch in str(message.get("from", "")) if ch.isdigit())
+            provider_id, sender = message.get("id"), _digits(message.get("from", ""))
             if not (isinstance(provider_id, str) and provider_id and sender):
                 continue
             text = message.get("text", {}).get("body", "") if isinstance(message.get("text"), dict) else ""
@@ -113,11 +129,11 @@ def replies(payload: dict, *, now: dt.datetime) -> list[Reply]:
             context = message["context"] if isinstance(message.get("context"), dict) else {}
             found.append(
                 Reply(
-                    provider_message_id=provider_id[:200],
+                    provider_message_id=storable(provider_id)[:200],
                     from_phone=f"+{sender}"[:20],
-                    text=str(text)[:4096],
-                    button=button[:200],
-                    context_id=str(context.get("id") or "")[:200],
+                    text=storable(str(text))[:4096],
+                    button=storable(button)[:200],
+                    context_id=storable(str(context.get("id") or ""))[:200],
                     at=_when(message.get("timestamp"), now),
                     business_phone=business,
                 )

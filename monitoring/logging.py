@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 
 from monitoring.context import current_request_id
-from monitoring.scrub import scrub_text
+from salonbook.scrub import scrub_text
 
 # Attributes every LogRecord has; anything else came in through ``extra=``.
 _STANDARD = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime", "request_id", "taskName"}

@@ -18,7 +18,7 @@ from sentry_sdk.integrations.django import DjangoIntegration
 from sentry_sdk.integrations.redis import RedisIntegration
 from sentry_sdk.scrubber import DEFAULT_DENYLIST, DEFAULT_PII_DENYLIST, EventScrubber
 
-from monitoring.scrub import scrub_text
+from salonbook.scrub import scrub_text
 
 if TYPE_CHECKING:
     from sentry_sdk.types import Event

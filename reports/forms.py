@@ -7,6 +7,7 @@ import datetime as dt
 from django import forms
 
 from reports.selectors import MAX_DAYS
+from salonbook.dates import DayField
 
 DEFAULT_REPORT_DAYS = 30
 
@@ -14,8 +15,8 @@ DEFAULT_REPORT_DAYS = 30
 class ReportRangeForm(forms.Form):
     """``?from=YYYY-MM-DD&to=YYYY-MM-DD``, salon-local dates, both included."""
 
-    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DayField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
 
     @classmethod
     def for_query(cls, query, *, today: dt.date) -> ReportRangeForm:

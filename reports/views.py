@@ -6,7 +6,6 @@ helps them plan, while takings are the owner's business.
 
 from __future__ import annotations
 
-import csv
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -16,6 +15,7 @@ from django.views.decorators.cache import never_cache
 
 from reports.forms import ReportRangeForm
 from reports.selectors import STATUS_ORDER, SalonReport, salon_report
+from salonbook.text import SpreadsheetCsvWriter
 from salons.views import salon_access, staff_required
 
 
@@ -38,7 +38,7 @@ def _csv(report: SalonReport, *, with_revenue: bool) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="report-{report.first_day.isoformat()}-{report.last_day.isoformat()}.csv"'
     )
-    out = csv.writer(response)
+    out = SpreadsheetCsvWriter(response)
     out.writerow(["section", "item", "value", "extra"])
     out.writerow(["range", "from", report.first_day.isoformat(), ""])
     out.writerow(["range", "to", report.last_day.isoformat(), ""])

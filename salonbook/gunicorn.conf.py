@@ -4,6 +4,8 @@ import gc
 import multiprocessing
 import os
 
+from monitoring.access_log import ACCESS_LOG_FORMAT
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # Sync workers: 2 x cores + 1 keeps both cores busy while some wait on I/O.
 workers = int(os.environ.get("GUNICORN_WORKERS", multiprocessing.cpu_count() * 2 + 1))
@@ -21,6 +23,9 @@ preload_app = os.environ.get("GUNICORN_PRELOAD", "true").lower() not in ("0", "f
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 5000))
 max_requests_jitter = 500
 accesslog = os.environ.get("GUNICORN_ACCESSLOG", "-")
+# Paths with their secrets masked and no query strings (monitoring/access_log.py).
+logger_class = "monitoring.access_log.MaskedAccessLogger"
+access_log_format = ACCESS_LOG_FORMAT
 errorlog = "-"
 # Only the load balancer in front of us may say the client used HTTPS.
 forwarded_allow_ips = os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1")

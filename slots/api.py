@@ -17,6 +17,7 @@ from rest_framework.response import Response
 from salonbook.api.base import ApiView
 from salonbook.api.cached_reads import CachedReadView, json_answer, render_json
 from salonbook.api.schema import errors
+from salonbook.dates import DaySerializerField
 from salons.cache import business_info, business_info_entry
 from salons.models import Service
 from salons.permissions import IsStaffOrAdmin
@@ -28,7 +29,6 @@ from slots.services import slot_block, slot_unblock
 
 MAX_ID = 2**63 - 1
 # Dates beyond this from today are refused, not searched: no salon books that far.
-MAX_DAYS_AWAY = 3660
 
 
 def local_iso(value: dt.datetime, tz) -> str:
@@ -40,16 +40,11 @@ def local_iso(value: dt.datetime, tz) -> str:
 
 
 class AvailabilityQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(help_text="Salon-local day, YYYY-MM-DD")
+    date = DaySerializerField(help_text="Salon-local day, YYYY-MM-DD")
     service = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Service id")
     staff = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, help_text="Only this staff member's times"
     )
-
-    def validate_date(self, value: dt.date) -> dt.date:
-        if abs((value - dt.date.today()).days) > MAX_DAYS_AWAY:
-            raise serializers.ValidationError("Choose a date within ten years of today.")
-        return value
 
 
 class FreeStartSerializer(serializers.Serializer):

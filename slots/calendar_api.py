@@ -13,10 +13,11 @@ from rest_framework.exceptions import NotFound, ValidationError
 
 from salonbook.api.cached_reads import CachedReadView, json_answer, render_json
 from salonbook.api.schema import errors
+from salonbook.dates import day_within_reach
 from salons.cache import business_info, business_info_entry
 from salons.models import Service
 from salons.selectors import NO_SUCH_SALON
-from slots.api import MAX_DAYS_AWAY, MAX_ID, check_against_info, local_iso
+from slots.api import MAX_ID, check_against_info, local_iso
 from slots.cache import cached_calendar, calendar_entry
 from slots.selectors import free_start_counts
 
@@ -35,7 +36,7 @@ class CalendarQuerySerializer(serializers.Serializer):
         if match is None or not 1 <= int(match.group(2)) <= 12:
             raise serializers.ValidationError("Give the month as YYYY-MM, e.g. 2030-05.")
         first = dt.date(int(match.group(1)), int(match.group(2)), 1)
-        if abs((first - dt.date.today()).days) > MAX_DAYS_AWAY:
+        if not day_within_reach(first):
             raise serializers.ValidationError("Choose a month within ten years of today.")
         return first
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from salonbook.dates import DayField, day_within_reach
 from salonbook.errors import DomainError
 from salons.models import Salon, StaffMember
 from salons.selectors import staff_member_for_user
@@ -25,7 +26,7 @@ from slots.services import slot_unblock, slots_block_range
 
 class BlockTimeForm(forms.Form):
     staff_member = forms.ModelChoiceField(queryset=StaffMember.objects.none(), empty_label=None, label="Staff member")
-    date = forms.DateField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
+    date = DayField(widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"))
     whole_day = forms.BooleanField(required=False, label="The whole day (day off)")
     start_time = forms.TimeField(
         required=False, label="From", widget=forms.TimeInput(attrs={"type": "time", "step": 300}, format="%H:%M")
@@ -109,9 +110,10 @@ def block_time(request: HttpRequest, slug: str) -> HttpResponse:
         initial: dict[str, Any] = {"date": timezone.localdate(timezone=salon.tz)}
         date = request.GET.get("date", "")
         try:
-            initial["date"] = dt.date.fromisoformat(date) if date else initial["date"]
+            day = dt.date.fromisoformat(date) if date else initial["date"]
         except ValueError:
-            pass
+            day = initial["date"]
+        initial["date"] = day if day_within_reach(day) else initial["date"]
         staff = request.GET.get("staff", "")
         if staff.isdigit():
             initial["staff_member"] = int(staff)

@@ -20,6 +20,8 @@ from bookings.api.inputs import MAX_ID, valid
 from bookings.api.outputs import BOOKING_EXAMPLE, CreatedBookingSerializer, render_booking
 from salonbook.api.base import ApiView
 from salonbook.api.schema import errors
+from salonbook.dates import DaySerializerField
+from salonbook.text import validate_person_name
 from salons.models import Salon, Service, StaffMember
 from waitlist.models import WaitlistEntry
 from waitlist.selectors import live_offer
@@ -40,11 +42,11 @@ class JoinSerializer(serializers.Serializer):
     staff = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, allow_null=True, help_text="Staff member id (default: anyone)"
     )
-    date_from = serializers.DateField(help_text="First salon-local day, YYYY-MM-DD")
-    date_to = serializers.DateField(help_text="Last salon-local day, YYYY-MM-DD")
+    date_from = DaySerializerField(help_text="First salon-local day, YYYY-MM-DD")
+    date_to = DaySerializerField(help_text="Last salon-local day, YYYY-MM-DD")
     earliest = serializers.TimeField(required=False, allow_null=True, format="%H:%M", help_text="Local HH:MM")
     latest = serializers.TimeField(required=False, allow_null=True, format="%H:%M", help_text="Local HH:MM")
-    customer_name = serializers.CharField(max_length=120)
+    customer_name = serializers.CharField(max_length=120, validators=[validate_person_name])
     customer_phone = serializers.CharField(max_length=32, help_text="E.164, or national in the salon's country")
 
     def validate_service(self, pk: int) -> Service:
@@ -230,7 +232,7 @@ class WaitlistClaimView(ApiView):
     @extend_schema(
         operation_id="waitlist_claim",
         summary="Book the time held for this entry",
-        description="Same rules as booking. Claiming twice answers the same booking.",
+        description="Same rules as booking. The claim is single use: claiming again answers 409 `offer_claimed`.",
         tags=["waitlist"],
         parameters=[WAITLIST_TOKEN],
         request=None,

@@ -33,6 +33,11 @@ class OfferNotLive(InvalidTransition):
     default_message = "This time is no longer held for you."
 
 
+class OfferAlreadyClaimed(InvalidTransition):
+    code = "offer_claimed"
+    default_message = "This time is already booked for you; the booking's own link manages it."
+
+
 def _check_entry(
     *,
     salon: Salon,
@@ -134,15 +139,18 @@ def _entry_locked(entry: WaitlistEntry) -> WaitlistEntry:
 def waitlist_claim(*, entry: WaitlistEntry, now: dt.datetime | None = None) -> Booking:
     """Book the start the entry's live offer holds, through ``booking_create``.
 
-    Tapping the link twice answers the same booking. An offer past its time
-    (even before the expiry job ran) or already ended raises ``OfferNotLive``.
+    The claim link is single use: once the entry is booked, claiming again
+    raises ``OfferAlreadyClaimed`` (the booking's manage token was given
+    once, in the first answer and the booking's own messages, and a replayed
+    link must not hand it out again). An offer past its time (even before
+    the expiry job ran) or already ended raises ``OfferNotLive``.
     """
     now = now or timezone.now()
     with transaction.atomic():
         offer = _live_offer_locked(entry)
         locked = _entry_locked(entry)
-        if locked.status == WaitlistEntry.Status.BOOKED and locked.booking is not None:
-            return locked.booking
+        if locked.status == WaitlistEntry.Status.BOOKED:
+            raise OfferAlreadyClaimed()
         if offer is None or now >= offer.expires_at:
             raise OfferNotLive()
         # Freed and booked in one transaction, the slots locked throughout:

@@ -18,8 +18,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from bookings.services import Actor
+from salonbook.dates import DayField, parse_aware_time
 from salonbook.errors import DomainError
 from salonbook.forms import place_service_errors
+from salonbook.text import validate_person_name
 from salons.models import Salon, Service, StaffMember
 from salons.views import salon_for, staff_required
 from slots.selectors import availability_for_day
@@ -85,12 +87,9 @@ def offer_by_hand(request: HttpRequest, slug: str, reference: str) -> HttpRespon
     salon = salon_for(request, slug)
     entry = _entry(salon, reference)
     staff_id, _, iso = request.POST.get("start", "").partition("|")
-    member = StaffMember.objects.filter(salon=salon, pk=int(staff_id) if staff_id.isdigit() else 0).first()
-    try:
-        start = dt.datetime.fromisoformat(iso) if iso else None
-    except ValueError:
-        start = None
-    if member is None or start is None or timezone.is_naive(start):
+    member = StaffMember.objects.filter(salon=salon, pk=int(staff_id) if staff_id.isascii() and staff_id.isdigit() and len(staff_id) <= 18 else 0).first()
+    start = parse_aware_time(iso)
+    if member is None or start is None:
         messages.error(request, "Choose one of the free times.")
         return _back(request, salon)
     try:
@@ -119,11 +118,11 @@ def withdraw(request: HttpRequest, slug: str, reference: str) -> HttpResponse:
 class DeskEntryForm(forms.Form):
     service = forms.ModelChoiceField(queryset=Service.objects.none())
     staff = forms.ModelChoiceField(queryset=StaffMember.objects.none(), required=False, empty_label="Anyone")
-    date_from = forms.DateField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
-    date_to = forms.DateField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
+    date_from = DayField(label="From", widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = DayField(label="To", widget=forms.DateInput(attrs={"type": "date"}))
     earliest = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
     latest = forms.TimeField(required=False, widget=forms.TimeInput(attrs={"type": "time"}))
-    customer_name = forms.CharField(label="Name", max_length=120)
+    customer_name = forms.CharField(label="Name", max_length=120, validators=[validate_person_name])
     customer_phone = forms.CharField(label="Phone", max_length=32)
 
     def __init__(self, *args: Any, salon: Salon, **kwargs: Any) -> None:

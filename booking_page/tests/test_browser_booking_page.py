@@ -13,6 +13,7 @@ from django.test import Client
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from bookings.messages.about import booking_subject
 from bookings.models import Booking
 from bookings.services import booking_create
 from bookings.tests.browser import ARTIFACTS, assert_accessible
@@ -109,7 +110,7 @@ def test_customer_books_one_service_with_any_stylist(
     assert booking.customer_phone == "+447400123456"
     assert booking.staff_member in (page_salon.alice, page_salon.ben)
     # The confirmation to the customer is in the outbox, from the same service the API uses.
-    assert Message.objects.filter(booking=booking, to="+447400123456").exists()
+    assert Message.objects.filter(subject=booking_subject(booking.pk), to="+447400123456").exists()
     href = page.locator("#done-manage").get_attribute("href")
     assert href == f"/manage/{booking.reference}/#token={booking.manage_token}"
     assert errors == []

@@ -17,9 +17,19 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bookings.booking_plans import MAX_EVERY_WEEKS, MAX_OCCURRENCES
+from salonbook.dates import DaySerializerField, parse_aware_time
+from salonbook.text import validate_person_name
 from salons.models import Salon, Service, StaffMember
 
 MAX_ID = 2**63 - 1
+
+
+def _is_naive_time(data: Any) -> bool:
+    try:
+        parsed = parse_datetime(data) if isinstance(data, str) and len(data) <= 64 else None
+    except ValueError:
+        return False
+    return parsed is not None and parsed.tzinfo is None
 
 
 @extend_schema_field(OpenApiTypes.DATETIME)
@@ -32,18 +42,10 @@ class AwareDateTimeField(serializers.Field):
     }
 
     def to_internal_value(self, data: Any) -> dt.datetime:
-        try:
-            value = parse_datetime(data) if isinstance(data, str) and len(data) <= 64 else None
-        except ValueError:
-            value = None
+        value = parse_aware_time(data) if isinstance(data, str) else None
         if value is None:
-            self.fail("invalid")
-        if value.tzinfo is None:
-            self.fail("naive")
-        try:
-            return value.astimezone(dt.UTC)
-        except OverflowError:
-            self.fail("invalid")
+            self.fail("naive" if _is_naive_time(data) else "invalid")
+        return value
 
     def to_representation(self, value: dt.datetime) -> str:
         return value.isoformat()
@@ -77,7 +79,7 @@ class BookingCreateSerializer(serializers.Serializer):
         help_text="Staff member id, as availability gave it; leave out (or null) for anyone free then",
     )
     start = AwareDateTimeField(help_text="A start that availability offered, with its offset")
-    customer_name = serializers.CharField(max_length=120)
+    customer_name = serializers.CharField(max_length=120, validators=[validate_person_name])
     customer_phone = serializers.CharField(max_length=32, help_text="E.164, or national in the salon's country")
     customer_email = serializers.EmailField(max_length=254, required=False, allow_blank=True, default="")
     repeat = RepeatSerializer(
@@ -126,13 +128,8 @@ class RescheduleSerializer(serializers.Serializer):
 
 
 class AgendaQuerySerializer(serializers.Serializer):
-    date = serializers.DateField(help_text="Salon-local day, YYYY-MM-DD")
+    date = DaySerializerField(help_text="Salon-local day, YYYY-MM-DD")
     staff = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False)
-
-    def validate_date(self, value: dt.date) -> dt.date:
-        if not dt.date(1970, 1, 2) <= value <= dt.date(9999, 12, 30):
-            raise serializers.ValidationError("Choose a real day.")
-        return value
 
 
 def valid(serializer_class: type[serializers.Serializer], data: Any) -> dict[str, Any]:

@@ -1,6 +1,10 @@
 """Every API route, under /api/ (health and metrics are mounted by monitoring)."""
 
+from typing import Any
+
+from django.http import HttpRequest, HttpResponseBase
 from django.urls import path, register_converter
+from django.views import View
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from bookings.api import series as bookings_series_api
@@ -26,6 +30,15 @@ class IdConverter:
 
 
 register_converter(IdConverter, "id")
+
+
+class ApiDocsView(SpectacularSwaggerView):
+    """The API docs page. OPTIONS answers with the allowed methods, as any
+    Django view does: DRF's answer (the view's metadata) would be rendered by
+    the page's HTML template renderer, which has no template for it."""
+
+    def options(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:  # type: ignore[override]
+        return View.options(self, request, *args, **kwargs)
 
 urlpatterns = [
     path("auth/token/", AuthTokenView.as_view(), name="api-token"),
@@ -73,5 +86,5 @@ urlpatterns = [
     path("slots/<id:pk>/block/", slots_api.SlotBlockView.as_view(), name="api-slot-block"),
     path("slots/<id:pk>/unblock/", slots_api.SlotUnblockView.as_view(), name="api-slot-unblock"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("docs/", ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]

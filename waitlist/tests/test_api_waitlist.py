@@ -7,6 +7,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
+from bookings.models import Booking
 from bookings.services import Actor, booking_cancel
 from bookings.tests.factories import make_booking, next_local
 from waitlist.models import WaitlistEntry
@@ -76,7 +77,7 @@ def test_read_needs_the_token(customer_client, service, staff_member):
     assert customer_client.get(url, HTTP_X_WAITLIST_TOKEN=body["manage_token"]).json()["status"] == "waiting"
 
 
-def test_offer_shown_then_claimed_twice_answers_the_same_booking(customer_client, service, staff_member, salon):
+def test_offer_shown_then_claimed_once_and_a_replay_reveals_nothing(customer_client, service, staff_member, salon):
     booked = make_booking(service=service, staff_member=staff_member, start=next_local(salon, days=2, at=dt.time(10)))
     body = _join(customer_client, service).json()
     booking_cancel(booking=booked, actor=Actor.customer())
@@ -86,8 +87,13 @@ def test_offer_shown_then_claimed_twice_answers_the_same_booking(customer_client
     assert dt.datetime.fromisoformat(shown["offer"]["start"]) == booked.start
     first = customer_client.post(f"/api/waitlist/{body['reference']}/claim/", **headers)
     second = customer_client.post(f"/api/waitlist/{body['reference']}/claim/", **headers)
-    assert first.status_code == 201 and second.status_code == 201
-    assert first.json()["reference"] == second.json()["reference"]
+    assert first.status_code == 201 and first.json()["manage_token"]
+    assert second.status_code == 409 and second.json()["error"]["code"] == "offer_claimed"
+    assert first.json()["manage_token"] not in second.content.decode()
+    booking_cancel(booking=Booking.objects.get(reference=first.json()["reference"]), actor=Actor.customer())
+    again = customer_client.post(f"/api/waitlist/{body['reference']}/claim/", **headers)
+    assert again.status_code == 409 and first.json()["manage_token"] not in again.content.decode()
+    assert Booking.objects.filter(customer_phone="+447911123456").count() == 2  # the cancelled one and the claim's
     assert customer_client.get(f"/api/waitlist/{body['reference']}/", **headers).json()["status"] == "booked"
 
 

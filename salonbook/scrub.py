@@ -27,6 +27,22 @@ _TOKEN = re.compile(
 _WA_ME = re.compile(r"(wa\.me/)\d+")
 # A staff member's calendar feed has its secret in the path (calendar programs send nothing else).
 _CALENDAR_FEED = re.compile(r"(/calendar/)[A-Za-z0-9_-]{8,}(?=\.ics)")
+# Paths whose segment is a key to someone's data: a booking's or a waitlist
+# entry's reference (manage and claim pages, their API), and the uid and
+# token of a set-password (invite or reset) link.
+_SECRET_PATHS = re.compile(
+    r"(/(?:manage|waitlist|bookings|customers)/)[a-z2-7]{20,32}(?=/|$|[?#\s\"])"
+    r"|(/set-password/)[^/\s]+/[^/\s]+"
+)
+
+
+def _mask_secret_path(match: re.Match[str]) -> str:
+    return (match.group(1) or match.group(2)) + MASK
+
+
+def mask_path(path: str) -> str:
+    """A request's path as logs may record it: secrets in it masked, like every log line."""
+    return scrub_text(path)
 
 
 def scrub_text(text: str) -> str:
@@ -46,6 +62,7 @@ def scrub_text(text: str) -> str:
 def _mask(text: str) -> str:
     text = _WA_ME.sub(r"\1" + MASK, text)
     text = _CALENDAR_FEED.sub(r"\1" + MASK, text)
+    text = _SECRET_PATHS.sub(_mask_secret_path, text)
     text = _EMAIL.sub(MASK, text)
     text = _TOKEN.sub(r"\1" + MASK, text)
     return _PHONE.sub(MASK, text)
