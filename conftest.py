@@ -24,8 +24,15 @@ from salons.models import StaffMember
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory, UserFactory
 from slots.services import slots_sync_for_staff
 
-# Fixtures shared by apps that live in modules of their own.
-pytest_plugins = ["bookings.tests.browser", "salonbook.tests.redis_cluster", "salonbook.tests.pg_replica"]
+# Fixtures shared by apps that live in modules of their own: Chromium pages,
+# the outbox's fake WhatsApp provider over real HTTP with tasks run in the
+# test's own process, a Redis Cluster and a PostgreSQL replica.
+pytest_plugins = [
+    "bookings.tests.browser",
+    "messaging.tests.fixtures",
+    "salonbook.tests.redis_cluster",
+    "salonbook.tests.pg_replica",
+]
 
 REQUIRE_SERVICES = os.environ.get("REQUIRE_SERVICES") == "1"
 TEST_REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

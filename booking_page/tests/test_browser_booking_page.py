@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 
 from bookings.messages.about import booking_subject
 from bookings.models import Booking
-from bookings.services import booking_create
+from bookings.services import BookingRequest, Customer, booking_create
 from bookings.tests.browser import ARTIFACTS, assert_accessible
 from conftest import free_port
 from messaging.models import Message
@@ -183,12 +183,13 @@ def test_over_the_per_phone_limit_the_page_says_so_and_books_nothing(browser, li
     page_salon.online_bookings_per_phone = 1
     page_salon.save()
     booking_create(
-        salon=page_salon,
-        service=page_salon.cut,
-        staff_member=page_salon.ben,
-        start=dt.datetime.combine(a_day_ahead(page_salon, 5), dt.time(10), tzinfo=page_salon.tz),
-        customer_name="Marta Ruiz",
-        customer_phone="+447400123456",
+        request=BookingRequest(
+            salon=page_salon,
+            service=page_salon.cut,
+            staff_member=page_salon.ben,
+            start=dt.datetime.combine(a_day_ahead(page_salon, 5), dt.time(10), tzinfo=page_salon.tz),
+            customer=Customer("Marta Ruiz", "+447400123456"),
+        ),
     )
     context, page, errors = open_page(browser, f"{live_server.url}/book/lumen/")
     choose_service_and_day(page, services=["Cut"], day=a_day_ahead(page_salon), check=False)

@@ -126,7 +126,7 @@ def test_a_refused_move_is_explained_in_words(browser, live_server, salon, servi
     # A day the API refuses: its field's message, in words.
     page.get_by_label("Day").fill("2099-01-01")
     page.get_by_role("button", name="Show free times").click()
-    expect(page.locator("#manage-status .message-error")).to_contain_text("Choose a date within ten years of today.")
+    expect(page.locator("#manage-status .message-error")).to_contain_text("Choose a day within ten years of today.")
     expect(page.locator("#move-form")).to_be_hidden()
     assert errors == []
     context.close()

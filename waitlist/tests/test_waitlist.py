@@ -19,6 +19,7 @@ from slots.services import slot_block, slot_unblock
 from waitlist.models import WaitlistEntry, WaitlistOffer
 from waitlist.offers import entries_close_passed, offers_expire
 from waitlist.services import (
+    OfferAlreadyClaimed,
     OfferNotLive,
     waitlist_claim,
     waitlist_decline,
@@ -89,8 +90,9 @@ def test_claim_books_the_held_time_once_and_records_it(service, staff_member, bo
     entry = join(service)
     booking_cancel(booking=booked, actor=Actor.customer())
     booking = waitlist_claim(entry=entry)
-    again = waitlist_claim(entry=entry)
-    assert again.pk == booking.pk
+    with pytest.raises(OfferAlreadyClaimed):
+        waitlist_claim(entry=entry)  # the link is used up: it never hands out the booking again
+    assert Booking.objects.filter(customer_phone=entry.customer_phone).count() == 1
     assert booking.start == booked.start and booking.customer_phone == entry.customer_phone
     assert not Hold.objects.filter(kind=Hold.Kind.OFFER).exists()
     assert {s.status for s in held_slots(Holder.booking(booking.pk))} == {Slot.Status.BOOKED}
