@@ -140,7 +140,12 @@ def _check_online_limit(*, salon: Salon, phone: str, now: dt.datetime) -> None:
     two requests for the same phone at once would otherwise both count below
     the limit and both book.
     """
-    Salon.objects.select_for_update().filter(pk=salon.pk).values_list("pk", flat=True).get()
+    # FOR NO KEY UPDATE: it orders online bookings of the salon among
+    # themselves, yet lets other transactions insert rows that refer to the
+    # salon (holds, offers, messages, whose foreign-key checks take KEY SHARE).
+    # A plain FOR UPDATE deadlocks with a cancellation that holds the slots a
+    # booking waits for and offers them to the waitlist.
+    Salon.objects.select_for_update(no_key=True).filter(pk=salon.pk).values_list("pk", flat=True).get()
     upcoming = (
         Booking.objects.filter(
             salon=salon,
