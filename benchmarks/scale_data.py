@@ -119,7 +119,8 @@ def free_start_bodies(salon: Salon, service: Service, *, days: int = DAYS) -> li
                     "staff": free.staff_member_id,
                     "start": free.start.isoformat(),
                     "customer_name": "Load Test",
-                    "customer_phone": "+447911123456",
+                    # One customer a booking, as the salon's per-phone limit expects.
+                    "customer_phone": f"+4479{len(bodies):08d}",
                 }
             )
     return bodies
