@@ -109,7 +109,7 @@ def book_some(salon: Salon, services: dict[str, Service], staff: list[StaffMembe
 
 def free_start_bodies(salon: Salon, service: Service, *, days: int = DAYS) -> list[dict]:
     today = timezone.localdate(timezone=salon.tz)
-    bodies = []
+    bodies: list[dict] = []
     for offset in range(1, days):
         for free in availability_for_day(salon=salon, day=today + dt.timedelta(days=offset), service=service):
             bodies.append(

@@ -4,13 +4,16 @@ honeypot field the booking page hides from people."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
+from django.db import connection
 from rest_framework.test import APIClient
 
 from bookings.models import Booking
 from bookings.services import Actor, BookingRequest, Customer, booking_cancel, booking_create
-from bookings.tests.factories import next_local
+from bookings.tests.factories import make_booking, next_local
 from salonbook.errors import TooManyBookings
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 from slots.services import slots_sync_for_staff
@@ -115,3 +118,25 @@ def test_a_filled_honeypot_field_books_nothing(service, staff_member):
     assert "website" in refused.json()["error"]["details"]
     assert Booking.objects.count() == 0
     assert APIClient().post("/api/bookings/", {**body, "website": ""}, format="json").status_code == 201
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_online_bookings_of_one_phone_stop_at_the_limit(postgres_only, service, staff_member):
+    service.salon.online_bookings_per_phone = 2
+    service.salon.save(update_fields=["online_bookings_per_phone"])
+    starts = [next_local(service.salon, days=2, at=dt.time(9 + n)) for n in range(6)]
+    barrier = threading.Barrier(len(starts))
+
+    def book(start):
+        barrier.wait()
+        try:
+            make_booking(service=service, staff_member=staff_member, start=start, phone="+447911000777")
+            return "booked"
+        except TooManyBookings:
+            return "refused"
+        finally:
+            connection.close()
+
+    with ThreadPoolExecutor(len(starts)) as pool:
+        outcomes = sorted(pool.map(book, starts))
+    assert outcomes.count("booked") == 2, outcomes
