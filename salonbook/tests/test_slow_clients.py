@@ -10,18 +10,16 @@ import pytest
 
 from benchmarks.harness import OUT, app_env, gunicorn
 from benchmarks.slow_clients import PROBE_LIMIT, attack, nginx
-from conftest import REQUIRE_SERVICES
+from conftest import _missing
 
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
 def nginx_binary():
-    binary = shutil.which("nginx") or (shutil.which("/usr/sbin/nginx"))
+    binary = shutil.which("nginx") or shutil.which("/usr/sbin/nginx")
     if binary is None:
-        if REQUIRE_SERVICES:
-            pytest.fail("nginx is required here (REQUIRE_SERVICES=1): apt-get install nginx")
-        pytest.skip("needs nginx (Debian's package)")
+        _missing("nginx (apt-get install nginx)")
     return binary
 
 
