@@ -14,7 +14,7 @@ from django import forms
 
 from salonbook.dates import DayField
 from salonbook.errors import InvalidInput
-from salonbook.text import validate_person_name
+from salonbook.text import record_id, validate_person_name
 from salons.models import Salon, Service, StaffMember, WorkingHours
 from salons.schedules import DayHours
 
@@ -124,7 +124,7 @@ class ServicesField(forms.ModelMultipleChoiceField):
 
     def clean(self, value: Any) -> Any:
         for pk in value if isinstance(value, list | tuple) else ():
-            if not (isinstance(pk, str) and pk.isascii() and pk.isdigit() and len(pk) <= 18):
+            if record_id(pk) is None:
                 raise forms.ValidationError(
                     self.error_messages["invalid_pk_value"], code="invalid_pk_value", params={"pk": pk}
                 )

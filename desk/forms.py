@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from salonbook.dates import DayField, parse_aware_time
 from salonbook.forms import choice_field, offered, place_service_errors
-from salonbook.text import validate_person_name
+from salonbook.text import record_id, validate_person_name
 from salons.models import Salon, Service, StaffMember
 from salons.selectors import staff_doing_service
 
@@ -59,9 +59,10 @@ class FreeTimePickerForm(forms.Form):
         staff_id, _, iso = value.partition("|")
         start = parse_aware_time(iso)
         anyone = self.offers_anyone and staff_id == self.ANYONE
-        if start is None or not (anyone or (staff_id.isascii() and staff_id.isdigit() and len(staff_id) <= 18)):
+        member_id = record_id(staff_id)
+        if start is None or not (anyone or member_id is not None):
             raise forms.ValidationError("Choose one of the free times.")
-        return (None if anyone else int(staff_id)), start
+        return (None if anyone else member_id), start
 
     @classmethod
     def start_value(cls, staff_member_id: int | None, start: dt.datetime) -> str:
@@ -170,9 +171,8 @@ class DeskBookingForm(FreeTimePickerForm):
         member = form.offered_staff.get(staff_id or 0)
         if member is not None:
             initial["staff"] = member.pk
-        service_id = query.get("service", "")
-        if service_id.isdigit():
-            initial["service"] = int(service_id)
+        if (service_id := record_id(query.get("service", ""))) is not None:
+            initial["service"] = service_id
         elif member is not None:
             first = member.services.filter(is_active=True).order_by("name").first()
             if first is not None:

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from salonbook.text import record_id
+
 
 @dataclass(frozen=True)
 class Subject:
@@ -26,9 +28,10 @@ class Subject:
     @classmethod
     def parse(cls, key: str) -> Subject | None:
         kind, _, number = key.partition(":")
-        if not kind or not number.isdigit():
+        pk = record_id(number)
+        if not kind or pk is None:
             return None
-        return cls(kind, int(number))
+        return cls(kind, pk)
 
     def __str__(self) -> str:
         return self.key

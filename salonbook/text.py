@@ -1,7 +1,7 @@
 """Text that comes from outside: what may be stored, what a name may hold,
 and what a spreadsheet may be handed.
 
-Three rules, each in one place:
+Four rules, each in one place:
 
 - ``storable``: PostgreSQL refuses a NUL character in text, and no database
   driver can encode a lone UTF-16 surrogate (which JSON can carry as
@@ -15,6 +15,9 @@ Three rules, each in one place:
   tab or a carriage return is a formula to Excel, LibreOffice and Google
   Sheets (CSV injection). Such a cell is prefixed with an apostrophe, as
   OWASP recommends, so it shows as the text it is.
+- ``record_id``: a row id read from a query string or form. ``str.isdigit``
+  is true for "²" and other digits ``int`` refuses, and an id past 18 digits
+  overflows a database integer, so both are read as no id at all.
 """
 
 from __future__ import annotations
@@ -31,6 +34,13 @@ from django.core.exceptions import ValidationError
 BIDI_CONTROLS = frozenset("\u061c\u200e\u200f\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 NAME_REFUSED = "Use letters, spaces and punctuation only: no line breaks, control or direction characters."
+
+
+def record_id(value: object) -> int | None:
+    """``value`` as a row id when it is 1 to 18 ASCII digits, else ``None``."""
+    if isinstance(value, str) and value.isascii() and value.isdigit() and len(value) <= 18:
+        return int(value)
+    return None
 
 
 def storable(text: str) -> str:

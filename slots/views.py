@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from salonbook.dates import DayField, day_within_reach
 from salonbook.errors import DomainError
+from salonbook.text import record_id
 from salons.models import Salon, StaffMember
 from salons.selectors import staff_member_for_user
 from salons.views import salon_for, staff_required
@@ -115,8 +116,8 @@ def block_time(request: HttpRequest, slug: str) -> HttpResponse:
             day = initial["date"]
         initial["date"] = day if day_within_reach(day) else initial["date"]
         staff = request.GET.get("staff", "")
-        if staff.isdigit():
-            initial["staff_member"] = int(staff)
+        if (staff_id := record_id(staff)) is not None:
+            initial["staff_member"] = staff_id
         elif (member := staff_member_for_user(request.user)) is not None and member.salon_id == salon.pk:
             initial["staff_member"] = member.pk
         form = BlockTimeForm(initial=initial, salon=salon)
@@ -133,7 +134,7 @@ def block_time(request: HttpRequest, slug: str) -> HttpResponse:
 def unblock(request: HttpRequest, slug: str) -> HttpResponse:
     """Make blocked slots bookable again (``slot`` may be given several times)."""
     salon = salon_for(request, slug)
-    ids = [int(value) for value in request.POST.getlist("slot") if value.isdigit()]
+    ids = [pk for value in request.POST.getlist("slot") if (pk := record_id(value)) is not None]
     slots = list(Slot.objects.filter(salon=salon, pk__in=ids).order_by("start"))
     freed = 0
     for slot in slots:

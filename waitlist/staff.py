@@ -21,7 +21,7 @@ from bookings.services import Actor
 from salonbook.dates import DayField, parse_aware_time
 from salonbook.errors import DomainError
 from salonbook.forms import place_service_errors
-from salonbook.text import validate_person_name
+from salonbook.text import record_id, validate_person_name
 from salons.models import Salon, Service, StaffMember
 from salons.views import salon_for, staff_required
 from slots.selectors import availability_for_day
@@ -87,7 +87,7 @@ def offer_by_hand(request: HttpRequest, slug: str, reference: str) -> HttpRespon
     salon = salon_for(request, slug)
     entry = _entry(salon, reference)
     staff_id, _, iso = request.POST.get("start", "").partition("|")
-    member = StaffMember.objects.filter(salon=salon, pk=int(staff_id) if staff_id.isascii() and staff_id.isdigit() and len(staff_id) <= 18 else 0).first()
+    member = StaffMember.objects.filter(salon=salon, pk=record_id(staff_id) or 0).first()
     start = parse_aware_time(iso)
     if member is None or start is None:
         messages.error(request, "Choose one of the free times.")

@@ -206,6 +206,20 @@ def test_every_staff_form_takes_extreme_days(client, world):
     assert tried >= 5 * len(EXTREME_DAYS)
 
 
+QUERY_NAMES = ["date", "staff", "service", "start", "q", "date_from", "date_to", "format", "month"]
+
+
+def test_every_staff_page_query_takes_each_hostile_text(client, world):
+    """Each query name of each page with each hostile text, so a digit ``int``
+    refuses ("²", "١٢٣") is tried on every run, not only when drawn."""
+    client.force_login(world["owner"])
+    for page in staff_pages(world):
+        for name in QUERY_NAMES:
+            for text in HOSTILE_TEXT:
+                response = client.get(page, {name: text})
+                assert response.status_code < 500, (page, name, text, response.status_code)
+
+
 def test_every_staff_page_query_survives_hostile_values(client, world):
     client.force_login(world["owner"])
     pages = staff_pages(world)
@@ -213,7 +227,7 @@ def test_every_staff_page_query_survives_hostile_values(client, world):
     @settings(max_examples=15, deadline=None, suppress_health_check=list(HealthCheck), database=None)
     @given(
         query=st.dictionaries(
-            st.sampled_from(["date", "staff", "service", "start", "q", "date_from", "date_to", "format", "month"]),
+            st.sampled_from(QUERY_NAMES),
             form_value,
         )
     )
