@@ -127,7 +127,7 @@ def availability_build(salon_id: int, service_id: int, day: dt.date) -> Callable
     from django.utils import timezone
 
     from salons.models import Service
-    from slots.selectors import availability_for_day
+    from slots.availability import availability_for_day
 
     def build():
         service = Service.objects.select_related("salon").get(pk=service_id, salon_id=salon_id)

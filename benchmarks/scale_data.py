@@ -29,8 +29,8 @@ from bookings.models import Booking  # noqa: E402
 from bookings.services import Actor, BookingRequest, Customer, booking_create  # noqa: E402
 from salonbook.errors import DomainError  # noqa: E402
 from salons.models import Salon, Service, StaffMember, WorkingHours  # noqa: E402
+from slots.availability import availability_for_day  # noqa: E402
 from slots.models import Slot  # noqa: E402
-from slots.selectors import availability_for_day  # noqa: E402
 from slots.services import slots_generate  # noqa: E402
 
 SLUG = "bench"

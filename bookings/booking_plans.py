@@ -1,5 +1,6 @@
-"""Bookings made of more than one choice: "any staff member" and standing
-appointments (a series), built around ``bookings.services.booking_create``.
+"""Bookings made of more than one choice: "any staff member", visits of
+several services, and standing appointments (a series), built around
+``bookings.services.booking_create``.
 
 Every occurrence and every attempt is a normal ``booking_create``: the same
 validation, slot locks, constraints, history and events. What this module
@@ -9,6 +10,7 @@ adds is the choosing (who, which weeks) and the all-or-none of a series.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
@@ -16,11 +18,12 @@ from django.utils import timezone
 
 from bookings.messages import lifecycle
 from bookings.models import Booking, BookingSeries
-from bookings.selectors import staff_free_at
+from bookings.selectors import booked_time_by_staff, staff_free_at
 from bookings.services import (
     Actor,
     BookingRequest,
     Customer,
+    PartRequest,
     booking_cancel,
     booking_create,
     booking_create_unannounced,
@@ -29,6 +32,7 @@ from salonbook.errors import InvalidInput, NotAllowed, SlotUnavailable
 from salons.models import Salon, Service, StaffMember
 from salons.selectors import NOT_OFFERED, offers_service, staff_doing_service
 from slots.selectors import check_start_offered
+from slots.visits import PartAsk, visit_at
 
 MAX_OCCURRENCES = 26
 MAX_EVERY_WEEKS = 52
@@ -40,6 +44,14 @@ class Repeat:
 
     every_weeks: int
     count: int
+
+
+@dataclass(frozen=True)
+class PartChoice:
+    """A further part of a visit as asked: ``service`` with ``staff_member``, or anyone (None)."""
+
+    service: Service
+    staff_member: StaffMember | None = None
 
 
 @dataclass
@@ -68,17 +80,30 @@ def booking_book(
     start: dt.datetime,
     customer: Customer,
     repeat: Repeat | None = None,
+    then: Sequence[PartChoice] = (),
     actor: Actor | None = None,
     now: dt.datetime | None = None,
 ) -> Booked:
     """Book ``start``: with ``staff_member``, or with anyone free when None;
-    once, or as a standing appointment when ``repeat`` is given.
+    ``then`` the further services of a visit; once, or as a standing
+    appointment when ``repeat`` is given.
     """
     actor = actor or Actor.customer()
     now = now or timezone.now()
+    if repeat is not None and actor.is_customer and not salon.customers_book_series:
+        raise NotAllowed(f"Standing appointments at {salon.name} are booked by the salon's staff.")
+    if then:
+        first = PartChoice(service, staff_member)
+        if repeat is None:
+            return Booked(bookings=[booking_visit_create(salon=salon, start=start, parts=[first, *then],
+                                                         customer=customer, actor=actor, now=now)])
+        # One set of faces for every occurrence, chosen at the first.
+        request = _visit_request(salon=salon, start=start, parts=[first, *then], customer=customer, actor=actor,
+                                 now=now)
+        starts = occurrence_starts(salon=salon, start=start, repeat=repeat)
+        return _series_with(salon, service, request.staff_member, starts, customer, repeat, actor, now,
+                            then=request.then)
     if repeat is not None:
-        if actor.is_customer and not salon.customers_book_series:
-            raise NotAllowed(f"Standing appointments at {salon.name} are booked by the salon's staff.")
         return booking_series_create(
             salon=salon,
             service=service,
@@ -136,6 +161,68 @@ def booking_create_with_anyone(
         except SlotUnavailable:
             continue  # taken meanwhile: the next one free
     raise SlotUnavailable("Nobody is free at that time any more.")
+
+
+def booking_visit_create(
+    *,
+    salon: Salon,
+    start: dt.datetime,
+    parts: Sequence[PartChoice],
+    customer: Customer,
+    actor: Actor,
+    now: dt.datetime,
+) -> Booking:
+    """Book a visit: ``parts`` in a row from ``start``, each with its staff
+    member or, for "anyone", the free one with the least booked time that
+    day (ties by id). If a racing request takes a chosen member's time
+    first, the visit is planned again (a few times) before ``SlotUnavailable``.
+    """
+    for _attempt in range(3):
+        request = _visit_request(salon=salon, start=start, parts=parts, customer=customer, actor=actor, now=now)
+        try:
+            return booking_create(request=request, actor=actor, now=now)
+        except SlotUnavailable:
+            if all(part.staff_member is not None for part in parts):
+                raise
+    raise SlotUnavailable("Nobody is free for every part at that time any more.")
+
+
+def _visit_request(
+    *, salon: Salon, start: dt.datetime, parts: Sequence[PartChoice], customer: Customer, actor: Actor,
+    now: dt.datetime,
+) -> BookingRequest:
+    """The request for the visit ``parts`` at ``start``, "anyone" replaced by
+    the member availability would offer (a read; booking checks again under
+    locks). Chosen staff members go as they are: booking says what is wrong."""
+    services = [part.service for part in parts]
+    if any(part.staff_member is None for part in parts):
+        day = timezone.localtime(start, salon.tz).date()
+        booked = booked_time_by_staff(salon=salon, day=day)
+        visit = visit_at(
+            salon=salon,
+            start=start,
+            asks=[PartAsk(part.service, part.staff_member.pk if part.staff_member else None) for part in parts],
+            now=now,
+            with_notice=actor.is_customer,
+            order=lambda staff_id: (booked.get(staff_id, dt.timedelta()), staff_id),
+        )
+        if visit is None:
+            for part in parts:
+                if part.staff_member is None:
+                    _check_anyone_could(salon=salon, service=part.service, start=start, now=now)
+            raise SlotUnavailable("Nobody is free for every part at that time.")
+        members = StaffMember.objects.select_related("salon").in_bulk([p.staff_member_id for p in visit.parts])
+        chosen = [members[p.staff_member_id] for p in visit.parts]
+    else:
+        chosen = [part.staff_member for part in parts if part.staff_member is not None]
+    return BookingRequest(
+        salon=salon,
+        service=services[0],
+        staff_member=chosen[0],
+        start=start,
+        customer=customer,
+        then=tuple(PartRequest(service, member) for service, member in zip(services[1:], chosen[1:], strict=True)),
+    )
 
 
 def _check_anyone_could(*, salon: Salon, service: Service, start: dt.datetime, now: dt.datetime) -> None:
@@ -216,8 +303,10 @@ def _series_with(
     repeat: Repeat,
     actor: Actor,
     now: dt.datetime,
+    then: tuple[PartRequest, ...] = (),
 ) -> Booked:
-    """The series at ``starts`` with ``member``, all or none.
+    """The series at ``starts`` with ``member`` (and ``then``, the further
+    parts of a visit, with theirs), all or none.
 
     Every occurrence is tried in one transaction (each a savepoint); if any
     is not free, everything is rolled back. Events of the bookings go out
@@ -236,7 +325,7 @@ def _series_with(
                 continue
             try:
                 request = BookingRequest(
-                    salon=salon, service=service, staff_member=member, start=occurrence, customer=customer
+                    salon=salon, service=service, staff_member=member, start=occurrence, customer=customer, then=then
                 )
                 bookings.append(booking_create_unannounced(request=request, actor=actor, now=now))
             except SlotUnavailable:

@@ -64,10 +64,11 @@ class Booking(FSMModelMixin, models.Model):
     manage_token = models.CharField(max_length=64, default=new_manage_token, editable=False)
 
     salon = models.ForeignKey(Salon, on_delete=models.PROTECT, related_name="bookings")
+    # The first part's service and staff member (``parts``: every one of a visit).
     service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="bookings")
     staff_member = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="bookings")
     start = models.DateTimeField()
-    end = models.DateTimeField(help_text="End of the service itself")
+    end = models.DateTimeField(help_text="End of the service itself (of the last part's, for a visit)")
     held_until = models.DateTimeField(help_text="End of the last slot held: the service, its buffer, rounded to slots")
 
     customer_name = models.CharField(max_length=120)
@@ -139,6 +140,36 @@ class Booking(FSMModelMixin, models.Model):
     @transition(field=status, source=Status.CONFIRMED, target=Status.NO_SHOW)
     def no_show(self) -> None:
         pass
+
+
+class BookingPart(models.Model):
+    """One service of a booking, with its staff member and times.
+
+    Every booking has at least one part; a visit has several, one after
+    another (``position`` 0, 1, ...). The booking's own ``service`` and
+    ``staff_member`` are its first part's and its ``start`` and ``end`` span
+    them all, so what reads a booking as one service keeps working. The
+    slots and resources a booking holds are held in the booking's name.
+    """
+
+    booking = models.ForeignKey(Booking, on_delete=models.PROTECT, related_name="parts")
+    salon = models.ForeignKey(Salon, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveSmallIntegerField()
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="+")
+    staff_member = models.ForeignKey(StaffMember, on_delete=models.PROTECT, related_name="booking_parts")
+    start = models.DateTimeField()
+    end = models.DateTimeField(help_text="End of the service itself")
+
+    class Meta:
+        ordering = ["booking_id", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["booking", "position"], name="booking_part_position_unique"),
+            models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="booking_part_start_before_end"),
+        ]
+        indexes = [models.Index(fields=["staff_member", "start"], name="booking_part_staff_start")]
+
+    def __str__(self) -> str:
+        return f"{self.booking_id}.{self.position} {self.start:%Y-%m-%d %H:%M}Z"
 
 
 class BookingStatusChange(models.Model):

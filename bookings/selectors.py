@@ -6,18 +6,19 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import CharField, Count, Exists, OuterRef, QuerySet, Value
+from django.db.models import CharField, Count, Exists, OuterRef, Prefetch, QuerySet, Value
 from django.db.models.functions import Cast, Concat, TruncDate
 from django.utils import timezone
 
 from bookings.messages.about import BOOKING, booking_subject
-from bookings.models import Booking
+from bookings.models import Booking, BookingPart
 from messaging.models import InboundReply, Message
 from messaging.selectors import failed_messages, messages_about, replies_about
 from salons.models import Salon, SalonClosure, Service, StaffMember
 from salons.selectors import staff_member_for_user, user_can_manage_salon
+from slots.availability import availability_for_day
 from slots.models import Slot
-from slots.selectors import availability_for_day, day_bounds, slots_for_day
+from slots.selectors import day_bounds, slots_for_day
 
 
 def booking_for_customer(*, reference: str, token: str | None) -> Booking | None:
@@ -53,11 +54,18 @@ def bookings_for_day(*, salon: Salon, day: dt.date, staff_member_id: int | None 
     bookings = (
         Booking.objects.filter(salon=salon, start__gte=begin, start__lt=end)
         .select_related("salon", "service", "staff_member")
+        .prefetch_related(booking_parts())
         .annotate(messages_failed=Exists(failed_messages().filter(subject=_subject_of_outer_booking())))
     )
     if staff_member_id is not None:
-        bookings = bookings.filter(staff_member_id=staff_member_id)
+        # A visit shows for each of its staff members.
+        bookings = bookings.filter(Exists(BookingPart.objects.filter(booking=OuterRef("pk"), staff_member_id=staff_member_id)))
     return bookings.order_by("start", "staff_member_id")
+
+
+def booking_parts() -> Prefetch:
+    """Prefetch a booking's parts, with their services and staff, in order."""
+    return Prefetch("parts", queryset=BookingPart.objects.select_related("service", "staff_member").order_by("position"))
 
 
 @dataclass(frozen=True)
@@ -188,13 +196,26 @@ def staff_free_at(
     ]
     if not free:
         return []
+    booked = booked_time_by_staff(salon=salon, day=day, staff_ids=free)
+    return sorted(free, key=lambda staff_id: (booked.get(staff_id, dt.timedelta()), staff_id))
+
+
+def booked_time_by_staff(
+    *, salon: Salon, day: dt.date, staff_ids: list[int] | None = None
+) -> dict[int, dt.timedelta]:
+    """How much active booked time each staff member has on the salon-local
+    ``day`` (every part of a visit counts for its own staff member): the
+    fairness rule of "any staff" sorts by it. Staff with none are left out."""
     begin, end = day_bounds(salon, day)
-    booked: dict[int, dt.timedelta] = dict.fromkeys(free, dt.timedelta())
-    for staff_id, booking_start, booking_end in Booking.objects.filter(
-        staff_member_id__in=free, status__in=Booking.ACTIVE_STATUSES, start__gte=begin, start__lt=end
-    ).values_list("staff_member_id", "start", "end"):
-        booked[staff_id] += booking_end - booking_start
-    return sorted(free, key=lambda staff_id: (booked[staff_id], staff_id))
+    parts = BookingPart.objects.filter(
+        salon=salon, booking__status__in=Booking.ACTIVE_STATUSES, start__gte=begin, start__lt=end
+    )
+    if staff_ids is not None:
+        parts = parts.filter(staff_member_id__in=staff_ids)
+    booked: dict[int, dt.timedelta] = {}
+    for staff_id, part_start, part_end in parts.values_list("staff_member_id", "start", "end"):
+        booked[staff_id] = booked.get(staff_id, dt.timedelta()) + (part_end - part_start)
+    return booked
 
 
 # --- Bookings ahead, as the back office needs them ----------------------------------------

@@ -35,15 +35,19 @@ from django_fsm import can_proceed
 
 from bookings import signals
 from bookings.messages import lifecycle
-from bookings.models import Booking, BookingStatusChange
+from bookings.models import Booking, BookingPart, BookingStatusChange
+from resources.holds import ResourceNeed, resources_hold, resources_release
+from resources.selectors import needs_of_services
 from salonbook.errors import CancellationClosed, InvalidInput, InvalidTransition, SlotUnavailable, TooManyBookings
 from salonbook.events import send_on_commit
 from salons.models import Salon, Service, StaffMember
 from salons.phones import normalize_phone, region_of
+from salons.selectors import service_and_staff_errors
 from slots.holds import Holder, holds_place, holds_release
 from slots.models import Slot
 from slots.selectors import check_start_offered
-from slots.services import slots_freed_announce, slots_lock_free_run
+from slots.services import StaffNeed, slots_freed_announce, slots_lock_for_parts
+from slots.visits import part_starts, staff_periods
 
 
 @dataclass(frozen=True)
@@ -79,14 +83,30 @@ class Customer:
 
 
 @dataclass(frozen=True)
+class PartRequest:
+    service: Service
+    staff_member: StaffMember
+
+
+MAX_PARTS = 5
+
+
+@dataclass(frozen=True)
 class BookingRequest:
-    """What a booking asks for: ``service`` with ``staff_member`` at ``start``, for ``customer``."""
+    """What a booking asks for: ``service`` with ``staff_member`` at ``start``,
+    for ``customer``; a visit's further parts in ``then``, in order, each
+    starting when the one before ends (its buffer included)."""
 
     salon: Salon
     service: Service
     staff_member: StaffMember
     start: dt.datetime
     customer: Customer
+    then: tuple[PartRequest, ...] = ()
+
+    @property
+    def parts(self) -> list[PartRequest]:
+        return [PartRequest(self.service, self.staff_member), *self.then]
 
 
 def _time_allows(booking: Booking, move: str, now: dt.datetime) -> bool:
@@ -190,24 +210,68 @@ def _record(booking: Booking, from_status: str, actor: Actor, note: str = "") ->
     _status_change(booking, from_status, actor, note).save()
 
 
-def _lock_slots(booking: Booking, *, start: dt.datetime) -> list[Slot]:
-    """Lock the free slots ``booking`` needs from ``start`` and set its times;
+def _check_parts(salon: Salon, parts: list[PartRequest]) -> None:
+    """Refuse a visit of too many parts, or a further part whose service or
+    staff member cannot be booked here (the first is checked with the start)."""
+    if len(parts) > MAX_PARTS:
+        raise InvalidInput(details={"services": [f"Book at most {MAX_PARTS} services in one visit."]})
+    errors = {
+        str(position): found
+        for position, part in enumerate(parts)
+        if position > 0
+        and (found := service_and_staff_errors(salon=salon, service=part.service, staff_member=part.staff_member))
+    }
+    if errors:
+        raise InvalidInput(details={"services": errors})
+
+
+def _lock_parts(booking: Booking, parts: list[PartRequest], *, start: dt.datetime) -> tuple[list[Slot], list[BookingPart]]:
+    """Lock the free slots every part of ``booking`` needs from ``start``, set
+    the booking's times and return the slots and the parts laid out in time;
     ``_hold`` holds them once the booking has an id.
 
     The lock on the slots is what orders racing requests for the same time.
     """
-    slots = slots_lock_free_run(staff_member=booking.staff_member, start=start, busy=booking.service.busy_time)
+    laid_out = [
+        BookingPart(
+            salon=booking.salon,
+            position=position,
+            service=part.service,
+            staff_member=part.staff_member,
+            start=part_start,
+            end=part_start + part.service.duration,
+        )
+        for position, (part, part_start) in enumerate(
+            zip(parts, part_starts(start, [part.service for part in parts]), strict=True)
+        )
+    ]
+    slots = slots_lock_for_parts(
+        needs=[StaffNeed(part.staff_member_id, staff_periods(part.service, part.start)) for part in laid_out]
+    )
     booking.start = start
-    booking.end = start + booking.service.duration
-    booking.held_until = slots[-1].end
-    return slots
+    booking.end = laid_out[-1].end
+    booking.held_until = max(slot.end for slot in slots)
+    return slots, laid_out
 
 
-def _hold(booking: Booking, slots: list[Slot]) -> None:
+def _hold(booking: Booking, slots: list[Slot], parts: list[BookingPart]) -> None:
+    """Hold the slots and the resources of ``parts`` for ``booking``: in one
+    transaction with the booking, so all or none."""
     holds_place(salon=booking.salon, slots=slots, holder=Holder.booking(booking.pk))
+    needs = needs_of_services({part.service_id for part in parts})
+    resources_hold(
+        salon=booking.salon,
+        needs=[
+            ResourceNeed(resource.pk, part.start, part.end, part.position)
+            for part in parts
+            for resource in needs.get(part.service_id, [])
+        ],
+        booking_id=booking.pk,
+    )
 
 
 def _release(booking: Booking) -> list[Slot]:
+    resources_release(booking_id=booking.pk)
     return holds_release(salon=booking.salon, holder=Holder.booking(booking.pk))
 
 
@@ -243,6 +307,7 @@ def _booking_write(request: BookingRequest, *, actor: Actor, now: dt.datetime, a
     check_start_offered(
         salon=salon, service=service, staff_member=staff_member, start=start, now=now, with_notice=actor.is_customer
     )
+    _check_parts(salon, request.parts)
     try:
         with transaction.atomic():
             if actor.is_customer:
@@ -255,7 +320,7 @@ def _booking_write(request: BookingRequest, *, actor: Actor, now: dt.datetime, a
                 customer_phone=phone,
                 customer_email=email,
             )
-            slots = _lock_slots(booking, start=start)
+            slots, parts = _lock_parts(booking, request.parts, start=start)
             # Confirmed before the first write when the salon auto-confirms:
             # one insert, and the history still reads "pending", then "confirmed".
             history = [_status_change(booking, "", actor)]
@@ -263,7 +328,10 @@ def _booking_write(request: BookingRequest, *, actor: Actor, now: dt.datetime, a
                 booking.confirm()
                 history.append(_status_change(booking, Booking.Status.PENDING, Actor.system(), "confirmed automatically"))
             booking.save()
-            _hold(booking, slots)
+            for part in parts:
+                part.booking = booking
+            BookingPart.objects.bulk_create(parts)
+            _hold(booking, slots, parts)
             BookingStatusChange.objects.bulk_create(history)
             send_on_commit(signals.booking_created, sender=Booking, booking=booking, actor=actor.kind)
             if salon.auto_confirm:
@@ -432,6 +500,7 @@ def booking_reschedule(
             )
         _check_customer_cutoff(locked, actor=actor, now=now, closing="Online changes close")
         target_staff = staff_member or locked.staff_member
+        parts = list(locked.parts.select_related("service", "staff_member").order_by("position"))
         check_start_offered(
             salon=locked.salon,
             service=locked.service,
@@ -443,13 +512,19 @@ def booking_reschedule(
         if start == locked.start and target_staff.pk == locked.staff_member_id:
             return locked
         previous_start, previous_staff_member_id = locked.start, locked.staff_member_id
+        # The parts keep their order and staff members (the first may change to ``staff_member``).
+        wanted = [PartRequest(part.service, part.staff_member) for part in parts]
+        wanted[0] = PartRequest(parts[0].service, target_staff)
         try:
             with transaction.atomic():
                 released = _release(locked)
                 locked.staff_member = target_staff
-                slots = _lock_slots(locked, start=start)
+                slots, moved = _lock_parts(locked, wanted, start=start)
                 locked.save(update_fields=["staff_member", "start", "end", "held_until", "updated_at"])
-                _hold(locked, slots)
+                for part, new in zip(parts, moved, strict=True):
+                    part.staff_member, part.start, part.end = new.staff_member, new.start, new.end
+                BookingPart.objects.bulk_update(parts, ["staff_member", "start", "end"])
+                _hold(locked, slots, parts)
             slots_freed_announce(salon=locked.salon, slots=released, now=now)
         except IntegrityError:
             raise SlotUnavailable() from None

@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "salonbook.apps.SalonBookConfig",
     "messaging",
     "salons",
+    "resources",
     "slots",
     "bookings",
     "waitlist",

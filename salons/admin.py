@@ -29,7 +29,10 @@ class BusinessInfoAdminMixin:
 class ServiceInline(admin.TabularInline):
     model = Service
     extra = 0
-    fields = ("name", "duration_minutes", "buffer_minutes", "price", "is_active")
+    fields = (
+        "name", "duration_minutes", "buffer_minutes", "processing_after_minutes", "processing_minutes", "price",
+        "is_active",
+    )
 
 
 @admin.register(Salon)

@@ -22,6 +22,10 @@ class ServiceSerializer(serializers.Serializer):
     name = serializers.CharField()
     duration_minutes = serializers.IntegerField()
     buffer_minutes = serializers.IntegerField(help_text="Clean-up time after the service; the staff member stays busy")
+    processing_after_minutes = serializers.IntegerField(help_text="Minutes of work before the processing phase")
+    processing_minutes = serializers.IntegerField(
+        help_text="A middle phase in which the staff member is free and the customer stays (0: none)"
+    )
     price = serializers.CharField(help_text="Decimal, in the salon's currency")
 
 
@@ -72,7 +76,8 @@ _SALON_EXAMPLE = {
     "locale": "en-GB",
     "booking_rules": {"slot_minutes": 15, "booking_window_days": 60, "cancellation_cutoff_hours": 24, "auto_confirm": True,
                       "minimum_notice_minutes": 60, "customers_book_series": False},
-    "services": [{"id": 3, "name": "Cut", "duration_minutes": 30, "buffer_minutes": 0, "price": "30.00"}],
+    "services": [{"id": 3, "name": "Cut", "duration_minutes": 30, "buffer_minutes": 0, "processing_after_minutes": 0,
+                  "processing_minutes": 0, "price": "30.00"}],
     "staff": [{"id": 7, "name": "Maria", "services": [3]}],
 }
 

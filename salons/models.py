@@ -126,6 +126,17 @@ class Service(models.Model):
     price = models.DecimalField(
         max_digits=8, decimal_places=2, default=Decimal("0.00"), validators=[MinValueValidator(Decimal("0"))]
     )
+    # A middle phase in which the staff member is free while the customer
+    # stays (a colour developing): it starts ``processing_after_minutes``
+    # into the service and lasts ``processing_minutes``; 0 for none.
+    processing_after_minutes = models.PositiveSmallIntegerField(
+        default=0, validators=[MaxValueValidator(600)], help_text="Minutes of work before the processing phase"
+    )
+    processing_minutes = models.PositiveSmallIntegerField(
+        default=0,
+        validators=[MaxValueValidator(600)],
+        help_text="Minutes in which the staff member is free to serve someone else (0 for none)",
+    )
     is_active = models.BooleanField(default=True)
     # Where the service shows in the salon's lists (the owner's order), then by name.
     order = models.PositiveIntegerField(default=0, editable=False)
@@ -135,10 +146,42 @@ class Service(models.Model):
         # table to sort by its own ordering, in every query that does not
         # choose an order of its own. The same for the models below.
         ordering = ["salon_id", "order", "name"]
-        constraints = [models.UniqueConstraint(fields=["salon", "name"], name="service_unique_name_per_salon")]
+        constraints = [
+            models.UniqueConstraint(fields=["salon", "name"], name="service_unique_name_per_salon"),
+            # Processing sits strictly inside the service: work before it and after it.
+            models.CheckConstraint(
+                condition=models.Q(processing_minutes=0)
+                | models.Q(
+                    processing_after_minutes__gt=0,
+                    duration_minutes__gt=models.F("processing_after_minutes") + models.F("processing_minutes"),
+                ),
+                name="service_processing_inside",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.duration_minutes} min)"
+
+    def clean(self) -> None:
+        super().clean()
+        if self.processing_minutes and not (
+            0 < self.processing_after_minutes
+            and self.processing_after_minutes + self.processing_minutes < (self.duration_minutes or 0)
+        ):
+            raise ValidationError(
+                {"processing_minutes": "Processing must start after some work and end before the service ends."}
+            )
+
+    @property
+    def staff_periods(self) -> list[tuple[dt.timedelta, dt.timedelta]]:
+        """When the staff member is busy, as offsets from the start: the whole
+        service and its clean-up, less the processing phase."""
+        busy = self.busy_time
+        if not self.processing_minutes:
+            return [(dt.timedelta(), busy)]
+        paused = dt.timedelta(minutes=self.processing_after_minutes)
+        resumes = paused + dt.timedelta(minutes=self.processing_minutes)
+        return [(dt.timedelta(), paused), (resumes, busy)]
 
     @property
     def duration(self) -> dt.timedelta:

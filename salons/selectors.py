@@ -96,7 +96,7 @@ def business_info_for_slug(slug: str) -> dict[str, Any] | None:
     services = list(
         salon.services.filter(is_active=True)
         .order_by("order", "name", "id")
-        .values("id", "name", "duration_minutes", "buffer_minutes", "price")
+        .values("id", "name", "duration_minutes", "buffer_minutes", "processing_after_minutes", "processing_minutes", "price")
     )
     staff = list(salon.staff.filter(is_active=True).order_by("name", "id").values("id", "name"))
     active_ids = {s["id"] for s in services}
@@ -163,6 +163,21 @@ def offers_service(*, salon: Salon, service: Service) -> bool:
 def staff_doing_service(*, salon: Salon, service: Service) -> QuerySet[StaffMember]:
     """Who may be booked for ``service``: the salon's active staff who do it."""
     return StaffMember.objects.filter(salon=salon, is_active=True, services=service)
+
+
+def staff_doing_services(*, salon: Salon, services: list[Service]) -> dict[int, list[int]]:
+    """``staff_doing_service`` for several services in one query: the staff
+    ids by service id, in id order."""
+    doing: dict[int, list[int]] = {service.pk: [] for service in services}
+    for service_id, staff_id in (
+        StaffMember.services.through.objects.filter(
+            service_id__in=list(doing), staffmember__salon=salon, staffmember__is_active=True
+        )
+        .order_by("staffmember_id")
+        .values_list("service_id", "staffmember_id")
+    ):
+        doing[service_id].append(staff_id)
+    return doing
 
 
 def service_and_staff_errors(

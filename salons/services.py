@@ -159,7 +159,14 @@ def salon_rules_update(*, salon: Salon, **rules: Any) -> Salon:
 
 
 def service_create(
-    *, salon: Salon, name: str, duration_minutes: int, buffer_minutes: int = 0, price: Decimal
+    *,
+    salon: Salon,
+    name: str,
+    duration_minutes: int,
+    buffer_minutes: int = 0,
+    price: Decimal,
+    processing_after_minutes: int = 0,
+    processing_minutes: int = 0,
 ) -> Service:
     """Add a service to the salon, last in its list. Nobody does it until a
     staff member is given it."""
@@ -171,6 +178,8 @@ def service_create(
             name=name.strip(),
             duration_minutes=duration_minutes,
             buffer_minutes=buffer_minutes,
+            processing_after_minutes=processing_after_minutes,
+            processing_minutes=processing_minutes,
             price=price,
             order=0 if last is None else last + 1,
         )
@@ -179,12 +188,23 @@ def service_create(
 
 
 def service_update(
-    *, service: Service, name: str, duration_minutes: int, buffer_minutes: int, price: Decimal
+    *,
+    service: Service,
+    name: str,
+    duration_minutes: int,
+    buffer_minutes: int,
+    price: Decimal,
+    processing_after_minutes: int | None = None,
+    processing_minutes: int | None = None,
 ) -> Service:
-    """Change a service's name, length, clean-up time or price. Bookings
-    already made keep their times; new starts follow the new length."""
+    """Change a service's name, length, clean-up time, processing phase
+    (left as it is when not given) or price. Bookings already made keep
+    their times; new starts follow the new length."""
     service.name, service.duration_minutes = name.strip(), duration_minutes
     service.buffer_minutes, service.price = buffer_minutes, price
+    if processing_minutes is not None:
+        service.processing_after_minutes = processing_after_minutes or 0
+        service.processing_minutes = processing_minutes
     validated_or_restored(service)
     return business_info_save(instance=service)
 

@@ -18,14 +18,16 @@ from salonbook.api.base import ApiView
 from salonbook.api.cached_reads import CachedReadView, json_answer, render_json
 from salonbook.api.schema import errors
 from salonbook.dates import DaySerializerField
+from salonbook.text import record_id
 from salons.cache import business_info, business_info_entry
 from salons.models import Service
 from salons.permissions import IsStaffOrAdmin
 from salons.selectors import DOES_NOT_DO, NO_SUCH_SALON, NOT_OFFERED, NOT_WORKING_HERE, user_can_manage_salon
+from slots.availability import availability_for_day
 from slots.cache import availability_entry, cached_availability
 from slots.models import Slot
-from slots.selectors import availability_for_day
 from slots.services import slot_block, slot_unblock
+from slots.visits import PartAsk, free_visits
 
 MAX_ID = 2**63 - 1
 # Dates beyond this from today are refused, not searched: no salon books that far.
@@ -39,12 +41,61 @@ def local_iso(value: dt.datetime, tz) -> str:
 # --- Availability ------------------------------------------------------------------------
 
 
+MAX_PARTS = 5
+
+
+@extend_schema_field(OpenApiTypes.STR)
+class _IdListField(serializers.Field):
+    """Comma-separated ids; ``any`` too where ``anyone`` is True (as None)."""
+
+    def __init__(self, *, anyone: bool = False, **kwargs: Any) -> None:
+        self.anyone = anyone
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data: Any) -> list[int | None]:
+        if not isinstance(data, str) or len(data) > 200:
+            raise serializers.ValidationError("Give ids separated by commas.")
+        items = [item.strip() for item in data.split(",")]
+        if not 1 <= len(items) <= MAX_PARTS:
+            raise serializers.ValidationError(f"Give 1 to {MAX_PARTS} ids, separated by commas.")
+        values: list[int | None] = []
+        for item in items:
+            if self.anyone and item == "any":
+                values.append(None)
+            elif (pk := record_id(item)) is not None and pk >= 1:
+                values.append(pk)
+            else:
+                raise serializers.ValidationError("Give ids separated by commas" + (', or "any".' if self.anyone else "."))
+        return values
+
+
 class AvailabilityQuerySerializer(serializers.Serializer):
     date = DaySerializerField(help_text="Salon-local day, YYYY-MM-DD")
-    service = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Service id")
-    staff = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, help_text="Only this staff member's times"
+    service = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, help_text="Service id")
+    services = _IdListField(
+        required=False, help_text="A visit: its service ids in order, separated by commas (instead of `service`)"
     )
+    staff = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="Only this staff member's times; with `services`, one per service, `any` for anyone",
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        visit = data.get("services")
+        if (visit is None) == ("service" not in data):
+            raise serializers.ValidationError({"service": ["Give `service`, or `services` for a visit."]})
+        staff = data.get("staff")
+        if visit is None:
+            if staff is not None and ((pk := record_id(staff)) is None or pk < 1):
+                raise serializers.ValidationError({"staff": ["A valid integer is required."]})
+            data["staff"] = None if staff is None else record_id(staff)
+            return data
+        chosen = _IdListField(anyone=True).run_validation(staff) if staff is not None else [None] * len(visit)
+        if len(chosen) != len(visit):
+            raise serializers.ValidationError({"staff": ["Give one staff id or `any` per service."]})
+        data["staff"] = chosen
+        return data
 
 
 class FreeStartSerializer(serializers.Serializer):
@@ -56,9 +107,33 @@ class FreeStartSerializer(serializers.Serializer):
 class AvailabilitySerializer(serializers.Serializer):
     date = serializers.DateField()
     timezone = serializers.CharField()
-    service = serializers.IntegerField()
-    staff = serializers.IntegerField(allow_null=True)
-    slots = FreeStartSerializer(many=True)
+    service = serializers.IntegerField(required=False)
+    staff = serializers.IntegerField(allow_null=True, required=False)
+    services = serializers.ListField(child=serializers.IntegerField(), required=False, help_text="With `services=`")
+    slots = FreeStartSerializer(many=True, help_text="With `service=`; with `services=` each has `parts` instead")
+
+
+def _build_free_visits(*, salon_id: int, day: dt.date, service_ids: list[int], staff_ids: list[int | None]) -> list[dict]:
+    services = Service.objects.select_related("salon").in_bulk(service_ids)
+    salon = services[service_ids[0]].salon
+    visits = free_visits(
+        salon=salon,
+        first_day=day,
+        days=1,
+        asks=[PartAsk(services[sid], staff_id) for sid, staff_id in zip(service_ids, staff_ids, strict=True)],
+        now=timezone.now(),
+    ).get(day, [])
+    return [
+        {
+            "start": visit.start.isoformat(),
+            "end": visit.end.isoformat(),
+            "parts": [
+                {"service": p.service.pk, "staff": p.staff_member_id, "start": p.start.isoformat(), "end": p.end.isoformat()}
+                for p in visit.parts
+            ],
+        }
+        for visit in visits
+    ]
 
 
 def _build_free_starts(*, salon_id: int, service_id: int, day: dt.date, staff_member_id: int | None) -> list[dict]:
@@ -111,6 +186,8 @@ class AvailabilityView(CachedReadView):
     def get(self, request, slug: str):
         query = AvailabilityQuerySerializer(data=request.query_params)
         valid = query.is_valid()
+        if valid and query.validated_data.get("services") is not None:
+            return self._visit(request, slug, query.validated_data)
         day, service_id, staff_id = (query.validated_data.get(name) for name in ("date", "service", "staff"))
         # The business info and (for a valid query) the day's free starts, read
         # with the rate-limit count: one round trip.
@@ -145,6 +222,20 @@ class AvailabilityView(CachedReadView):
             ),
         )
         return json_answer(body)
+
+    def _visit(self, request, slug: str, query: dict[str, Any]) -> Response:
+        """A visit's free starts: read each time (the single-service answer is the cached one)."""
+        info = business_info(slug, found=self.count_and_read(request, [business_info_entry(slug=slug)]))
+        if info is None:
+            raise NotFound(NO_SUCH_SALON)
+        for service_id, staff_id in zip(query["services"], query["staff"], strict=True):
+            check_against_info(info, service_id=service_id, staff_id=staff_id)
+        slots = _build_free_visits(
+            salon_id=info["id"], day=query["date"], service_ids=query["services"], staff_ids=query["staff"]
+        )
+        return Response(
+            {"date": query["date"].isoformat(), "timezone": info["timezone"], "services": query["services"], "slots": slots}
+        )
 
 
 # --- Blocking ------------------------------------------------------------------------------

@@ -18,8 +18,8 @@ from salons.cache import business_info, business_info_entry
 from salons.models import Service
 from salons.selectors import NO_SUCH_SALON
 from slots.api import MAX_ID, check_against_info, local_iso
+from slots.availability import free_start_counts
 from slots.cache import cached_calendar, calendar_entry
-from slots.selectors import free_start_counts
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 

@@ -1,7 +1,7 @@
 """Claiming and freeing slots: the only code that writes ``Hold`` rows.
 
 A booking or a waitlist offer first locks the run of slots it needs and
-checks they are free (``slots.services.slots_lock_free_run``), then places
+checks they are free (``slots.services.slots_lock_for_parts``), then places
 its holds here. The insert comes first and is the guard that cannot be
 skipped: the one-to-one key on ``Hold.slot`` refuses a second holder with an
 ``IntegrityError`` whatever was checked before, and the caller turns that into
@@ -63,7 +63,7 @@ def holds_release(*, salon: Salon, holder: Holder) -> list[Slot]:
     The caller decides what the freed time means: a cancellation announces
     it (``slots.services.slots_freed_announce``); a claim books it at once.
     """
-    slots = list(held_slots(holder).select_for_update(of=("self",)).order_by("start"))
+    slots = list(held_slots(holder).select_for_update(of=("self",)).order_by("start", "staff_member_id"))
     if not slots:
         return []
     Hold.objects.filter(kind=holder.kind, holder_id=holder.id).delete()

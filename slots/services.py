@@ -16,6 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_fsm import can_proceed
 
@@ -24,7 +25,6 @@ from salonbook.events import send_on_commit
 from salons.models import Salon, StaffMember
 from slots import signals
 from slots.models import Slot
-from slots.selectors import covers
 from slots.signals import send_slot_event
 
 logger = logging.getLogger(__name__)
@@ -301,24 +301,57 @@ def allowed_slot_moves(slot: Slot) -> list[str]:
 
 def slots_lock_free_run(*, staff_member: StaffMember, start: dt.datetime, busy: dt.timedelta) -> list[Slot]:
     """Lock the consecutive slots from ``start`` that ``busy`` needs and check
-    that every one is free; the caller then holds them (``slots.holds``).
+    that every one is free: ``slots_lock_for_parts`` for one part busy
+    throughout (a waitlist offer)."""
+    return slots_lock_for_parts(needs=[StaffNeed(staff_member.pk, ((start, start + busy),))])
 
-    Call inside a transaction. Rows are locked in start order, so two
-    bookings that overlap wait for each other instead of deadlocking; after
-    the lock the status is read again, and a taken slot raises
-    ``SlotUnavailable``. A start the staff member has no slot at is
-    ``InvalidInput``.
+
+@dataclass(frozen=True)
+class StaffNeed:
+    """The times one part of a booking keeps ``staff_member_id`` busy."""
+
+    staff_member_id: int
+    periods: tuple[tuple[dt.datetime, dt.datetime], ...]
+
+
+def slots_lock_for_parts(*, needs: Sequence[StaffNeed]) -> list[Slot]:
+    """Lock the slots each part's staff member needs for its busy periods,
+    check every one is free, and return them (each once, in lock order);
+    the caller then holds them (``slots.holds``).
+
+    Call inside a transaction. Rows are locked in (start, staff) order, the
+    one order every locker of slots uses, so two bookings that overlap wait
+    for each other instead of deadlocking; after the lock the status is read
+    again. A period is covered by the slots that overlap it, back to back
+    from the one holding its beginning; a taken or missing slot raises
+    ``SlotUnavailable`` naming the part (0-based). The first part must begin
+    at one of its staff member's slot starts, else ``InvalidInput``.
     """
-    slots = list(
-        Slot.objects.select_for_update()
-        .filter(staff_member=staff_member, start__gte=start, start__lt=start + busy)
-        .order_by("start")
-    )
-    if not slots or slots[0].start != start:
+    wanted = Q()
+    for need in needs:
+        for begin, end in need.periods:
+            wanted |= Q(staff_member_id=need.staff_member_id, start__lt=end, end__gt=begin)
+    slots = list(Slot.objects.select_for_update().filter(wanted).order_by("start", "staff_member_id"))
+    first = needs[0]
+    if not any(s.staff_member_id == first.staff_member_id and s.start == first.periods[0][0] for s in slots):
         raise InvalidInput(details={"start": ["This is not a start time the staff member offers."]})
-    if not covers(slots, start, busy):
-        raise SlotUnavailable()
-    return slots
+    for part, need in enumerate(needs):
+        own = [s for s in slots if s.staff_member_id == need.staff_member_id]
+        for begin, end in need.periods:
+            if not _covered([s for s in own if s.start < end and s.end > begin], begin, end):
+                raise SlotUnavailable(details={"part": part} if len(needs) > 1 else None)
+    return list({s.pk: s for s in slots}.values())
+
+
+def _covered(slots: Sequence[Slot], begin: dt.datetime, end: dt.datetime) -> bool:
+    """True when ``slots`` (in start order) are available and run back to back
+    from one holding ``begin`` to ``end``."""
+    if not slots or slots[0].start > begin:
+        return False
+    for previous, following in zip(slots, slots[1:]):
+        if previous.end != following.start:
+            return False
+    return slots[-1].end >= end and all(s.status == Slot.Status.AVAILABLE for s in slots)
 
 
 # --- Freed time ------------------------------------------------------------------

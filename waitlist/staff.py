@@ -24,7 +24,7 @@ from salonbook.forms import place_service_errors
 from salonbook.text import record_id, validate_person_name
 from salons.models import Salon, Service, StaffMember
 from salons.views import salon_for, staff_required
-from slots.selectors import availability_for_day
+from slots.availability import availability_for_day
 from waitlist.models import WaitlistEntry
 from waitlist.selectors import waitlist_for_day
 from waitlist.services import waitlist_join, waitlist_offer_by_hand, waitlist_withdraw

@@ -24,8 +24,8 @@ from salons.services import (
     staff_member_update,
 )
 from salons.tests.factories import ServiceFactory, StaffMemberFactory
+from slots.availability import availability_for_day
 from slots.models import Slot
-from slots.selectors import availability_for_day
 from slots.services import slot_block, slots_sync_for_staff
 
 # Committed for real: each change's after-commit work (slots regenerated,

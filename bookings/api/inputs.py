@@ -17,6 +17,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from bookings.booking_plans import MAX_EVERY_WEEKS, MAX_OCCURRENCES
+from bookings.services import MAX_PARTS
 from salonbook.dates import DaySerializerField, parse_aware_time
 from salonbook.text import validate_person_name
 from salons.models import Salon, Service, StaffMember
@@ -67,9 +68,37 @@ class RepeatSerializer(serializers.Serializer):
     )
 
 
+class PartSerializer(serializers.Serializer):
+    service = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Service id")
+    staff = serializers.IntegerField(
+        min_value=1,
+        max_value=MAX_ID,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Staff member id; null (or left out) for anyone free then",
+    )
+
+    def validate_service(self, pk: int) -> Service:
+        return _lookup(Service, "No such service.", pk=pk)
+
+    def validate_staff(self, pk: int | None) -> StaffMember | None:
+        return None if pk is None else _lookup(StaffMember, "No such staff member.", pk=pk)
+
+
 class BookingCreateSerializer(serializers.Serializer):
     salon = serializers.SlugField(max_length=60, help_text="The salon's slug")
-    service = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Service id")
+    service = serializers.IntegerField(
+        min_value=1, max_value=MAX_ID, required=False, help_text="Service id (or `services` for a visit)"
+    )
+    services = serializers.ListField(
+        child=PartSerializer(),
+        required=False,
+        min_length=1,
+        max_length=MAX_PARTS,
+        help_text="A visit: its services in order, each with its staff member or null for anyone "
+        "(instead of `service` and `staff`)",
+    )
     staff = serializers.IntegerField(
         min_value=1,
         max_value=MAX_ID,
@@ -111,6 +140,19 @@ class BookingCreateSerializer(serializers.Serializer):
         if value.strip():
             raise serializers.ValidationError("This field must be left empty.")
         return value
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        """``service`` (with ``staff``) or ``services``, one of the two; the
+        first part becomes ``service`` and ``staff``, the rest ``then``."""
+        parts = data.pop("services", None)
+        if parts is None and "service" not in data:
+            raise serializers.ValidationError({"service": ["Give `service`, or `services` for a visit."]})
+        if parts is not None:
+            if "service" in data:
+                raise serializers.ValidationError({"services": ["Give `service` or `services`, not both."]})
+            data["service"], data["staff"] = parts[0]["service"], parts[0]["staff"]
+        data["then"] = [(part["service"], part["staff"]) for part in (parts or [])[1:]]
+        return data
 
 
 class CancelSerializer(serializers.Serializer):

@@ -34,6 +34,13 @@ class _NamedSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class PartOutSerializer(serializers.Serializer):
+    service = _NamedSerializer()
+    staff = _NamedSerializer(source="staff_member")
+    start = _LocalTimeField()
+    end = _LocalTimeField(help_text="End of the service itself")
+
+
 class BookingSerializer(serializers.Serializer):
     reference = serializers.CharField(help_text="Public booking reference")
     status = serializers.ChoiceField(choices=Booking.Status.choices)
@@ -50,10 +57,19 @@ class BookingSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The standing appointment it is one of (for POST /api/series/{id}/cancel/), or null",
     )
+    parts = serializers.SerializerMethodField(help_text="Each service of the visit in order (one for a single service)")
     allowed_moves = serializers.SerializerMethodField(help_text="Status changes open to this booking now")
     changes_close_at = serializers.SerializerMethodField(
         help_text="Until when the customer may cancel or move it online (the salon's cut-off), in the salon's zone"
     )
+
+    @extend_schema_field(PartOutSerializer(many=True))
+    def get_parts(self, booking: Booking) -> Any:
+        # Prefetched by the lists (``bookings.selectors.booking_parts``); one query for a single booking.
+        parts = booking.parts.all() if _parts_prefetched(booking) else booking.parts.select_related(
+            "service", "staff_member"
+        ).order_by("position")
+        return PartOutSerializer(parts, many=True, context=self.context).data
 
     def get_allowed_moves(self, booking: Booking) -> list[str]:
         return allowed_moves(booking, now=self.context["now"])
@@ -61,6 +77,10 @@ class BookingSerializer(serializers.Serializer):
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_changes_close_at(self, booking: Booking) -> str:
         return booking.salon.cancellation_closes(booking.start).astimezone(self.context["tz"]).isoformat()
+
+
+def _parts_prefetched(booking: Booking) -> bool:
+    return "parts" in getattr(booking, "_prefetched_objects_cache", {})
 
 
 class CreatedBookingSerializer(BookingSerializer):

@@ -39,7 +39,7 @@ from bookings.api.outputs import (
     render_booking,
     render_series,
 )
-from bookings.booking_plans import Repeat, booking_book
+from bookings.booking_plans import PartChoice, Repeat, booking_book
 from bookings.idempotency import Outcome, idempotent, request_fingerprint
 from bookings.selectors import bookings_for_day
 from bookings.services import (
@@ -197,6 +197,7 @@ class BookingCreateView(ApiView):
                 start=fields["start"],
                 customer=Customer(fields["customer_name"], fields["customer_phone"], fields["customer_email"]),
                 repeat=Repeat(repeat["every_weeks"], repeat["count"]) if repeat else None,
+                then=[PartChoice(service, member) for service, member in fields["then"]],
                 actor=Actor.staff(request.user) if staff else Actor.customer(),
                 now=now,
             )

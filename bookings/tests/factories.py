@@ -2,7 +2,7 @@ import datetime as dt
 
 from django.utils import timezone
 
-from bookings.models import Booking
+from bookings.models import Booking, BookingPart
 from bookings.services import Actor, BookingRequest, Customer, booking_create
 from salons.models import Salon, Service, StaffMember
 from slots.services import slots_sync_for_staff
@@ -64,7 +64,7 @@ def add_booking(
     """A booking row in any status at any time, past or future, without the
     booking rules or slots: for reading tests (directory, reports, retention)."""
     end = start + dt.timedelta(minutes=minutes or service.duration_minutes)
-    return Booking.objects.create(
+    booking = Booking.objects.create(
         salon=service.salon,
         service=service,
         staff_member=staff_member,
@@ -76,3 +76,7 @@ def add_booking(
         customer_phone=phone,
         customer_email=email,
     )
+    BookingPart.objects.create(
+        booking=booking, salon=service.salon, position=0, service=service, staff_member=staff_member, start=start, end=end
+    )
+    return booking

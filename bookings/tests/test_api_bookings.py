@@ -514,12 +514,13 @@ def test_agenda_query_count_does_not_grow_with_bookings(salon, service, staff_me
         make_booking(service=service, staff_member=staff_member, start=next_local(salon, days=2, at=dt.time(hour)))
     many = _agenda_queries(client, salon, day)
     assert few == many
-    # token + staff record + salon + count + page
-    with django_assert_max_num_queries(5):
+    # token + staff record + salon + count + page + the page's parts
+    with django_assert_max_num_queries(6):
         client.get(f"/api/salons/{salon.slug}/bookings/?date={day}")
 
 
 def test_booking_read_query_budget(booking, django_assert_max_num_queries):
     client = client_for(booking_token=booking.manage_token)
-    with django_assert_max_num_queries(1):
+    # The booking with its salon, service and staff member; its parts.
+    with django_assert_max_num_queries(2):
         assert client.get(f"/api/bookings/{booking.reference}/").status_code == 200

@@ -205,7 +205,7 @@ def test_the_booking_window_closes_exactly_its_days_after_now(service, staff_mem
 
 
 def test_booking_refuses_what_availability_does_not_offer_at_the_same_instant(service, staff_member):
-    from slots.selectors import availability_for_day
+    from slots.availability import availability_for_day
 
     salon = service.salon
     last_offered = next_local(salon, days=3, at=dt.time(12))

@@ -22,8 +22,8 @@ from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE, assert_accessible,
 from salonbook.tests.csp import watch_csp
 from salons.models import Salon
 from salons.services import business_info_save
+from slots.availability import availability_for_day
 from slots.models import Slot
-from slots.selectors import availability_for_day
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 

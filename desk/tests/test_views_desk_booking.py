@@ -11,7 +11,7 @@ from bookings.models import Booking, BookingStatusChange
 from bookings.tests.factories import make_booking, next_local
 from desk.forms import DeskBookingForm
 from salons.tests.factories import ServiceFactory, StaffMemberFactory
-from slots.selectors import availability_for_day
+from slots.availability import availability_for_day
 from slots.services import slots_block_range, slots_sync_for_staff
 
 pytestmark = pytest.mark.django_db

@@ -11,7 +11,7 @@ from django.utils import dateformat, timezone
 
 from desk.forms import FreeTimePickerForm, ShownChoice
 from salons.models import Salon, StaffMember
-from slots.selectors import availability_for_day
+from slots.availability import availability_for_day
 
 
 @dataclass

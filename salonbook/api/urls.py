@@ -10,6 +10,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from bookings.api import series as bookings_series_api
 from bookings.api import views as bookings_api
 from messaging.api import WhatsAppWebhookView
+from resources import api as resources_api
 from salonbook.api.auth import AuthTokenView, LogoutAllView, LogoutView
 from salons import api as salons_api
 from slots import api as slots_api
@@ -48,6 +49,7 @@ urlpatterns = [
     path("salons/<slug:slug>/", salons_api.SalonDetailView.as_view(), name="api-salon"),
     path("salons/<slug:slug>/services/", salons_api.SalonServicesView.as_view(), name="api-salon-services"),
     path("salons/<slug:slug>/staff/", salons_api.SalonStaffView.as_view(), name="api-salon-staff"),
+    path("salons/<slug:slug>/resources/", resources_api.SalonResourcesView.as_view(), name="api-salon-resources"),
     path("salons/<slug:slug>/availability/", slots_api.AvailabilityView.as_view(), name="api-availability"),
     path("salons/<slug:slug>/calendar/", calendar_api.CalendarView.as_view(), name="api-calendar"),
     path("salons/<slug:slug>/bookings/", bookings_api.AgendaView.as_view(), name="api-agenda"),

@@ -18,9 +18,9 @@ from bookings.models import Booking
 from bookings.signals import booking_created
 from bookings.tests.factories import make_booking, next_local
 from salonbook.events import receiver_failed
+from slots.availability import availability_for_day
 from slots.cache import cached_availability
 from slots.models import Slot
-from slots.selectors import availability_for_day
 from slots.services import slot_block
 from slots.signals import slot_blocked, slot_booked
 

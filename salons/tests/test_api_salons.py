@@ -51,7 +51,15 @@ def test_services_and_staff_lists(salon, service, staff_member):
     services = APIClient().get(f"/api/salons/{salon.slug}/services/").json()
     staff = APIClient().get(f"/api/salons/{salon.slug}/staff/").json()
     assert services["results"] == [
-        {"id": service.pk, "name": "Cut", "duration_minutes": 30, "buffer_minutes": 0, "price": "30.00"}
+        {
+            "id": service.pk,
+            "name": "Cut",
+            "duration_minutes": 30,
+            "buffer_minutes": 0,
+            "processing_after_minutes": 0,
+            "processing_minutes": 0,
+            "price": "30.00",
+        }
     ]
     assert staff["count"] == 1 and staff["results"][0]["id"] == staff_member.pk
 

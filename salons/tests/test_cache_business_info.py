@@ -206,6 +206,8 @@ def test_salon_and_its_services_edited_in_admin_show_at_once(
                 "services-0-name": "Cut",
                 "services-0-duration_minutes": 40,
                 "services-0-buffer_minutes": 0,
+                "services-0-processing_after_minutes": 0,
+                "services-0-processing_minutes": 0,
                 "services-0-price": "30.00",
                 "services-0-is_active": "on",
             },

@@ -7,8 +7,8 @@ from bookings.services import Actor, booking_cancel
 from bookings.tests.factories import make_booking, next_local
 from salonbook.errors import DomainError
 from salons.tests.factories import ServiceFactory, StaffMemberFactory
+from slots.availability import availability_for_day
 from slots.models import Slot
-from slots.selectors import availability_for_day
 from slots.services import slot_block, slots_sync_for_staff
 
 pytestmark = pytest.mark.django_db

@@ -17,9 +17,9 @@ from salons.models import Salon, Service
 from salons.schedules import day_off_add, working_hours_set
 from salons.services import business_info_delete, business_info_save, salon_update
 from salons.tests.factories import StaffMemberFactory
+from slots.availability import availability_for_day
 from slots.cache import AVAILABILITY_TTL, availability_ttl, cached_availability
 from slots.models import Slot
-from slots.selectors import availability_for_day
 from slots.services import slot_block, slot_unblock, slots_block_range, slots_generate
 
 pytestmark = pytest.mark.django_db
@@ -361,6 +361,8 @@ def test_service_edited_in_admin_shows_at_once(
                 "name": service.name,
                 "duration_minutes": 60,
                 "buffer_minutes": 0,
+                "processing_after_minutes": 0,
+                "processing_minutes": 0,
                 "price": "30.00",
                 "is_active": "on",
             },

@@ -19,8 +19,8 @@ from bookings.tests.factories import make_booking, next_local
 from salonbook.events import cache_accessed
 from salonbook.settings import redis_caches
 from salons.models import Salon, Service
+from slots.availability import availability_for_day
 from slots.cache import cached_availability
-from slots.selectors import availability_for_day
 
 pytestmark = pytest.mark.django_db
 

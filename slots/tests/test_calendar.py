@@ -18,8 +18,9 @@ from rest_framework.test import APIClient
 from bookings.tests.factories import make_booking, next_local
 from salonbook.tests.helpers import error_of
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
+from slots.availability import availability_for_day, availability_for_days, free_start_counts
 from slots.models import Slot
-from slots.selectors import availability_for_day, availability_for_days, covers, day_bounds, free_start_counts
+from slots.selectors import covers, day_bounds
 from slots.services import slots_sync_for_staff
 
 pytestmark = pytest.mark.django_db

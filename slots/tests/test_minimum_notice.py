@@ -11,8 +11,8 @@ from bookings.services import Actor, booking_reschedule
 from bookings.tests.factories import make_booking
 from salonbook.errors import TooShortNotice
 from salons.tests.factories import ServiceFactory, StaffMemberFactory
+from slots.availability import availability_for_day
 from slots.cache import availability_ttl
-from slots.selectors import availability_for_day
 from slots.services import slots_sync_for_staff
 
 pytestmark = pytest.mark.django_db

@@ -15,7 +15,7 @@ from bookings.services import Actor, BookingRequest, Customer, booking_cancel, b
 from bookings.tests.browser import ARTIFACTS, DESKTOP, PHONE, assert_accessible, demo_working_day, watched_page
 from messaging.models import Message
 from salons.models import Salon
-from slots.selectors import availability_for_day
+from slots.availability import availability_for_day
 from waitlist.models import WaitlistEntry, WaitlistOffer
 from waitlist.services import waitlist_join
 

@@ -12,9 +12,9 @@ from bookings.services import Actor, booking_cancel, booking_reschedule
 from bookings.tests.factories import make_booking, next_local
 from messaging.models import Message
 from salonbook.errors import InvalidInput, OutsideBookingWindow, SlotUnavailable
+from slots.availability import availability_for_day
 from slots.holds import Holder, held_slots
 from slots.models import Hold, Slot
-from slots.selectors import availability_for_day
 from slots.services import slot_block, slot_unblock
 from waitlist.models import WaitlistEntry, WaitlistOffer
 from waitlist.offers import entries_close_passed, offers_expire

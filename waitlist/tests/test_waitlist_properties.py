@@ -16,8 +16,8 @@ from bookings.models import Booking
 from bookings.services import Actor, BookingRequest, Customer, booking_cancel, booking_create, booking_reschedule
 from salonbook.errors import DomainError
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
+from slots.availability import availability_for_day
 from slots.models import Hold, Slot
-from slots.selectors import availability_for_day
 from slots.services import slots_sync_for_staff
 from waitlist.models import WaitlistEntry, WaitlistOffer
 from waitlist.offers import offers_expire

@@ -21,22 +21,28 @@ from bookings.services import (
     booking_create_unannounced,
     booking_mark_no_show,
 )
+from resources.models import Resource
+from resources.services import resource_save
 from salonbook.errors import DomainError
 from salons.models import DayOff, Salon, Service, StaffMember, WorkingHours
 from salons.services import business_info_save
+from slots.availability import availability_for_day
 from slots.models import Slot
-from slots.selectors import availability_for_day
 from slots.services import slots_generate
 
 DEFAULT_PASSWORD = "salonbook-demo"
 
 SERVICES = [
-    # name, minutes, buffer, price
-    ("Cut & Finish", 45, 15, "42.00"),
-    ("Colour", 90, 15, "85.00"),
-    ("Beard Trim", 15, 0, "15.00"),
-    ("Blow Dry", 30, 0, "28.00"),
+    # name, minutes, buffer, price, (work before processing, processing minutes)
+    ("Cut & Finish", 45, 15, "42.00", (0, 0)),
+    # 30 minutes of work, 30 developing (the stylist is free), 30 of work.
+    ("Colour", 90, 15, "85.00", (30, 30)),
+    ("Beard Trim", 15, 0, "15.00", (0, 0)),
+    ("Blow Dry", 30, 0, "28.00", (0, 0)),
 ]
+
+# name, quantity, the services that need one for their whole time
+RESOURCES = [("Colour station", 1, ["Colour"])]
 
 STAFF = [
     # name, services, weekdays, opens, closes, break
@@ -76,6 +82,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             salon = self._salon()
             services = self._services(salon)
+            self._resources(salon, services)
             staff = self._staff(salon, services)
             self._users(staff, password)
         past = self._history(salon, services, staff)
@@ -107,12 +114,19 @@ class Command(BaseCommand):
 
     def _services(self, salon: Salon) -> dict[str, Service]:
         services = {}
-        for name, minutes, buffer, price in SERVICES:
+        for name, minutes, buffer, price, (before, processing) in SERVICES:
             service = Service.objects.filter(salon=salon, name=name).first() or Service(salon=salon, name=name)
             service.duration_minutes, service.buffer_minutes, service.price = minutes, buffer, Decimal(price)
+            service.processing_after_minutes, service.processing_minutes = before, processing
             service.is_active = True
             services[name] = business_info_save(instance=service)
         return services
+
+    def _resources(self, salon: Salon, services: dict[str, Service]) -> None:
+        for name, quantity, needed_by in RESOURCES:
+            resource = Resource.objects.filter(salon=salon, name=name).first() or Resource(salon=salon, name=name)
+            resource.quantity, resource.is_active = quantity, True
+            resource_save(resource=resource, services=[services[s] for s in needed_by])
 
     def _staff(self, salon: Salon, services: dict[str, Service]) -> list[StaffMember]:
         members = []

@@ -1,0 +1,176 @@
+"""Visits: several services in a row, processing time, and a shared station.
+
+The salon: Alice does Colour and Beard Trim, Ben does Cut & Finish, Chloe
+does Colour. Colour is 30 minutes of work, 30 of processing (the stylist is
+free), 30 of work, and needs the salon's one Colour station throughout.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+from rest_framework.test import APIClient
+
+from bookings.models import Booking, BookingPart
+from bookings.services import Actor, booking_cancel, booking_reschedule
+from messaging.models import Message
+from resources.models import Resource, ResourceHold
+from resources.services import resource_save
+from salonbook.errors import SlotUnavailable
+from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
+from slots.availability import availability_for_day
+from slots.models import Slot
+from slots.services import slots_generate
+from slots.visits import PartAsk, free_visits
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def shop():
+    salon = SalonFactory(slot_minutes=15, minimum_notice_minutes=0)
+    colour = ServiceFactory(
+        salon=salon, name="Colour", duration_minutes=90, processing_after_minutes=30, processing_minutes=30
+    )
+    cut = ServiceFactory(salon=salon, name="Cut & Finish", duration_minutes=45, buffer_minutes=15)
+    beard = ServiceFactory(salon=salon, name="Beard Trim", duration_minutes=15)
+    hours = (dt.time(9), dt.time(18))
+    alice = StaffMemberFactory(salon=salon, name="Alice", services=[colour, beard], hours=hours)
+    ben = StaffMemberFactory(salon=salon, name="Ben", services=[cut], hours=hours)
+    chloe = StaffMemberFactory(salon=salon, name="Chloe", services=[colour], hours=hours)
+    station = resource_save(resource=Resource(salon=salon, name="Colour station", quantity=1), services=[colour])
+    slots_generate(salon=salon, days=5)
+    day = dt.date.today() + dt.timedelta(days=2)
+    return {
+        "salon": salon, "colour": colour, "cut": cut, "beard": beard,
+        "alice": alice, "ben": ben, "chloe": chloe, "station": station,
+        "day": day, "at": lambda h, m=0: dt.datetime.combine(day, dt.time(h, m), tzinfo=salon.tz),
+    }
+
+
+def book(client: APIClient, shop, start: dt.datetime, parts, phone="+447911123456"):
+    return client.post(
+        reverse("api-bookings"),
+        {
+            "salon": shop["salon"].slug,
+            "start": start.isoformat(),
+            "customer_name": "Ana Silva",
+            "customer_phone": phone,
+            "services": [{"service": service.pk, "staff": member.pk if member else None} for service, member in parts],
+        },
+        format="json",
+    )
+
+
+def test_colour_then_cut_is_one_booking_with_two_parts(shop):
+    client = APIClient()
+    response = book(client, shop, shop["at"](10), [(shop["colour"], shop["alice"]), (shop["cut"], shop["ben"])])
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    assert [(p["service"]["id"], p["staff"]["id"]) for p in body["parts"]] == [
+        (shop["colour"].pk, shop["alice"].pk),
+        (shop["cut"].pk, shop["ben"].pk),
+    ]
+    # The cut starts when the colour ends; the visit ends with the cut.
+    assert dt.datetime.fromisoformat(body["parts"][1]["start"]) == shop["at"](11, 30)
+    assert dt.datetime.fromisoformat(body["end"]) == shop["at"](12, 15)
+    booking = Booking.objects.get(reference=body["reference"])
+    assert booking.parts.count() == 2
+    confirmations = Message.objects.filter(subject=f"booking:{booking.pk}", kind="booking_confirmed")
+    assert confirmations.count() == 1
+    # Read back with its token: the same two parts.
+    read = client.get(reverse("api-booking", args=[body["reference"]]), HTTP_X_BOOKING_TOKEN=body["manage_token"])
+    assert [p["staff"]["id"] for p in read.json()["parts"]] == [shop["alice"].pk, shop["ben"].pk]
+
+
+def test_while_the_colour_develops_alice_is_offered_for_a_beard_trim(shop):
+    book(APIClient(), shop, shop["at"](10), [(shop["colour"], shop["alice"]), (shop["cut"], shop["ben"])])
+    starts = {
+        f.start for f in availability_for_day(
+            salon=shop["salon"], day=shop["day"], service=shop["beard"], staff_member_id=shop["alice"].pk
+        )
+    }
+    assert shop["at"](10, 30) in starts and shop["at"](10, 45) in starts
+    assert shop["at"](10) not in starts and shop["at"](11) not in starts and shop["at"](11, 15) not in starts
+    response = book(APIClient(), shop, shop["at"](10, 30), [(shop["beard"], shop["alice"])], phone="+447911123457")
+    assert response.status_code == 201, response.json()
+
+
+def test_chloe_cannot_start_a_colour_that_needs_the_station_alices_customer_holds(shop):
+    book(APIClient(), shop, shop["at"](10), [(shop["colour"], shop["alice"])])
+    chloe_starts = {
+        f.start for f in availability_for_day(
+            salon=shop["salon"], day=shop["day"], service=shop["colour"], staff_member_id=shop["chloe"].pk
+        )
+    }
+    # Chloe is free all day, but the station is taken 10:00-11:30.
+    assert shop["at"](9) not in chloe_starts and shop["at"](10, 15) not in chloe_starts
+    assert shop["at"](8, 30) not in chloe_starts  # before opening
+    assert shop["at"](11, 30) in chloe_starts
+    response = book(APIClient(), shop, shop["at"](10, 15), [(shop["colour"], shop["chloe"])], phone="+447911123458")
+    assert response.status_code == 409
+    assert response.json()["error"]["code"] == "slot_unavailable"
+    assert ResourceHold.objects.filter(resource=shop["station"]).count() == 18  # one visit's 90 minutes
+
+
+def test_availability_of_a_visit_lists_each_part(shop):
+    response = APIClient().get(
+        reverse("api-availability", args=[shop["salon"].slug]),
+        {"date": shop["day"].isoformat(), "services": f"{shop['colour'].pk},{shop['cut'].pk}", "staff": "any,any"},
+    )
+    assert response.status_code == 200, response.json()
+    first = response.json()["slots"][0]
+    assert dt.datetime.fromisoformat(first["start"]) == shop["at"](9)
+    assert [p["service"] for p in first["parts"]] == [shop["colour"].pk, shop["cut"].pk]
+    assert first["parts"][1]["staff"] == shop["ben"].pk
+    assert dt.datetime.fromisoformat(first["parts"][1]["start"]) == shop["at"](10, 30)
+
+
+def test_anyone_books_each_part_and_the_station_once(shop):
+    client = APIClient()
+    first = book(client, shop, shop["at"](10), [(shop["colour"], None), (shop["cut"], None)])
+    second = book(client, shop, shop["at"](10), [(shop["colour"], None), (shop["cut"], None)], phone="+447911123459")
+    assert first.status_code == 201
+    # Alice or Chloe is free, but not the one station.
+    assert second.status_code == 409
+
+
+def test_cancelling_a_visit_frees_every_part_and_the_station(shop):
+    response = book(APIClient(), shop, shop["at"](10), [(shop["colour"], shop["alice"]), (shop["cut"], shop["ben"])])
+    booking = Booking.objects.get(reference=response.json()["reference"])
+    booking_cancel(booking=booking, actor=Actor.staff(None))
+    assert not ResourceHold.objects.exists()
+    assert not Slot.objects.filter(status=Slot.Status.BOOKED).exists()
+
+
+def test_moving_a_visit_keeps_its_stylists_or_names_the_part_that_does_not_fit(shop):
+    response = book(APIClient(), shop, shop["at"](10), [(shop["colour"], shop["alice"]), (shop["cut"], shop["ben"])])
+    booking = Booking.objects.get(reference=response.json()["reference"])
+    moved = booking_reschedule(booking=booking, start=shop["at"](13), actor=Actor.staff(None))
+    parts = list(BookingPart.objects.filter(booking=moved).order_by("position"))
+    assert [(p.staff_member_id, p.start) for p in parts] == [
+        (shop["alice"].pk, shop["at"](13)),
+        (shop["ben"].pk, shop["at"](14, 30)),
+    ]
+    assert ResourceHold.objects.order_by("cell").first().cell == shop["at"](13)
+    # Ben is taken at 16:30, when the cut would start after a 15:00 colour.
+    book(APIClient(), shop, shop["at"](16, 30), [(shop["cut"], shop["ben"])], phone="+447911123460")
+    with pytest.raises(SlotUnavailable) as refused:
+        booking_reschedule(booking=moved, start=shop["at"](15), actor=Actor.staff(None))
+    assert refused.value.details == {"part": 1}
+    assert BookingPart.objects.get(booking=moved, position=1).start == shop["at"](14, 30)
+
+
+def test_visit_availability_reads_a_fixed_number_of_queries(shop, django_assert_max_num_queries):
+    """The services' staff, their resources, the slots, the holds: however
+    many parts, staff members or resources."""
+    for n in range(4):
+        StaffMemberFactory(salon=shop["salon"], services=[shop["colour"], shop["cut"]])
+        resource_save(resource=Resource(salon=shop["salon"], name=f"Basin {n}", quantity=2), services=[shop["cut"]])
+    slots_generate(salon=shop["salon"], days=5)
+    asks = [PartAsk(shop["colour"]), PartAsk(shop["cut"]), PartAsk(shop["beard"]), PartAsk(shop["cut"])]
+    with django_assert_max_num_queries(4):
+        found = free_visits(salon=shop["salon"], first_day=shop["day"], days=3, asks=asks, now=dt.datetime.now(dt.UTC))
+    assert found

@@ -1,0 +1,32 @@
+"""Changes to a salon's resources. Each tells the caches after commit
+(``salon_updated``): what a resource's quantity or its services are changes
+which starts availability offers."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from django.db import transaction
+
+from resources.models import Resource
+from salonbook.events import send_on_commit
+from salons.models import Service
+from salons.signals import salon_updated
+
+
+def resource_save(*, resource: Resource, services: Iterable[Service] | None = None) -> Resource:
+    """Create or change ``resource``; ``services`` (when given) become the
+    services that need it. Services of another salon are ignored."""
+    with transaction.atomic():
+        resource.full_clean()
+        resource.save()
+        if services is not None:
+            resource.services.set([s for s in services if s.salon_id == resource.salon_id])
+        send_on_commit(salon_updated, sender=Resource, salon_id=resource.salon_id)
+    return resource
+
+
+def resource_retire(*, resource: Resource) -> Resource:
+    """Stop using ``resource``: services no longer wait for it. Its past holds stay."""
+    resource.is_active = False
+    return resource_save(resource=resource)
