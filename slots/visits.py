@@ -65,15 +65,17 @@ class PlannedVisit:
 
 
 def staff_periods(service: Service, start: dt.datetime) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
-    """When ``service`` starting at ``start`` keeps its staff member busy."""
+    """When ``service`` starting at ``start`` keeps its staff member busy (in UTC)."""
+    start = start.astimezone(dt.UTC)
     return tuple((start + begin, start + end) for begin, end in service.staff_periods)
 
 
 def part_starts(start: dt.datetime, services: Sequence[Service]) -> list[dt.datetime]:
     """When each part begins: the one before it, plus its service and buffer.
     In absolute time, so a visit across a daylight-saving change lasts what
-    its services last."""
-    starts = [start]
+    its services last (the starts are in UTC: adding to a zoned time would
+    move its wall clock instead)."""
+    starts = [start.astimezone(dt.UTC)]
     for service in services[:-1]:
         starts.append(starts[-1] + service.busy_time)
     return starts

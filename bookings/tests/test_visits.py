@@ -13,16 +13,27 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from bookings.messages.texts import booking_context
 from bookings.models import Booking, BookingPart
-from bookings.services import Actor, booking_cancel, booking_reschedule
+from bookings.services import (
+    Actor,
+    BookingRequest,
+    Customer,
+    PartRequest,
+    booking_cancel,
+    booking_create,
+    booking_reschedule,
+)
+from messaging.kinds import Kind
 from messaging.models import Message
+from messaging.texts import render_text
 from resources.models import Resource, ResourceHold
 from resources.services import resource_save
 from salonbook.errors import SlotUnavailable
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 from slots.availability import availability_for_day
 from slots.models import Slot
-from slots.services import slots_generate
+from slots.services import slots_generate, slots_sync_for_staff
 from slots.visits import PartAsk, free_visits
 
 pytestmark = pytest.mark.django_db
@@ -174,3 +185,42 @@ def test_visit_availability_reads_a_fixed_number_of_queries(shop, django_assert_
     with django_assert_max_num_queries(4):
         found = free_visits(salon=shop["salon"], first_day=shop["day"], days=3, asks=asks, now=dt.datetime.now(dt.UTC))
     assert found
+
+
+@pytest.mark.parametrize(("language", "joined"), [("en", "Colour, then Cut & Finish"), ("es", "Colour, luego Cut & Finish")])
+def test_the_one_confirmation_names_every_part(shop, language, joined):
+    shop["salon"].language = language
+    shop["salon"].save()
+    response = book(APIClient(), shop, shop["at"](10), [(shop["colour"], shop["alice"]), (shop["cut"], shop["ben"])])
+    booking = Booking.objects.get(reference=response.json()["reference"])
+    text = render_text(language=language, kind=Kind.BOOKING_CONFIRMED, context=booking_context(booking))
+    assert joined in text
+    assert "Alice" in text and "Ben" in text
+
+
+def test_a_visit_across_the_clocks_going_forward_lasts_what_its_services_last():
+    """London, 28 March 2027: at 01:00 the clocks go to 02:00. A colour at
+    00:30 ends 90 real minutes later, at 03:00 summer time, where the cut begins."""
+    salon = SalonFactory(slot_minutes=15, minimum_notice_minutes=0, booking_window_days=365)
+    colour = ServiceFactory(
+        salon=salon, name="Colour", duration_minutes=90, processing_after_minutes=30, processing_minutes=30
+    )
+    cut = ServiceFactory(salon=salon, name="Cut", duration_minutes=45)
+    alice = StaffMemberFactory(salon=salon, services=[colour])
+    ben = StaffMemberFactory(salon=salon, services=[cut])
+    now = dt.datetime(2027, 3, 25, 12, tzinfo=dt.UTC)
+    for member in (alice, ben):
+        slots_sync_for_staff(staff_member=member, days=5, now=now)
+    day = dt.date(2027, 3, 28)
+    visits = free_visits(salon=salon, first_day=day, days=1, asks=[PartAsk(colour), PartAsk(cut)], now=now)[day]
+    at_half_past_midnight = next(v for v in visits if v.start == dt.datetime(2027, 3, 28, 0, 30, tzinfo=salon.tz))
+    assert at_half_past_midnight.parts[1].start.isoformat() == "2027-03-28T03:00:00+01:00"
+    request = BookingRequest(
+        salon=salon, service=colour, staff_member=alice, start=at_half_past_midnight.start,
+        customer=Customer("Ana Silva", "+447911123456"), then=(PartRequest(cut, ben),),
+    )
+    booking = booking_create(request=request, actor=Actor.staff(None), now=now)
+    assert booking.end.astimezone(salon.tz).isoformat() == "2027-03-28T03:45:00+01:00"
+    # The colour's processing (01:00-01:30 UTC, 02:00-02:30 summer time) stays free for Alice.
+    held = Slot.objects.filter(staff_member=alice, status=Slot.Status.BOOKED).order_by("start")
+    assert [s.start.astimezone(salon.tz).strftime("%H:%M") for s in held] == ["00:30", "00:45", "02:30", "02:45"]
