@@ -22,7 +22,7 @@ from typing import Any
 from django.dispatch import receiver
 
 from bookings.calendar_feed import staff_feed_ics, staff_feed_window
-from bookings.selectors import bookings_for_staff_feed
+from bookings.selectors import parts_for_staff_feed
 from bookings.signals import BOOKING_EVENTS, personal_data_erased
 from salonbook.cache import cached, invalidate
 from salons.models import StaffMember
@@ -49,8 +49,8 @@ def staff_feed_for_secret(secret: str, *, now: dt.datetime) -> bytes | None:
 
     def build() -> bytes:
         begin, end = staff_feed_window(member.salon, now=now)
-        bookings = bookings_for_staff_feed(staff_member=member, begin=begin, end=end)
-        return staff_feed_ics(staff_member=member, bookings=bookings)
+        parts = parts_for_staff_feed(staff_member=member, begin=begin, end=end)
+        return staff_feed_ics(staff_member=member, parts=parts)
 
     return cached(
         kind="calendar_feed",
@@ -67,8 +67,10 @@ def calendar_feeds_invalidate(*, staff_member_ids: set[int]) -> None:
 
 
 def _booking_changed(sender: Any, *, booking: Any, **kwargs: Any) -> None:
-    # A move to another staff member changes two feeds: theirs and the old one's.
+    # A move to another staff member changes two feeds: theirs and the old
+    # one's; a visit changes the feed of each of its staff members.
     members = {booking.staff_member_id, kwargs.get("previous_staff_member_id") or booking.staff_member_id}
+    members.update(booking.parts.values_list("staff_member_id", flat=True))
     calendar_feeds_invalidate(staff_member_ids=members)
 
 

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.urls import reverse
 from icalendar import STATUS, Calendar, Event
 
-from bookings.models import Booking
+from bookings.models import Booking, BookingPart
 from salons.models import Salon, StaffMember
 
 PRODID = "-//SalonBook//Bookings//EN"
@@ -53,15 +53,20 @@ def _location(salon: Salon) -> str:
     return ", ".join(part for part in (salon.name, " ".join(salon.address.split())) if part)
 
 
-def booking_event(booking: Booking, *, summary: str, description: str) -> Event:
-    """One booking as a VEVENT: its times (UTC), status, the salon as the place.
+def booking_event(booking: Booking, *, summary: str, description: str, part: BookingPart | None = None) -> Event:
+    """One booking (or one ``part`` of a visit) as a VEVENT: its times (UTC),
+    status, the salon as the place.
 
     ``booking.salon`` is read, so callers load it with the booking.
     """
+    # The first part keeps the booking's own uid, so a feed that showed a
+    # booking before it had parts updates that event.
+    uid = booking_uid(booking) if part is None or part.position == 0 else f"{booking.reference}-{part.position}@salonbook"
+    span = part or booking
     return Event.new(
-        uid=booking_uid(booking),
-        start=booking.start.astimezone(dt.UTC),
-        end=booking.end.astimezone(dt.UTC),
+        uid=uid,
+        start=span.start.astimezone(dt.UTC),
+        end=span.end.astimezone(dt.UTC),
         summary=summary,
         description=description,
         location=_location(booking.salon),
@@ -91,10 +96,18 @@ def booking_ics(booking: Booking) -> bytes:
     and the link's secret must stay where the customer put it.
     """
     salon = booking.salon
-    lines = [f"{booking.service.name} with {booking.staff_member.name}.", f"Reference {booking.reference}."]
+    parts = list(booking.parts.select_related("service", "staff_member").order_by("position"))
+    tz = salon.tz
+    lines = [
+        f"{part.start.astimezone(tz):%H:%M} {part.service.name} with {part.staff_member.name}." if len(parts) > 1
+        else f"{part.service.name} with {part.staff_member.name}."
+        for part in parts
+    ]
+    lines.append(f"Reference {booking.reference}.")
     if salon.whatsapp_phone:
         lines.append(f"{salon.name}: {salon.whatsapp_phone}")
-    event = booking_event(booking, summary=f"{booking.service.name} at {salon.name}", description="\n".join(lines))
+    services = " + ".join(part.service.name for part in parts)
+    event = booking_event(booking, summary=f"{services} at {salon.name}", description="\n".join(lines))
     return _calendar(name=salon.name, uid=f"booking-{booking.reference}@salonbook", salon=salon, events=[event])
 
 
@@ -107,25 +120,27 @@ def staff_feed_window(salon: Salon, *, now: dt.datetime) -> tuple[dt.datetime, d
     return now - dt.timedelta(days=FEED_DAYS_BACK), salon.booking_window_closes(now)
 
 
-def _staff_event(booking: Booking) -> Event:
+def _staff_event(part: BookingPart) -> Event:
     # The customer's name and the service, no phone: a subscribed feed
     # is copied into the stylist's calendar service, so it carries what the
     # day needs and the staff page (behind the login) has the rest.
+    booking = part.booking
     page = _public_url(reverse("staff:booking", kwargs={"reference": booking.reference}))
     description = f"{booking.get_status_display()}. {page}"
     return booking_event(
-        booking, summary=f"{booking.customer_name}: {booking.service.name}", description=description
+        booking, summary=f"{booking.customer_name}: {part.service.name}", description=description, part=part
     )
 
 
-def staff_feed_ics(*, staff_member: StaffMember, bookings: Iterable[Booking]) -> bytes:
-    """The member's feed of ``bookings`` (``bookings.selectors.bookings_for_staff_feed``)."""
+def staff_feed_ics(*, staff_member: StaffMember, parts: Iterable[BookingPart]) -> bytes:
+    """The member's feed: each of their ``parts`` of bookings
+    (``bookings.selectors.parts_for_staff_feed``), with its own times."""
     salon = staff_member.salon
     return _calendar(
         name=f"{staff_member.name} at {salon.name}",
         uid=f"staff-{staff_member.pk}@salonbook",
         salon=salon,
-        events=[_staff_event(booking) for booking in bookings],
+        events=[_staff_event(part) for part in parts],
     )
 
 

@@ -139,9 +139,10 @@ def booking_for_staff(*, user: Any, reference: str) -> Booking | None:
     return booking
 
 
-def bookings_for_staff_feed(*, staff_member: StaffMember, begin: dt.datetime, end: dt.datetime) -> list[Booking]:
-    """The member's bookings starting in [begin, end) for their calendar feed:
-    one query, whatever their number.
+def parts_for_staff_feed(*, staff_member: StaffMember, begin: dt.datetime, end: dt.datetime) -> list[BookingPart]:
+    """The member's parts of bookings (a whole single booking, or their part
+    of a visit) starting in [begin, end) for their calendar feed, each with
+    its booking: one query, whatever their number.
 
     Cancelled ones are left out rather than sent as ``STATUS:CANCELLED``: a
     subscribed feed is read whole each time, so programs drop an event that
@@ -149,9 +150,9 @@ def bookings_for_staff_feed(*, staff_member: StaffMember, begin: dt.datetime, en
     feed like any other, as if the stylist were still busy then.
     """
     return list(
-        Booking.objects.filter(staff_member=staff_member, start__gte=begin, start__lt=end)
-        .exclude(status=Booking.Status.CANCELLED)
-        .select_related("salon", "service", "staff_member")
+        BookingPart.objects.filter(staff_member=staff_member, start__gte=begin, start__lt=end)
+        .exclude(booking__status=Booking.Status.CANCELLED)
+        .select_related("booking__salon", "service")
         .order_by("start", "pk")
     )
 

@@ -7,9 +7,11 @@ counting is done here, in the salon's time zone, the same way on every
 database), the staff, their weekly hours, their days off, the salon's
 closures, and nothing per day or per person.
 
-Revenue is the sum of the current price of each completed booking's service:
-a booking does not store the price it was sold at, so a price change also
-changes past revenue.
+Revenue is the sum of the current price of each completed booking's
+services (each part of a visit once): a booking does not store the price it
+was sold at, so a price change also changes past revenue. A staff member's
+booked time is their parts' time less any processing phase, in which they
+are free.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from bookings.models import Booking
+from bookings.models import Booking, BookingPart
 from salonbook.replica import replica_reads
 from salons.models import DayOff, Salon, SalonClosure, StaffMember, WorkingHours
 from slots.selectors import day_bounds
@@ -144,22 +146,29 @@ def salon_report(*, salon: Salon, first_day: dt.date, last_day: dt.date) -> Salo
 def _salon_report(*, salon: Salon, first_day: dt.date, last_day: dt.date) -> SalonReport:
     begin, _ = day_bounds(salon, first_day)
     _, end = day_bounds(salon, last_day)
-    rows = Booking.objects.filter(salon=salon, start__gte=begin, start__lt=end).values_list(
-        "staff_member_id", "status", "start", "end", "service__price"
+    # One row per part: a single booking has one, a visit one per service.
+    rows = BookingPart.objects.filter(booking__salon=salon, booking__start__gte=begin, booking__start__lt=end).values_list(
+        "booking_id", "booking__status", "booking__start", "staff_member_id", "start", "end", "service__price",
+        "service__processing_minutes",
     )
     by_status: Counter[str] = Counter({status.value: 0 for status in STATUS_ORDER})
     revenue = Decimal("0.00")
     booked: dict[int, dt.timedelta] = defaultdict(dt.timedelta)
     counted: Counter[int] = Counter()
     by_hour = [0] * 24
-    for staff_id, status, start, finish, price in rows:
-        by_status[status] += 1
+    seen: set[int] = set()
+    for booking_id, status, booking_start, staff_id, start, finish, price, processing in rows:
+        if booking_id not in seen:  # a visit counts once in the statuses and the hours
+            seen.add(booking_id)
+            by_status[status] += 1
+            if status != _S.CANCELLED:
+                by_hour[booking_start.astimezone(salon.tz).hour] += 1
         if status == _S.COMPLETED:
-            revenue += price
+            revenue += price  # each service of a visit, once
         if status != _S.CANCELLED:
-            booked[staff_id] += finish - start
+            # The stylist's working time: a processing phase leaves them free.
+            booked[staff_id] += finish - start - dt.timedelta(minutes=processing)
             counted[staff_id] += 1
-            by_hour[start.astimezone(salon.tz).hour] += 1
     members = list(
         StaffMember.objects.filter(Q(is_active=True) | Q(pk__in=list(booked)), salon=salon)
         .order_by("name", "pk")

@@ -8,13 +8,16 @@ free), 30 of work, and needs the salon's one Colour station throughout.
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from bookings.calendar_feed import staff_feed_ics
 from bookings.messages.texts import booking_context
 from bookings.models import Booking, BookingPart
+from bookings.selectors import parts_for_staff_feed
 from bookings.services import (
     Actor,
     BookingRequest,
@@ -27,6 +30,7 @@ from bookings.services import (
 from messaging.kinds import Kind
 from messaging.models import Message
 from messaging.texts import render_text
+from reports.selectors import salon_report
 from resources.models import Resource, ResourceHold
 from resources.services import resource_save
 from salonbook.errors import SlotUnavailable
@@ -224,3 +228,30 @@ def test_a_visit_across_the_clocks_going_forward_lasts_what_its_services_last():
     # The colour's processing (01:00-01:30 UTC, 02:00-02:30 summer time) stays free for Alice.
     held = Slot.objects.filter(staff_member=alice, status=Slot.Status.BOOKED).order_by("start")
     assert [s.start.astimezone(salon.tz).strftime("%H:%M") for s in held] == ["00:30", "00:45", "02:30", "02:45"]
+
+
+def test_each_stylists_calendar_feed_shows_their_part_of_a_visit(shop):
+    book(APIClient(), shop, shop["at"](10), [(shop["colour"], shop["alice"]), (shop["cut"], shop["ben"])])
+    begin, end = shop["at"](0), shop["at"](23)
+    alice = parts_for_staff_feed(staff_member=shop["alice"], begin=begin, end=end)
+    ben = parts_for_staff_feed(staff_member=shop["ben"], begin=begin, end=end)
+    assert [(p.service, p.start) for p in alice] == [(shop["colour"], shop["at"](10))]
+    assert [(p.service, p.start, p.end) for p in ben] == [(shop["cut"], shop["at"](11, 30), shop["at"](12, 15))]
+    feed = staff_feed_ics(staff_member=shop["ben"], parts=ben).decode()
+    assert "DTSTART:" + shop["at"](11, 30).astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ") in feed
+    assert "Cut & Finish" in feed and "Colour" not in feed
+
+
+def test_reports_count_a_visit_once_and_its_revenue_once_per_service(shop):
+    shop["colour"].price, shop["cut"].price = Decimal("85.00"), Decimal("42.00")
+    shop["colour"].save()
+    shop["cut"].save()
+    response = book(APIClient(), shop, shop["at"](10), [(shop["colour"], shop["alice"]), (shop["cut"], shop["ben"])])
+    Booking.objects.filter(reference=response.json()["reference"]).update(status=Booking.Status.COMPLETED)
+    report = salon_report(salon=shop["salon"], first_day=shop["day"], last_day=shop["day"])
+    assert report.by_status[Booking.Status.COMPLETED] == 1
+    assert report.revenue == Decimal("127.00")
+    booked = {row.staff_id: row.booked for row in report.staff}
+    # Alice works 60 of the colour's 90 minutes; Ben the cut's 45.
+    assert booked[shop["alice"].pk] == dt.timedelta(minutes=60)
+    assert booked[shop["ben"].pk] == dt.timedelta(minutes=45)

@@ -68,8 +68,12 @@
 
   function show(booking) {
     current = booking;
-    field("service").textContent = booking.service.name;
-    field("staff").textContent = booking.staff.name;
+    // A visit names each service and its staff member, in order.
+    var parts = booking.parts && booking.parts.length ? booking.parts : [booking];
+    field("service").textContent = parts.map(function (part) {
+      return parts.length > 1 ? part.service.name + " (" + clock(part.start) + ")" : part.service.name;
+    }).join(" + ");
+    field("staff").textContent = parts.map(function (part) { return part.staff.name; }).join(", ");
     field("when").textContent = when(booking.start);
     field("status").textContent = booking.status.replace("_", "-");
     details.hidden = false;
@@ -139,7 +143,8 @@
     moveForm.querySelector('button[type="submit"]').hidden = slots.length === 0;
   }
 
-  // The same service with the same staff member, on the day asked for.
+  // The same service with the same staff member (a visit: the same parts
+  // with theirs), on the day asked for.
   // Picking a day loads its times (change) and so does "Show free times"
   // (submit), often both for one day: a day already asked for is not asked
   // again (a second answer would redraw the times under the customer's
@@ -154,7 +159,12 @@
   function loadTimes() {
     var request = ++timesRequest;
     timesDay = dateInput.value;
-    var query = "?date=" + encodeURIComponent(dateInput.value) + "&service=" + current.service.id + "&staff=" + current.staff.id;
+    var parts = current.parts && current.parts.length > 1 ? current.parts : null;
+    // A visit moves whole, each part with its own staff member.
+    var query = "?date=" + encodeURIComponent(dateInput.value) + (parts
+      ? "&services=" + parts.map(function (p) { return p.service.id; }).join(",") +
+        "&staff=" + parts.map(function (p) { return p.staff.id; }).join(",")
+      : "&service=" + current.service.id + "&staff=" + current.staff.id);
     return fetch("/api/salons/" + encodeURIComponent(current.salon) + "/availability/" + query, {
       headers: { "Accept": "application/json" }, credentials: "omit",
     }).then(function (response) {
