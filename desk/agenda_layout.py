@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 from bookings.models import Booking
 from salons.models import StaffMember
 from slots.models import Slot
+from slots.visits import staff_periods
 
 # A row of 15 minutes is 1.75rem high; rows of other lengths keep that scale.
 REM_PER_MINUTE = 1.75 / 15
@@ -122,9 +123,10 @@ def lay_out_day(
     ``agenda_for_day`` reads them. The rows run from the whole hour before
     the first slot or booking to the whole hour after the last (nine to six
     on an empty day). Free future slots link to ``book_url`` at that time;
-    consecutive blocked slots with one reason merge into one block; bookings
-    span the rows they hold (service and clean-up); cancelled bookings and
-    anyone without a column are left out.
+    consecutive blocked slots with one reason merge into one block; each part
+    of a booking spans the rows its staff member is busy (service and
+    clean-up, around a processing phase, which is drawn lighter beneath);
+    cancelled bookings and anyone without a column are left out.
     """
 
     def wall(moment: dt.datetime) -> int:
@@ -169,21 +171,48 @@ def lay_out_day(
         if slot.status == Slot.Status.BLOCKED:
             _add_blocked(blocks, blocked_runs, slot, column=column, row=cell.row, span=cell.span, tz=tz)
 
+    processing: list[GridItem] = []
     for booking in bookings:
-        if booking.staff_member_id not in columns or booking.status == Booking.Status.CANCELLED:
+        if booking.status == Booking.Status.CANCELLED:
             continue
-        column, _ = columns[booking.staff_member_id]
-        start, end = wall(booking.start), wall(booking.held_until)
-        blocks.append(
-            GridItem(
-                column=column,
-                row=rows.row_of(start),
-                span=rows.span_of(start, end),
-                kind=f"booking status-{booking.status}",
-                booking=booking,
-                time_label=f"{_hhmm(booking.start, tz)}–{_hhmm(booking.end, tz)}",
-            )
-        )
+        parts = list(booking.parts.all())
+        for part in parts:
+            if part.staff_member_id not in columns:
+                continue
+            column, _ = columns[part.staff_member_id]
+            label = part.service.name
+            if len(parts) > 1:
+                label += f" · {part.position + 1} of {len(parts)}"
+            # The staff member's busy time (service and clean-up, in up to
+            # two pieces around a processing phase), each piece a block.
+            for begin, finish in staff_periods(part.service, part.start):
+                blocks.append(
+                    GridItem(
+                        column=column,
+                        row=rows.row_of(wall(begin)),
+                        span=rows.span_of(wall(begin), wall(finish)),
+                        kind=f"booking status-{booking.status}",
+                        booking=booking,
+                        label=label,
+                        time_label=f"{_hhmm(part.start, tz)}–{_hhmm(part.end, tz)}",
+                    )
+                )
+            if part.service.processing_minutes:
+                begin = part.start.astimezone(dt.UTC) + dt.timedelta(minutes=part.service.processing_after_minutes)
+                finish = begin + dt.timedelta(minutes=part.service.processing_minutes)
+                processing.append(
+                    GridItem(
+                        column=column,
+                        row=rows.row_of(wall(begin)),
+                        span=rows.span_of(wall(begin), wall(finish)),
+                        kind="booking processing",
+                        booking=booking,
+                        label=f"{part.service.name} processing",
+                        time_label=f"{_hhmm(begin, tz)}–{_hhmm(finish, tz)}",
+                    )
+                )
+    # Processing first: a booking taken inside it is drawn over it.
+    blocks[:0] = processing
 
     return AgendaGrid(
         columns=list(staff),

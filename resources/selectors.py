@@ -52,3 +52,33 @@ def resource_use(*, resources: Iterable[Resource], start: dt.datetime, end: dt.d
 def salon_resources(salon: Salon) -> list[Resource]:
     """The salon's active resources with the services that need each."""
     return list(Resource.objects.filter(salon=salon, is_active=True).prefetch_related("services").order_by("name"))
+
+
+@dataclass(frozen=True)
+class HeldSpan:
+    """One unit of a resource held by one booking from ``start`` to ``end``."""
+
+    unit: int
+    start: dt.datetime
+    end: dt.datetime
+    booking_id: int
+
+
+def resources_in_use(*, salon: Salon, begin: dt.datetime, end: dt.datetime) -> list[tuple[Resource, list[HeldSpan]]]:
+    """Each active resource of the salon with what holds it between ``begin``
+    and ``end``: back-to-back cells of one unit and one booking as one span,
+    in time order. Two queries."""
+    spans: dict[int, list[HeldSpan]] = defaultdict(list)
+    for resource_id, unit, cell, booking_id in (
+        ResourceHold.objects.filter(salon=salon, cell__gte=begin, cell__lt=end)
+        .order_by("resource_id", "unit", "booking_id", "cell")
+        .values_list("resource_id", "unit", "cell", "booking_id")
+    ):
+        own = spans[resource_id]
+        last = own[-1] if own else None
+        if last is not None and (last.unit, last.booking_id, last.end) == (unit, booking_id, cell):
+            own[-1] = HeldSpan(unit, last.start, cell + CELL, booking_id)
+        else:
+            own.append(HeldSpan(unit, cell, cell + CELL, booking_id))
+    resources = Resource.objects.filter(salon=salon, is_active=True).order_by("name")
+    return [(r, sorted(spans.get(r.pk, []), key=lambda span: (span.start, span.unit))) for r in resources]

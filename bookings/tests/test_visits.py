@@ -255,3 +255,17 @@ def test_reports_count_a_visit_once_and_its_revenue_once_per_service(shop):
     # Alice works 60 of the colour's 90 minutes; Ben the cut's 45.
     assert booked[shop["alice"].pk] == dt.timedelta(minutes=60)
     assert booked[shop["ben"].pk] == dt.timedelta(minutes=45)
+
+
+def test_the_agenda_draws_each_part_the_processing_and_the_stations_day(shop, admin_client):
+    book(APIClient(), shop, shop["at"](10), [(shop["colour"], shop["alice"]), (shop["cut"], shop["ben"])])
+    response = admin_client.get(
+        reverse("staff:agenda", args=[shop["salon"].slug]), {"date": shop["day"].isoformat()}
+    )
+    page = response.content.decode()
+    assert response.status_code == 200
+    assert page.count('<span class="what">Colour · 1 of 2</span>') == 2  # before and after the processing
+    assert '<span class="what">Cut &amp; Finish · 2 of 2</span>' in page
+    assert "Colour processing" in page
+    resources = page[page.index('id="resources-title"'):]
+    assert "Colour station" in resources and "10:00–11:30" in resources and "Ana Silva" in resources

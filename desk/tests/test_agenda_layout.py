@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from bookings.models import Booking
+from bookings.models import Booking, BookingPart
 from desk.agenda_layout import lay_out_day, row_minutes
-from salons.models import StaffMember
+from salons.models import Service, StaffMember
 from slots.models import Slot
 
 LONDON = ZoneInfo("Europe/London")
@@ -50,17 +50,32 @@ def slots_from(member, first: dt.time, last: dt.time, **kwargs):
     return slots
 
 
-def booking(member, hour, minute=0, *, minutes=30, held=None, status=Booking.Status.CONFIRMED, name="Guest"):
+def booking(member, hour, minute=0, *, minutes=30, held=None, status=Booking.Status.CONFIRMED, name="Guest", parts=None):
+    """A booking of one service of ``minutes`` (and clean-up up to ``held``),
+    or of ``parts``: (member, service) pairs in a row. Its parts are set as
+    the agenda selector prefetches them."""
     start = at(hour, minute)
-    return Booking(
+    parts = parts or [(member, Service(name="Cut", duration_minutes=minutes, buffer_minutes=(held or minutes) - minutes))]
+    laid_out, moment = [], start
+    for position, (part_member, service) in enumerate(parts):
+        laid_out.append(
+            BookingPart(
+                position=position, staff_member_id=part_member.pk, service=service, start=moment,
+                end=moment + service.duration,
+            )
+        )
+        moment += service.busy_time
+    made = Booking(
         pk=next(_ids),
         staff_member_id=member.pk,
         start=start,
-        end=start + dt.timedelta(minutes=minutes),
-        held_until=start + dt.timedelta(minutes=held or minutes),
+        end=laid_out[-1].end,
+        held_until=moment,
         status=status,
         customer_name=name,
     )
+    made._prefetched_objects_cache = {"parts": laid_out}
+    return made
 
 
 def lay_out(*, staff=(ANA,), slots=(), bookings=(), now=BEFORE_THE_DAY, slot_minutes=15, day=DAY):
@@ -264,3 +279,29 @@ def test_rows_follow_the_salons_slot_length():
     assert placed(grid.cells) == [(2, 2, 1), (2, 3, 1)]
     assert grid.rows == 3
     assert grid.hours[0].span == 3
+
+
+COLOUR = Service(name="Colour", duration_minutes=90, processing_after_minutes=30, processing_minutes=30)
+CUT = Service(name="Cut", duration_minutes=45)
+
+
+def test_a_visit_shows_each_part_in_its_staff_members_column():
+    visit = booking(ANA, 10, parts=[(ANA, COLOUR), (BEN, CUT)], name="Maya")
+    grid = lay_out(staff=[ANA, BEN], bookings=[visit])
+    shown = [(b.column, b.row, b.span, b.label, b.kind) for b in grid.blocks]
+    assert shown == [
+        # The colour's processing, beneath: Ana is free then.
+        (2, 4, 2, "Colour processing", "booking processing"),  # 10:30-11:00
+        (2, 2, 2, "Colour · 1 of 2", "booking status-confirmed"),  # 10:00-10:30
+        (2, 6, 2, "Colour · 1 of 2", "booking status-confirmed"),  # 11:00-11:30
+        (3, 8, 3, "Cut · 2 of 2", "booking status-confirmed"),  # 11:30-12:15
+    ]
+    assert {b.booking.pk for b in grid.blocks} == {visit.pk}  # each links to the one booking
+
+
+def test_a_booking_inside_another_ones_processing_is_drawn_over_it():
+    colour = booking(ANA, 10, parts=[(ANA, COLOUR)], name="Maya")
+    beard = booking(ANA, 10, 30, minutes=15, name="Tom")
+    grid = lay_out(bookings=[colour, beard])
+    order = [(b.booking.customer_name, b.kind) for b in grid.blocks]
+    assert order.index(("Maya", "booking processing")) < order.index(("Tom", "booking status-confirmed"))

@@ -10,13 +10,27 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.calendar_feed import staff_feed_subscribe_url
+from bookings.models import Booking
 from bookings.selectors import agenda_for_day, own_staff_member_at
 from desk.agenda_layout import lay_out_day
 from desk.forms import AgendaQueryForm
 from desk.views.times import day_title
+from resources.selectors import resources_in_use
+from salons.models import Salon
 from salons.services import calendar_token_for
 from salons.views import salon_for, staff_required
+from slots.selectors import day_bounds
 from waitlist.staff import agenda_waitlist
+
+
+def _resources_of_day(salon: Salon, day: dt.date, bookings: list[Booking]) -> list[dict]:
+    """The day's use of each resource, each span with the booking holding it."""
+    by_id = {booking.pk: booking for booking in bookings}
+    begin, end = day_bounds(salon, day)
+    return [
+        {"resource": resource, "spans": [(span, by_id.get(span.booking_id)) for span in spans]}
+        for resource, spans in resources_in_use(salon=salon, begin=begin, end=end)
+    ]
 
 
 @staff_required
@@ -57,5 +71,6 @@ def agenda(request: HttpRequest, slug: str) -> HttpResponse:
         "free_count": grid.free_count,
         "agenda_url": request.get_full_path(),
         "waitlist": agenda_waitlist(salon=salon, day=day, now=timezone.now()),
+        "resources": _resources_of_day(salon, day, agenda_day.bookings),
     }
     return render(request, "staff/agenda.html", context)
