@@ -12,6 +12,7 @@ from typing import Any
 
 from django import forms
 
+from resources.models import Resource
 from salonbook.dates import DayField
 from salonbook.errors import InvalidInput
 from salonbook.text import record_id, validate_person_name
@@ -111,10 +112,69 @@ class ServiceForm(BackOfficeForm):
     duration_minutes = forms.IntegerField(min_value=5, max_value=600, label="Duration (minutes)")
     buffer_minutes = forms.IntegerField(min_value=0, max_value=240, initial=0, label="Clean-up after (minutes)")
     price = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2)
+    processing_after_minutes = forms.IntegerField(
+        min_value=0, max_value=600, initial=0, required=False, label="Processing starts after (minutes)"
+    )
+    processing_minutes = forms.IntegerField(
+        min_value=0,
+        max_value=600,
+        initial=0,
+        required=False,
+        label="Processing (minutes)",
+        help_text="The customer stays, the staff member is free to serve someone else (a colour developing)",
+    )
 
     @classmethod
     def initial_for(cls, service: Service) -> dict[str, Any]:
         return {name: getattr(service, name) for name in cls.base_fields}
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        data["processing_after_minutes"] = data.get("processing_after_minutes") or 0
+        data["processing_minutes"] = data.get("processing_minutes") or 0
+        return data
+
+
+class ServiceEditForm(ServiceForm):
+    """A service's details and the resources it needs for its whole time."""
+
+    resources = forms.ModelMultipleChoiceField(
+        queryset=Resource.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Needs",
+        help_text="One of each for the service's whole time",
+    )
+
+    def __init__(self, *args: Any, salon: Salon, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        resources = self.fields["resources"]
+        assert isinstance(resources, forms.ModelMultipleChoiceField)
+        resources.queryset = Resource.objects.filter(salon=salon, is_active=True).order_by("name")
+
+    @classmethod
+    def initial_for(cls, service: Service) -> dict[str, Any]:
+        initial = {name: getattr(service, name) for name in ServiceForm.base_fields}
+        initial["resources"] = list(service.resources.filter(is_active=True))
+        return initial
+
+
+class ResourceForm(BackOfficeForm):
+    name = forms.CharField(max_length=80)
+    quantity = forms.IntegerField(min_value=1, max_value=50, initial=1, help_text="How many the salon has")
+    services = forms.ModelMultipleChoiceField(
+        queryset=Service.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Needed by",
+        help_text="Services that need one for their whole time",
+    )
+
+    def __init__(self, *args: Any, salon: Salon, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        services = self.fields["services"]
+        assert isinstance(services, forms.ModelMultipleChoiceField)
+        services.queryset = Service.objects.filter(salon=salon).order_by("order", "name")
 
 
 class ServicesField(forms.ModelMultipleChoiceField):

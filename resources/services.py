@@ -30,3 +30,17 @@ def resource_retire(*, resource: Resource) -> Resource:
     """Stop using ``resource``: services no longer wait for it. Its past holds stay."""
     resource.is_active = False
     return resource_save(resource=resource)
+
+
+def service_needs_set(*, service: Service, resources: Iterable[Resource]) -> None:
+    """``resources`` (of the service's salon) become the ones ``service`` needs."""
+    wanted = {r.pk for r in resources if r.salon_id == service.salon_id}
+    with transaction.atomic():
+        Resource.services.through.objects.filter(service_id=service.pk).exclude(resource_id__in=wanted).delete()
+        have = set(
+            Resource.services.through.objects.filter(service_id=service.pk).values_list("resource_id", flat=True)
+        )
+        Resource.services.through.objects.bulk_create(
+            [Resource.services.through(service_id=service.pk, resource_id=pk) for pk in sorted(wanted - have)]
+        )
+        send_on_commit(salon_updated, sender=Resource, salon_id=service.salon_id)

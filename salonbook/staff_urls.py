@@ -60,6 +60,8 @@ urlpatterns = [
         catalogue.service_action,
         name="backoffice_service_action",
     ),
+    path("salons/<slug:slug>/settings/resources/", catalogue.resource_list, name="backoffice_resources"),
+    path("salons/<slug:slug>/settings/resources/<int:pk>/", catalogue.resource_edit, name="backoffice_resource"),
     path("salons/<slug:slug>/settings/staff/", staff.staff_list, name="backoffice_staff"),
     path("salons/<slug:slug>/settings/staff/<int:pk>/", staff.staff_edit, name="backoffice_staff_edit"),
     path("salons/<slug:slug>/settings/staff/<int:pk>/invite/", staff.staff_invite, name="backoffice_invite"),

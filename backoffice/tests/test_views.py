@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.tests.factories import make_booking
+from resources.models import Resource
 from salons.models import DayOff, SalonClosure, Service, StaffMember, WorkingHours
-from salons.tests.factories import ServiceFactory, StaffMemberFactory, UserFactory
+from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory, UserFactory
 from slots.models import Slot
 
 # Committed for real, so the slots follow each change as in production.
@@ -39,6 +40,7 @@ def _pages(salon, service, member):
         reverse("staff:backoffice_settings", args=[slug]),
         reverse("staff:backoffice_services", args=[slug]),
         reverse("staff:backoffice_service", args=[slug, service.pk]),
+        reverse("staff:backoffice_resources", args=[slug]),
         reverse("staff:backoffice_staff", args=[slug]),
         reverse("staff:backoffice_staff_edit", args=[slug, member.pk]),
         reverse("staff:backoffice_hours", args=[slug, member.pk]),
@@ -298,8 +300,9 @@ def test_page_queries_do_not_grow_with_staff_services_or_bookings(
             date_from=timezone.localdate() + dt.timedelta(days=20 + index),
             date_to=timezone.localdate() + dt.timedelta(days=20 + index),
         )
-    # Measured: the same with one extra member, service, day off and closure as with six.
-    budgets = [4, 5, 5, 9, 9, 9, 7]
+    # Measured: the same with one extra member, service, day off and closure as
+    # with six. A service's page also reads the resources it needs and offers.
+    budgets = [4, 5, 7, 6, 9, 9, 9, 7]
     for url, budget in zip(_pages(salon, service, staff_member), budgets, strict=True):
         with django_assert_max_num_queries(budget):
             assert owner_client.get(url).status_code == 200, url
@@ -318,3 +321,32 @@ def test_cached_availability_follows_a_deactivation_and_a_closure_at_once(owner_
     owner_client.post(reverse("staff:backoffice_service_action", args=[salon.slug, service.pk, "deactivate"]))
     answer = owner_client.get(other)
     assert answer.status_code == 400 and "service" in answer.json()["error"]["details"]
+
+
+def test_resources_are_added_and_a_service_given_its_processing_and_station(owner_client, salon, service):
+    colour = Service.objects.create(salon=salon, name="Colour", duration_minutes=90, price="85")
+    resources = reverse("staff:backoffice_resources", args=[salon.slug])
+    response = owner_client.post(resources, {"name": "Basin", "quantity": 2, "services": [service.pk]})
+    assert response.status_code == 302
+    owner_client.post(resources, {"name": "Colour station", "quantity": 1})
+    station = Resource.objects.get(salon=salon, name="Colour station")
+    basin = Resource.objects.get(salon=salon, name="Basin")
+    assert list(basin.services.all()) == [service] and basin.quantity == 2
+
+    edit = reverse("staff:backoffice_service", args=[salon.slug, colour.pk])
+    fields = {"name": "Colour", "duration_minutes": 90, "buffer_minutes": 0, "price": "85"}
+    bad = owner_client.post(edit, {**fields, "processing_after_minutes": 60, "processing_minutes": 45})
+    assert bad.status_code == 400 and "Processing must start after some work" in bad.content.decode()
+    owner_client.post(edit, {**fields, "processing_after_minutes": 30, "processing_minutes": 30, "resources": [station.pk]})
+    colour.refresh_from_db()
+    assert (colour.processing_after_minutes, colour.processing_minutes) == (30, 30)
+    assert list(colour.resources.all()) == [station]
+
+    retire = reverse("staff:backoffice_resource", args=[salon.slug, basin.pk])
+    owner_client.post(retire, {"retire": "1"})
+    assert not Resource.objects.get(pk=basin.pk).is_active
+
+
+def test_another_salons_resource_is_404(owner_client, salon):
+    other = Resource.objects.create(salon=SalonFactory(), name="Chair")
+    assert owner_client.get(reverse("staff:backoffice_resource", args=[salon.slug, other.pk])).status_code == 404

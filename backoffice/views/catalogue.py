@@ -1,15 +1,19 @@
-"""The salon's services: the list in the owner's order, add, edit, move,
-deactivate and bring back."""
+"""The salon's services (the list in the owner's order, add, edit, move,
+deactivate and bring back) and the resources they need."""
 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from backoffice.forms import ServiceForm, make_read_only, show_refusal
+from backoffice.forms import ResourceForm, ServiceEditForm, ServiceForm, make_read_only, show_refusal
 from backoffice.views.access import BackOffice, backoffice
+from resources.models import Resource
+from resources.services import resource_retire, resource_save, service_needs_set
 from salonbook.errors import InvalidInput
 from salons.models import Service
 from salons.selectors import services_of_salon
@@ -36,10 +40,14 @@ def service_list(request: HttpRequest, office: BackOffice) -> HttpResponse:
 @backoffice
 def service_edit(request: HttpRequest, office: BackOffice, pk: int) -> HttpResponse:
     service = get_object_or_404(Service, pk=pk, salon=office.salon)
-    form = ServiceForm(request.POST or None, initial=ServiceForm.initial_for(service))
+    form = ServiceEditForm(request.POST or None, initial=ServiceEditForm.initial_for(service), salon=office.salon)
     if request.method == "POST" and form.is_valid():
+        fields = dict(form.cleaned_data)
+        needs = fields.pop("resources")
         try:
-            service_update(service=service, **form.cleaned_data)
+            with transaction.atomic():
+                service_update(service=service, **fields)
+                service_needs_set(service=service, resources=needs)
         except InvalidInput as refused:
             show_refusal(form, refused)
         else:
@@ -67,3 +75,48 @@ def service_action(request: HttpRequest, office: BackOffice, pk: int, action: st
     else:
         return HttpResponse("Unknown action.", status=400)
     return redirect("staff:backoffice_services", slug=office.salon.slug)
+
+
+# --- Resources ---------------------------------------------------------------------------
+
+
+@backoffice
+def resource_list(request: HttpRequest, office: BackOffice) -> HttpResponse:
+    """The salon's resources (chairs, basins, stations) and a form to add one."""
+    form = ResourceForm(request.POST or None, salon=office.salon)
+    if request.method == "POST" and form.is_valid():
+        return _save_resource(request, office, Resource(salon=office.salon), form)
+    if not office.can_change:
+        make_read_only(form)
+    resources = Resource.objects.filter(salon=office.salon, is_active=True).prefetch_related("services")
+    context = office.context("resources", resources=resources.order_by("name"), form=form)
+    return render(request, "staff/backoffice/resources.html", context, status=400 if form.errors else 200)
+
+
+@backoffice
+def resource_edit(request: HttpRequest, office: BackOffice, pk: int) -> HttpResponse:
+    resource = get_object_or_404(Resource, pk=pk, salon=office.salon, is_active=True)
+    initial = {"name": resource.name, "quantity": resource.quantity, "services": list(resource.services.all())}
+    form = ResourceForm(request.POST or None, initial=initial, salon=office.salon)
+    if request.method == "POST" and "retire" in request.POST:
+        resource_retire(resource=resource)
+        messages.success(request, f"{resource.name} is removed; services no longer wait for it.")
+        return redirect("staff:backoffice_resources", slug=office.salon.slug)
+    if request.method == "POST" and form.is_valid():
+        return _save_resource(request, office, resource, form)
+    if not office.can_change:
+        make_read_only(form)
+    context = office.context("resources", resource=resource, form=form)
+    return render(request, "staff/backoffice/resource_edit.html", context, status=400 if form.errors else 200)
+
+
+def _save_resource(request: HttpRequest, office: BackOffice, resource: Resource, form: ResourceForm) -> HttpResponse:
+    resource.name, resource.quantity = form.cleaned_data["name"].strip(), form.cleaned_data["quantity"]
+    try:
+        resource_save(resource=resource, services=form.cleaned_data["services"])
+    except ValidationError as refused:
+        form.add_error(None, refused)
+        context = office.context("resources", resource=resource, form=form, resources=[])
+        return render(request, "staff/backoffice/resource_edit.html", context, status=400)
+    messages.success(request, f"{resource.name} is saved.")
+    return redirect("staff:backoffice_resources", slug=office.salon.slug)
