@@ -27,7 +27,7 @@ from slots.availability import availability_for_day
 from slots.cache import availability_entry, cached_availability
 from slots.models import Slot
 from slots.services import slot_block, slot_unblock
-from slots.visits import PartAsk, free_visits
+from slots.visits import PartAsk, PlannedVisit, free_visits
 
 MAX_ID = 2**63 - 1
 # Dates beyond this from today are refused, not searched: no salon books that far.
@@ -69,8 +69,11 @@ class _IdListField(serializers.Field):
         return values
 
 
-class AvailabilityQuerySerializer(serializers.Serializer):
-    date = DaySerializerField(help_text="Salon-local day, YYYY-MM-DD")
+class ServicesQuerySerializer(serializers.Serializer):
+    """``service`` (and ``staff``), or ``services`` for a visit with ``staff``
+    one per service (``any`` for anyone): what availability and the month
+    calendar are asked for."""
+
     service = serializers.IntegerField(min_value=1, max_value=MAX_ID, required=False, help_text="Service id")
     services = _IdListField(
         required=False, help_text="A visit: its service ids in order, separated by commas (instead of `service`)"
@@ -98,6 +101,10 @@ class AvailabilityQuerySerializer(serializers.Serializer):
         return data
 
 
+class AvailabilityQuerySerializer(ServicesQuerySerializer):
+    date = DaySerializerField(help_text="Salon-local day, YYYY-MM-DD")
+
+
 class FreeStartSerializer(serializers.Serializer):
     start = serializers.DateTimeField(help_text="ISO 8601 with the salon's offset")
     end = serializers.DateTimeField(help_text="End of the service itself")
@@ -113,15 +120,28 @@ class AvailabilitySerializer(serializers.Serializer):
     slots = FreeStartSerializer(many=True, help_text="With `service=`; with `services=` each has `parts` instead")
 
 
-def _build_free_visits(*, salon_id: int, day: dt.date, service_ids: list[int], staff_ids: list[int | None]) -> list[dict]:
+def free_visits_asked(
+    *, salon_id: int, first_day: dt.date, days: int, service_ids: list[int], staff_ids: list[int | None]
+) -> dict[dt.date, list[PlannedVisit]]:
+    """The free visits of ``days`` days for a query's ``services`` and ``staff``."""
     services = Service.objects.select_related("salon").in_bulk(service_ids)
-    salon = services[service_ids[0]].salon
-    visits = free_visits(
-        salon=salon,
-        first_day=day,
-        days=1,
+    return free_visits(
+        salon=services[service_ids[0]].salon,
+        first_day=first_day,
+        days=days,
         asks=[PartAsk(services[sid], staff_id) for sid, staff_id in zip(service_ids, staff_ids, strict=True)],
         now=timezone.now(),
+    )
+
+
+def check_visit_against_info(info: dict[str, Any], query: dict[str, Any]) -> None:
+    for service_id, staff_id in zip(query["services"], query["staff"], strict=True):
+        check_against_info(info, service_id=service_id, staff_id=staff_id)
+
+
+def _build_free_visits(*, salon_id: int, day: dt.date, service_ids: list[int], staff_ids: list[int | None]) -> list[dict]:
+    visits = free_visits_asked(
+        salon_id=salon_id, first_day=day, days=1, service_ids=service_ids, staff_ids=staff_ids
     ).get(day, [])
     return [
         {
@@ -228,8 +248,7 @@ class AvailabilityView(CachedReadView):
         info = business_info(slug, found=self.count_and_read(request, [business_info_entry(slug=slug)]))
         if info is None:
             raise NotFound(NO_SUCH_SALON)
-        for service_id, staff_id in zip(query["services"], query["staff"], strict=True):
-            check_against_info(info, service_id=service_id, staff_id=staff_id)
+        check_visit_against_info(info, query)
         slots = _build_free_visits(
             salon_id=info["id"], day=query["date"], service_ids=query["services"], staff_ids=query["staff"]
         )

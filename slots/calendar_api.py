@@ -6,10 +6,13 @@ from __future__ import annotations
 import calendar
 import datetime as dt
 import re
+import zoneinfo
+from typing import Any
 
 from drf_spectacular.utils import OpenApiExample, extend_schema
 from rest_framework import serializers
 from rest_framework.exceptions import NotFound, ValidationError
+from rest_framework.response import Response
 
 from salonbook.api.cached_reads import CachedReadView, json_answer, render_json
 from salonbook.api.schema import errors
@@ -17,19 +20,21 @@ from salonbook.dates import day_within_reach
 from salons.cache import business_info, business_info_entry
 from salons.models import Service
 from salons.selectors import NO_SUCH_SALON
-from slots.api import MAX_ID, check_against_info, local_iso
+from slots.api import (
+    ServicesQuerySerializer,
+    check_against_info,
+    check_visit_against_info,
+    free_visits_asked,
+    local_iso,
+)
 from slots.availability import free_start_counts
 from slots.cache import cached_calendar, calendar_entry
 
 MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 
 
-class CalendarQuerySerializer(serializers.Serializer):
+class CalendarQuerySerializer(ServicesQuerySerializer):
     month = serializers.CharField(max_length=7, help_text="Salon-local month, YYYY-MM")
-    service = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Service id")
-    staff = serializers.IntegerField(
-        min_value=1, max_value=MAX_ID, required=False, help_text="Only this staff member's times"
-    )
 
     def validate_month(self, value: str) -> dt.date:
         match = MONTH.match(value)
@@ -113,6 +118,8 @@ class CalendarView(CachedReadView):
     def get(self, request, slug: str):
         query = CalendarQuerySerializer(data=request.query_params)
         valid = query.is_valid()
+        if valid and query.validated_data.get("services") is not None:
+            return self._visit(request, slug, query.validated_data)
         month, service_id, staff_id = (query.validated_data.get(name) for name in ("month", "service", "staff"))
         # The business info and (for a valid query) the month, read with the
         # rate-limit count: one round trip, as for a day.
@@ -152,3 +159,27 @@ class CalendarView(CachedReadView):
             ),
         )
         return json_answer(body)
+
+    def _visit(self, request, slug: str, query: dict[str, Any]) -> Response:
+        """A visit's month: read each time (the single-service month is the cached one)."""
+        info = business_info(slug, found=self.count_and_read(request, [business_info_entry(slug=slug)]))
+        if info is None:
+            raise NotFound(NO_SUCH_SALON)
+        check_visit_against_info(info, query)
+        month, tz = query["month"], zoneinfo.ZoneInfo(info["timezone"])
+        found = free_visits_asked(
+            salon_id=info["id"], first_day=month, days=days_in(month), service_ids=query["services"],
+            staff_ids=query["staff"],
+        )
+        days = []
+        for offset in range(days_in(month)):
+            day = month + dt.timedelta(days=offset)
+            visits = found.get(day, [])
+            days.append(
+                {
+                    "date": day.isoformat(),
+                    "free_starts": len(visits),
+                    "first_start": local_iso(visits[0].start, tz) if visits else None,
+                }
+            )
+        return Response({"month": f"{month:%Y-%m}", "timezone": info["timezone"], "services": query["services"], "days": days})

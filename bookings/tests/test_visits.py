@@ -269,3 +269,28 @@ def test_the_agenda_draws_each_part_the_processing_and_the_stations_day(shop, ad
     assert "Colour processing" in page
     resources = page[page.index('id="resources-title"'):]
     assert "Colour station" in resources and "10:00–11:30" in resources and "Ana Silva" in resources
+
+
+def test_the_month_calendar_counts_a_visits_free_starts(shop):
+    month = f"{shop['day']:%Y-%m}"
+    response = APIClient().get(
+        reverse("api-calendar", args=[shop["salon"].slug]),
+        {"month": month, "services": f"{shop['colour'].pk},{shop['cut'].pk}", "staff": f"any,{shop['ben'].pk}"},
+    )
+    assert response.status_code == 200, response.json()
+    day = next(d for d in response.json()["days"] if d["date"] == shop["day"].isoformat())
+    visits = free_visits(
+        salon=shop["salon"], first_day=shop["day"], days=1, now=dt.datetime.now(dt.UTC),
+        asks=[PartAsk(shop["colour"]), PartAsk(shop["cut"], shop["ben"].pk)],
+    )[shop["day"]]
+    assert day["free_starts"] == len(visits) > 0
+    assert dt.datetime.fromisoformat(day["first_start"]) == visits[0].start
+
+
+def test_a_visit_query_with_a_staff_member_per_service_or_a_bad_list_is_a_clear_400(shop):
+    url = reverse("api-availability", args=[shop["salon"].slug])
+    base = {"date": shop["day"].isoformat(), "services": f"{shop['colour'].pk},{shop['cut'].pk}"}
+    assert APIClient().get(url, {**base, "staff": "any"}).json()["error"]["details"]["staff"]
+    assert APIClient().get(url, {**base, "staff": f"{shop['ben'].pk},any"}).status_code == 400  # Ben: no colour
+    assert APIClient().get(url, {**base, "services": "1,²"}).status_code == 400
+    assert APIClient().get(url, {**base, "services": ",".join(["1"] * 6)}).status_code == 400
