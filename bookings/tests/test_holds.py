@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def without_the_application_check(monkeypatch):
     """Every run of slots looks free to the services: only the database is left to say no."""
-    monkeypatch.setattr(slot_services, "covers", lambda *args, **kwargs: True)
+    monkeypatch.setattr(slot_services, "_covered", lambda *args, **kwargs: True)
 
 
 def test_a_booking_of_time_held_for_an_offer_is_refused_by_the_database(

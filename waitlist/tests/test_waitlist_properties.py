@@ -157,7 +157,7 @@ def test_waitlist_state_machine():
 
 def test_property_run_would_catch_a_held_slot_offered(monkeypatch, db):
     """The invariant fails when held slots count as free: a check that cannot fail proves nothing."""
-    from slots import selectors
+    from slots import availability, selectors
 
     def held_read_as_available(staff_ids, begin, end):
         return list(
@@ -171,7 +171,7 @@ def test_property_run_would_catch_a_held_slot_offered(monkeypatch, db):
             .values_list("staff_member_id", selectors._Epoch("start"), selectors._Epoch("end"))
         )
 
-    monkeypatch.setattr(selectors, "_slot_rows", held_read_as_available)
+    monkeypatch.setattr(availability, "slot_rows", held_read_as_available)
     machine = WaitlistMachine()
     machine.setup()
     machine.book(10, 0, False)
