@@ -14,6 +14,7 @@ import pytest
 from django.urls import reverse
 from rest_framework.test import APIClient
 
+from bookings.booking_plans import PartChoice, Repeat, booking_book
 from bookings.calendar_feed import staff_feed_ics
 from bookings.messages.texts import booking_context
 from bookings.models import Booking, BookingPart
@@ -294,3 +295,27 @@ def test_a_visit_query_with_a_staff_member_per_service_or_a_bad_list_is_a_clear_
     assert APIClient().get(url, {**base, "staff": f"{shop['ben'].pk},any"}).status_code == 400  # Ben: no colour
     assert APIClient().get(url, {**base, "services": "1,²"}).status_code == 400
     assert APIClient().get(url, {**base, "services": ",".join(["1"] * 6)}).status_code == 400
+
+
+def test_a_standing_appointment_of_a_visit_is_all_or_none(shop):
+    salon = shop["salon"]
+    salon.booking_window_days = 60
+    salon.save()
+    slots_generate(salon=salon, days=20)
+    first = shop["at"](10)
+    # Ben is taken a week later when the cut would start: nothing is booked.
+    book(APIClient(), shop, first + dt.timedelta(days=7, minutes=90), [(shop["cut"], shop["ben"])], phone="+447911123461")
+    plan = dict(
+        salon=salon, service=shop["colour"], staff_member=shop["alice"], start=first,
+        customer=Customer("Ana Silva", "+447911123456"), repeat=Repeat(every_weeks=1, count=2),
+        then=[PartChoice(shop["cut"], shop["ben"])], actor=Actor.staff(None),
+    )
+    with pytest.raises(SlotUnavailable) as refused:
+        booking_book(**plan)
+    assert len(refused.value.details["conflicts"]) == 1
+    assert Booking.objects.count() == 1  # Ben's cut
+    assert not ResourceHold.objects.exists()  # the first week's colour, rolled back
+    # Every two weeks instead: both visits, each with both parts.
+    booked = booking_book(**{**plan, "repeat": Repeat(every_weeks=2, count=2)})
+    assert [b.parts.count() for b in booked.bookings] == [2, 2]
+    assert {b.series_id for b in booked.bookings} == {booked.series.pk}
