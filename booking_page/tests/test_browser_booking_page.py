@@ -278,3 +278,34 @@ def test_only_a_listed_site_may_frame_the_page(browser, live_server, page_salon,
             expect(frame.locator("body")).not_to_contain_text("Studio Lumen")
             assert any("frame-ancestors" in text for text in console), console
         context.close()
+
+
+def test_customer_books_colour_then_cut_with_any_stylist_in_spanish(browser, live_server, page_salon, settings):
+    """A visit from the page: two services in a row, one booking, one confirmation."""
+    settings.PUBLIC_BASE_URL = live_server.url
+    day = a_day_ahead(page_salon)
+    context, page, errors = open_page(browser, f"{live_server.url}/book/lumen/", "es-ES")
+    choose_service_and_day(page, services=["Colour", "Cut"], day=day)
+    first = page.locator("#times .time").first
+    expect(first).to_have_text("09:00")
+    first.click()
+    fill_details(page)
+    page.locator("#book").click()
+    expect(page.locator("#done-title")).to_have_text("¡Reservado!")
+    assert_accessible(page)
+    page.screenshot(path=str(ARTIFACTS / "booking-page-visit-es.png"), full_page=True)
+
+    booking = Booking.objects.get(salon=page_salon)
+    parts = list(booking.parts.order_by("position"))
+    # Colour with Alice (the one who does it), then the cut when it ends.
+    assert [(p.service, p.start.astimezone(page_salon.tz).time()) for p in parts] == [
+        (page_salon.colour, dt.time(9)),
+        (page_salon.cut, dt.time(10)),
+    ]
+    assert parts[0].staff_member == page_salon.alice
+    confirmations = Message.objects.filter(
+        subject=booking_subject(booking.pk), to="+447400123456", kind="booking_confirmed"
+    )
+    assert confirmations.count() == 1
+    assert errors == []
+    context.close()
