@@ -33,7 +33,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--sqlite", action="store_true")
     args = parser.parse_args()
-    database = throwaway_database(argparse.Namespace(sqlite=args.sqlite, postgres="postgres://root@127.0.0.1:5432/postgres"))
+    database = throwaway_database(
+        argparse.Namespace(sqlite=args.sqlite, postgres="postgres://root@127.0.0.1:5432/postgres")
+    )
     setup_django(database, "redis://127.0.0.1:6379/12")
 
     from django.utils import timezone
@@ -60,8 +62,12 @@ def main() -> None:
         start = dt.datetime.combine(day, dt.time(9 + n % 8), tzinfo=salon.tz)
         try:
             booking_visit_create(
-                salon=salon, start=start, parts=[PartChoice(colour), PartChoice(cut)],
-                customer=Customer("Visit", f"+4479110{n:05d}"), actor=Actor.staff(None), now=now,
+                salon=salon,
+                start=start,
+                parts=[PartChoice(colour), PartChoice(cut)],
+                customer=Customer("Visit", f"+4479110{n:05d}"),
+                actor=Actor.staff(None),
+                now=now,
             )
             made += 1
         except DomainError:

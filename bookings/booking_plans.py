@@ -93,16 +93,18 @@ def booking_book(
     if repeat is not None and actor.is_customer and not salon.customers_book_series:
         raise NotAllowed(f"Standing appointments at {salon.name} are booked by the salon's staff.")
     if then:
-        first = PartChoice(service, staff_member)
+        parts = [PartChoice(service, staff_member), *then]
         if repeat is None:
-            return Booked(bookings=[booking_visit_create(salon=salon, start=start, parts=[first, *then],
-                                                         customer=customer, actor=actor, now=now)])
+            visit = booking_visit_create(
+                salon=salon, start=start, parts=parts, customer=customer, actor=actor, now=now
+            )
+            return Booked(bookings=[visit])
         # One set of faces for every occurrence, chosen at the first.
-        request = _visit_request(salon=salon, start=start, parts=[first, *then], customer=customer, actor=actor,
-                                 now=now)
+        request = _visit_request(salon=salon, start=start, parts=parts, customer=customer, actor=actor, now=now)
         starts = occurrence_starts(salon=salon, start=start, repeat=repeat)
-        return _series_with(salon, service, request.staff_member, starts, customer, repeat, actor, now,
-                            then=request.then)
+        return _series_with(
+            salon, service, request.staff_member, starts, customer, repeat, actor, now, then=request.then
+        )
     if repeat is not None:
         return booking_series_create(
             salon=salon,
@@ -188,7 +190,12 @@ def booking_visit_create(
 
 
 def _visit_request(
-    *, salon: Salon, start: dt.datetime, parts: Sequence[PartChoice], customer: Customer, actor: Actor,
+    *,
+    salon: Salon,
+    start: dt.datetime,
+    parts: Sequence[PartChoice],
+    customer: Customer,
+    actor: Actor,
     now: dt.datetime,
 ) -> BookingRequest:
     """The request for the visit ``parts`` at ``start``, "anyone" replaced by

@@ -61,7 +61,9 @@ def booking_event(booking: Booking, *, summary: str, description: str, part: Boo
     """
     # The first part keeps the booking's own uid, so a feed that showed a
     # booking before it had parts updates that event.
-    uid = booking_uid(booking) if part is None or part.position == 0 else f"{booking.reference}-{part.position}@salonbook"
+    uid = booking_uid(booking)
+    if part is not None and part.position > 0:
+        uid = f"{booking.reference}-{part.position}@salonbook"
     span = part or booking
     return Event.new(
         uid=uid,
@@ -98,11 +100,9 @@ def booking_ics(booking: Booking) -> bytes:
     salon = booking.salon
     parts = list(booking.parts.select_related("service", "staff_member").order_by("position"))
     tz = salon.tz
-    lines = [
-        f"{part.start.astimezone(tz):%H:%M} {part.service.name} with {part.staff_member.name}." if len(parts) > 1
-        else f"{part.service.name} with {part.staff_member.name}."
-        for part in parts
-    ]
+    # A visit gives each part's time; a single service needs none (the event has it).
+    times = [f"{part.start.astimezone(tz):%H:%M} " if len(parts) > 1 else "" for part in parts]
+    lines = [f"{at}{part.service.name} with {part.staff_member.name}." for at, part in zip(times, parts, strict=True)]
     lines.append(f"Reference {booking.reference}.")
     if salon.whatsapp_phone:
         lines.append(f"{salon.name}: {salon.whatsapp_phone}")

@@ -59,13 +59,15 @@ def bookings_for_day(*, salon: Salon, day: dt.date, staff_member_id: int | None 
     )
     if staff_member_id is not None:
         # A visit shows for each of its staff members.
-        bookings = bookings.filter(Exists(BookingPart.objects.filter(booking=OuterRef("pk"), staff_member_id=staff_member_id)))
+        theirs = BookingPart.objects.filter(booking=OuterRef("pk"), staff_member_id=staff_member_id)
+        bookings = bookings.filter(Exists(theirs))
     return bookings.order_by("start", "staff_member_id")
 
 
 def booking_parts() -> Prefetch:
     """Prefetch a booking's parts, with their services and staff, in order."""
-    return Prefetch("parts", queryset=BookingPart.objects.select_related("service", "staff_member").order_by("position"))
+    parts = BookingPart.objects.select_related("service", "staff_member").order_by("position")
+    return Prefetch("parts", queryset=parts)
 
 
 @dataclass(frozen=True)

@@ -225,7 +225,9 @@ def _check_parts(salon: Salon, parts: list[PartRequest]) -> None:
         raise InvalidInput(details={"services": errors})
 
 
-def _lock_parts(booking: Booking, parts: list[PartRequest], *, start: dt.datetime) -> tuple[list[Slot], list[BookingPart]]:
+def _lock_parts(
+    booking: Booking, parts: list[PartRequest], *, start: dt.datetime
+) -> tuple[list[Slot], list[BookingPart]]:
     """Lock the free slots every part of ``booking`` needs from ``start``, set
     the booking's times and return the slots and the parts laid out in time;
     ``_hold`` holds them once the booking has an id.

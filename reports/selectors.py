@@ -147,8 +147,15 @@ def _salon_report(*, salon: Salon, first_day: dt.date, last_day: dt.date) -> Sal
     begin, _ = day_bounds(salon, first_day)
     _, end = day_bounds(salon, last_day)
     # One row per part: a single booking has one, a visit one per service.
-    rows = BookingPart.objects.filter(booking__salon=salon, booking__start__gte=begin, booking__start__lt=end).values_list(
-        "booking_id", "booking__status", "booking__start", "staff_member_id", "start", "end", "service__price",
+    parts = BookingPart.objects.filter(booking__salon=salon, booking__start__gte=begin, booking__start__lt=end)
+    rows = parts.values_list(
+        "booking_id",
+        "booking__status",
+        "booking__start",
+        "staff_member_id",
+        "start",
+        "end",
+        "service__price",
         "service__processing_minutes",
     )
     by_status: Counter[str] = Counter({status.value: 0 for status in STATUS_ORDER})

@@ -65,7 +65,8 @@ class _IdListField(serializers.Field):
             elif (pk := record_id(item)) is not None and pk >= 1:
                 values.append(pk)
             else:
-                raise serializers.ValidationError("Give ids separated by commas" + (', or "any".' if self.anyone else "."))
+                ending = ', or "any".' if self.anyone else "."
+                raise serializers.ValidationError("Give ids separated by commas" + ending)
         return values
 
 
@@ -139,7 +140,9 @@ def check_visit_against_info(info: dict[str, Any], query: dict[str, Any]) -> Non
         check_against_info(info, service_id=service_id, staff_id=staff_id)
 
 
-def _build_free_visits(*, salon_id: int, day: dt.date, service_ids: list[int], staff_ids: list[int | None]) -> list[dict]:
+def _build_free_visits(
+    *, salon_id: int, day: dt.date, service_ids: list[int], staff_ids: list[int | None]
+) -> list[dict]:
     visits = free_visits_asked(
         salon_id=salon_id, first_day=day, days=1, service_ids=service_ids, staff_ids=staff_ids
     ).get(day, [])
@@ -148,8 +151,13 @@ def _build_free_visits(*, salon_id: int, day: dt.date, service_ids: list[int], s
             "start": visit.start.isoformat(),
             "end": visit.end.isoformat(),
             "parts": [
-                {"service": p.service.pk, "staff": p.staff_member_id, "start": p.start.isoformat(), "end": p.end.isoformat()}
-                for p in visit.parts
+                {
+                    "service": part.service.pk,
+                    "staff": part.staff_member_id,
+                    "start": part.start.isoformat(),
+                    "end": part.end.isoformat(),
+                }
+                for part in visit.parts
             ],
         }
         for visit in visits
@@ -253,7 +261,12 @@ class AvailabilityView(CachedReadView):
             salon_id=info["id"], day=query["date"], service_ids=query["services"], staff_ids=query["staff"]
         )
         return Response(
-            {"date": query["date"].isoformat(), "timezone": info["timezone"], "services": query["services"], "slots": slots}
+            {
+                "date": query["date"].isoformat(),
+                "timezone": info["timezone"],
+                "services": query["services"],
+                "slots": slots,
+            }
         )
 
 

@@ -228,5 +228,3 @@ def free_start_counts(
 
 def _utc(seconds: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(seconds, dt.UTC)
-
-

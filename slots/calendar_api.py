@@ -182,4 +182,6 @@ class CalendarView(CachedReadView):
                     "first_start": local_iso(visits[0].start, tz) if visits else None,
                 }
             )
-        return Response({"month": f"{month:%Y-%m}", "timezone": info["timezone"], "services": query["services"], "days": days})
+        return Response(
+            {"month": f"{month:%Y-%m}", "timezone": info["timezone"], "services": query["services"], "days": days}
+        )

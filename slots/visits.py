@@ -231,9 +231,7 @@ def free_visits(
     staff_ids = sorted({staff_id for pool in candidates for staff_id in pool})
     free = FreeSlots(slot_rows(staff_ids, read_from, range_end + whole_visit))
     use = resource_use(resources=resources.values(), start=read_from, end=range_end + whole_visit)
-    planner = _Planner(
-        asks, candidates, {sid: [r.pk for r in rs] for sid, rs in needs_by_service.items()}, free, use
-    )
+    planner = _Planner(asks, candidates, {sid: [r.pk for r in rs] for sid, rs in needs_by_service.items()}, free, use)
 
     until = min(salon.booking_window_closes(now), range_end).timestamp()
     earliest = max((salon.earliest_start(now) if with_notice else now).timestamp(), now.timestamp() + 1)

@@ -337,7 +337,8 @@ def test_resources_are_added_and_a_service_given_its_processing_and_station(owne
     fields = {"name": "Colour", "duration_minutes": 90, "buffer_minutes": 0, "price": "85"}
     bad = owner_client.post(edit, {**fields, "processing_after_minutes": 60, "processing_minutes": 45})
     assert bad.status_code == 400 and "Processing must start after some work" in bad.content.decode()
-    owner_client.post(edit, {**fields, "processing_after_minutes": 30, "processing_minutes": 30, "resources": [station.pk]})
+    processing = {"processing_after_minutes": 30, "processing_minutes": 30}
+    owner_client.post(edit, {**fields, **processing, "resources": [station.pk]})
     colour.refresh_from_db()
     assert (colour.processing_after_minutes, colour.processing_minutes) == (30, 30)
     assert list(colour.resources.all()) == [station]

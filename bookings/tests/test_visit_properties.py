@@ -68,7 +68,9 @@ def salons(draw):
         ),
         "ask": draw(
             st.lists(
-                st.tuples(st.sampled_from([0, 0, 1, 2, 3]), st.one_of(st.none(), st.integers(0, 2))), min_size=1, max_size=3
+                st.tuples(st.sampled_from([0, 0, 1, 2, 3]), st.one_of(st.none(), st.integers(0, 2))),
+                min_size=1,
+                max_size=3,
             )
         ),
     }
@@ -81,8 +83,12 @@ def build(spec):
         after, length = processing if processing and processing[0] + processing[1] < duration else (0, 0)
         services.append(
             ServiceFactory(
-                salon=salon, name=f"S{n}", duration_minutes=duration, buffer_minutes=buffer,
-                processing_after_minutes=after, processing_minutes=length,
+                salon=salon,
+                name=f"S{n}",
+                duration_minutes=duration,
+                buffer_minutes=buffer,
+                processing_after_minutes=after,
+                processing_minutes=length,
             )
         )
     staff = [
@@ -168,7 +174,10 @@ def oracle(salon, day, asks, now):
 def try_book(salon, services_and_staff, start, now, phone="+447911123456"):
     first_service, first_staff = services_and_staff[0]
     request = BookingRequest(
-        salon=salon, service=first_service, staff_member=first_staff, start=start,
+        salon=salon,
+        service=first_service,
+        staff_member=first_staff,
+        start=start,
         customer=Customer("Ana Silva", phone),
         then=tuple(PartRequest(s, m) for s, m in services_and_staff[1:]),
     )
@@ -193,7 +202,9 @@ def check(spec):
     now = dt.datetime.now(dt.UTC)
     # A few visits already booked, where they fit.
     for n, (offset, which) in enumerate(spec["booked"]):
-        start = dt.datetime.combine(day, dt.time(9), tzinfo=tz) + dt.timedelta(minutes=offset % (480 // spec["slot"]) * spec["slot"])
+        start = dt.datetime.combine(day, dt.time(9), tzinfo=tz) + dt.timedelta(
+            minutes=offset % (480 // spec["slot"]) * spec["slot"]
+        )
         chosen = []
         for i in which:
             service = services[i % len(services)]
@@ -211,7 +222,10 @@ def check(spec):
         PartAsk(services[i % len(services)], staff[s].pk if s is not None and s < len(staff) else None)
         for i, s in spec["ask"]
     ]
-    offered = {int(v.start.timestamp()): v for v in free_visits(salon=salon, first_day=day, days=1, asks=asks, now=now).get(day, [])}
+    offered = {
+        int(v.start.timestamp()): v
+        for v in free_visits(salon=salon, first_day=day, days=1, asks=asks, now=now).get(day, [])
+    }
     expected = oracle(salon, day, asks, now)
     assert set(offered) == expected
     # Every offered start books (with the parts availability gave); every other slot start is refused.
@@ -225,7 +239,8 @@ def check(spec):
     day_starts = Slot.objects.filter(salon=salon, start__gte=begin, start__lt=end).values_list("start", flat=True)
     refused = sorted({int(s.timestamp()) for s in day_starts} - set(offered))
     choices = [
-        [members[a.staff_member_id]] if a.staff_member_id else list(a.service.staff.filter(is_active=True)) for a in asks
+        [members[a.staff_member_id]] if a.staff_member_id else list(a.service.staff.filter(is_active=True))
+        for a in asks
     ]
     for seconds in refused[:4]:
         start = dt.datetime.fromtimestamp(seconds, tz)

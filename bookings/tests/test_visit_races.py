@@ -34,15 +34,25 @@ def shop(transactional_db):
     cutters = [StaffMemberFactory(salon=salon, services=[cut], hours=hours) for _ in range(3)]
     station = resource_save(resource=Resource(salon=salon, name="Colour station", quantity=1), services=[colour])
     slots_generate(salon=salon, days=4)
-    return {"salon": salon, "colour": colour, "cut": cut, "beard": beard, "colourists": colourists,
-            "cutters": cutters, "station": station}
+    return {
+        "salon": salon,
+        "colour": colour,
+        "cut": cut,
+        "beard": beard,
+        "colourists": colourists,
+        "cutters": cutters,
+        "station": station,
+    }
 
 
 def _book(salon, parts, start, n):
     (service, member), *rest = parts
     return lambda: booking_create(
         request=BookingRequest(
-            salon=salon, service=service, staff_member=member, start=start,
+            salon=salon,
+            service=service,
+            staff_member=member,
+            start=start,
             customer=Customer(f"Racer {n}", f"+4479111{n:05d}"),
             then=tuple(PartRequest(s, m) for s, m in rest),
         )
@@ -71,10 +81,16 @@ def test_fifty_anyone_clients_for_a_visit_book_as_many_as_there_are_stations(sho
     ten = next_local(salon, days=2, at=dt.time(10))
     parts = [PartChoice(shop["colour"]), PartChoice(shop["cut"])]
     calls = [
-        (lambda n=n: booking_visit_create(
-            salon=salon, start=ten, parts=parts, customer=Customer(f"Racer {n}", f"+4479112{n:05d}"),
-            actor=Actor.customer(), now=dt.datetime.now(dt.UTC),
-        ))
+        (
+            lambda n=n: booking_visit_create(
+                salon=salon,
+                start=ten,
+                parts=parts,
+                customer=Customer(f"Racer {n}", f"+4479112{n:05d}"),
+                actor=Actor.customer(),
+                now=dt.datetime.now(dt.UTC),
+            )
+        )
         for n in range(50)
     ]
     assert _race(calls) == Counter({"booked": 2, "taken": 48})

@@ -60,9 +60,16 @@ def shop():
     slots_generate(salon=salon, days=5)
     day = dt.date.today() + dt.timedelta(days=2)
     return {
-        "salon": salon, "colour": colour, "cut": cut, "beard": beard,
-        "alice": alice, "ben": ben, "chloe": chloe, "station": station,
-        "day": day, "at": lambda h, m=0: dt.datetime.combine(day, dt.time(h, m), tzinfo=salon.tz),
+        "salon": salon,
+        "colour": colour,
+        "cut": cut,
+        "beard": beard,
+        "alice": alice,
+        "ben": ben,
+        "chloe": chloe,
+        "station": station,
+        "day": day,
+        "at": lambda h, m=0: dt.datetime.combine(day, dt.time(h, m), tzinfo=salon.tz),
     }
 
 
@@ -104,7 +111,8 @@ def test_colour_then_cut_is_one_booking_with_two_parts(shop):
 def test_while_the_colour_develops_alice_is_offered_for_a_beard_trim(shop):
     book(APIClient(), shop, shop["at"](10), [(shop["colour"], shop["alice"]), (shop["cut"], shop["ben"])])
     starts = {
-        f.start for f in availability_for_day(
+        f.start
+        for f in availability_for_day(
             salon=shop["salon"], day=shop["day"], service=shop["beard"], staff_member_id=shop["alice"].pk
         )
     }
@@ -117,7 +125,8 @@ def test_while_the_colour_develops_alice_is_offered_for_a_beard_trim(shop):
 def test_chloe_cannot_start_a_colour_that_needs_the_station_alices_customer_holds(shop):
     book(APIClient(), shop, shop["at"](10), [(shop["colour"], shop["alice"])])
     chloe_starts = {
-        f.start for f in availability_for_day(
+        f.start
+        for f in availability_for_day(
             salon=shop["salon"], day=shop["day"], service=shop["colour"], staff_member_id=shop["chloe"].pk
         )
     }
@@ -192,7 +201,9 @@ def test_visit_availability_reads_a_fixed_number_of_queries(shop, django_assert_
     assert found
 
 
-@pytest.mark.parametrize(("language", "joined"), [("en", "Colour, then Cut & Finish"), ("es", "Colour, luego Cut & Finish")])
+@pytest.mark.parametrize(
+    ("language", "joined"), [("en", "Colour, then Cut & Finish"), ("es", "Colour, luego Cut & Finish")]
+)
 def test_the_one_confirmation_names_every_part(shop, language, joined):
     shop["salon"].language = language
     shop["salon"].save()
@@ -221,8 +232,12 @@ def test_a_visit_across_the_clocks_going_forward_lasts_what_its_services_last():
     at_half_past_midnight = next(v for v in visits if v.start == dt.datetime(2027, 3, 28, 0, 30, tzinfo=salon.tz))
     assert at_half_past_midnight.parts[1].start.isoformat() == "2027-03-28T03:00:00+01:00"
     request = BookingRequest(
-        salon=salon, service=colour, staff_member=alice, start=at_half_past_midnight.start,
-        customer=Customer("Ana Silva", "+447911123456"), then=(PartRequest(cut, ben),),
+        salon=salon,
+        service=colour,
+        staff_member=alice,
+        start=at_half_past_midnight.start,
+        customer=Customer("Ana Silva", "+447911123456"),
+        then=(PartRequest(cut, ben),),
     )
     booking = booking_create(request=request, actor=Actor.staff(None), now=now)
     assert booking.end.astimezone(salon.tz).isoformat() == "2027-03-28T03:45:00+01:00"
@@ -260,15 +275,13 @@ def test_reports_count_a_visit_once_and_its_revenue_once_per_service(shop):
 
 def test_the_agenda_draws_each_part_the_processing_and_the_stations_day(shop, admin_client):
     book(APIClient(), shop, shop["at"](10), [(shop["colour"], shop["alice"]), (shop["cut"], shop["ben"])])
-    response = admin_client.get(
-        reverse("staff:agenda", args=[shop["salon"].slug]), {"date": shop["day"].isoformat()}
-    )
+    response = admin_client.get(reverse("staff:agenda", args=[shop["salon"].slug]), {"date": shop["day"].isoformat()})
     page = response.content.decode()
     assert response.status_code == 200
     assert page.count('<span class="what">Colour · 1 of 2</span>') == 2  # before and after the processing
     assert '<span class="what">Cut &amp; Finish · 2 of 2</span>' in page
     assert "Colour processing" in page
-    resources = page[page.index('id="resources-title"'):]
+    resources = page[page.index('id="resources-title"') :]
     assert "Colour station" in resources and "10:00–11:30" in resources and "Ana Silva" in resources
 
 
@@ -281,7 +294,10 @@ def test_the_month_calendar_counts_a_visits_free_starts(shop):
     assert response.status_code == 200, response.json()
     day = next(d for d in response.json()["days"] if d["date"] == shop["day"].isoformat())
     visits = free_visits(
-        salon=shop["salon"], first_day=shop["day"], days=1, now=dt.datetime.now(dt.UTC),
+        salon=shop["salon"],
+        first_day=shop["day"],
+        days=1,
+        now=dt.datetime.now(dt.UTC),
         asks=[PartAsk(shop["colour"]), PartAsk(shop["cut"], shop["ben"].pk)],
     )[shop["day"]]
     assert day["free_starts"] == len(visits) > 0
@@ -304,11 +320,18 @@ def test_a_standing_appointment_of_a_visit_is_all_or_none(shop):
     slots_generate(salon=salon, days=20)
     first = shop["at"](10)
     # Ben is taken a week later when the cut would start: nothing is booked.
-    book(APIClient(), shop, first + dt.timedelta(days=7, minutes=90), [(shop["cut"], shop["ben"])], phone="+447911123461")
+    book(
+        APIClient(), shop, first + dt.timedelta(days=7, minutes=90), [(shop["cut"], shop["ben"])], phone="+447911123461"
+    )
     plan = dict(
-        salon=salon, service=shop["colour"], staff_member=shop["alice"], start=first,
-        customer=Customer("Ana Silva", "+447911123456"), repeat=Repeat(every_weeks=1, count=2),
-        then=[PartChoice(shop["cut"], shop["ben"])], actor=Actor.staff(None),
+        salon=salon,
+        service=shop["colour"],
+        staff_member=shop["alice"],
+        start=first,
+        customer=Customer("Ana Silva", "+447911123456"),
+        repeat=Repeat(every_weeks=1, count=2),
+        then=[PartChoice(shop["cut"], shop["ben"])],
+        actor=Actor.staff(None),
     )
     with pytest.raises(SlotUnavailable) as refused:
         booking_book(**plan)
