@@ -55,7 +55,7 @@ from salonbook.api.base import ApiView
 from salonbook.api.exceptions import envelope
 from salonbook.api.pagination import Pagination, paginate
 from salonbook.api.schema import BOOKING_TOKEN_HEADER, errors
-from salonbook.errors import SlotUnavailable
+from salonbook.errors import AlreadyBooked, SlotUnavailable
 from salons.models import Salon
 from salons.permissions import IsStaffOrAdmin
 from salons.selectors import user_can_manage_salon
@@ -76,6 +76,8 @@ class BookingCreateView(ApiView):
             "with another body answers 422. Keys are kept 24 hours. Limited to RATE_LIMIT_BOOKINGS a client.\n\n"
             "Without `staff` (or with null) the salon books anyone who does the service and is free then: "
             "the one with the least booked time that day, ties by id; the answer's `staff` says who.\n\n"
+            "A phone has one live booking at a start per salon: a second one (the same request sent twice "
+            "without an `Idempotency-Key`, with this stylist or any other) answers 409 `already_booked`.\n\n"
             "With `repeat` it books a standing appointment: the same wall-clock time every `every_weeks` "
             "weeks, `count` times, with one staff member: the named one, or without `staff` the first of "
             "those free at the first time (in the order above) who is free at every time; if nobody is, "
@@ -200,7 +202,7 @@ class BookingCreateView(ApiView):
                 actor=Actor.staff(request.user) if staff else Actor.customer(),
                 now=now,
             )
-        except SlotUnavailable as error:
+        except (SlotUnavailable, AlreadyBooked) as error:
             # Stored like a success: a retry of a request that lost the race
             # learns the same, and books nothing.
             return Outcome(status=error.status, body=envelope(error.code, error.message, error.details))

@@ -272,6 +272,7 @@
     if (answer.status === 429) { return T.rate_limited; }
     if (!error) { return T.refused; }
     if (error.code === "too_many_bookings") { return T.too_many; }
+    if (error.code === "already_booked") { return T.already_booked; }
     var words = [];
     var details = error.details || {};
     Object.keys(details).forEach(function (name) {
