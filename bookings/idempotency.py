@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.response import Response
 
 from bookings.models import IdempotencyKey
 from salonbook.errors import DomainError, InvalidInput
@@ -94,6 +95,14 @@ def idempotent(
         record.response_body = outcome.body
         record.save(update_fields=["response_status", "response_body"])
     return outcome
+
+
+def outcome_response(outcome: Outcome) -> Response:
+    """The API's answer for ``outcome``; a replayed one says so in a header."""
+    response = Response(outcome.body, status=outcome.status)
+    if outcome.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 def idempotency_keys_purge(*, now: dt.datetime | None = None) -> int:

@@ -40,7 +40,7 @@ from bookings.api.outputs import (
     render_series,
 )
 from bookings.booking_plans import Repeat, booking_book
-from bookings.idempotency import Outcome, idempotent, request_fingerprint
+from bookings.idempotency import Outcome, idempotent, outcome_response, request_fingerprint
 from bookings.selectors import bookings_for_day
 from bookings.services import (
     Actor,
@@ -176,14 +176,14 @@ class BookingCreateView(ApiView):
     def post(self, request):
         key = request.headers.get("Idempotency-Key")
         if key is None:
-            return self._respond(self._book(request, request.data))
+            return outcome_response(self._book(request, request.data))
         outcome = idempotent(
             key=key,
             scope=IDEMPOTENCY_SCOPE,
             fingerprint=request_fingerprint(request.data),
             run=lambda: self._book(request, request.data),
         )
-        return self._respond(outcome)
+        return outcome_response(outcome)
 
     def _book(self, request, data: Any) -> Outcome:
         fields = valid(BookingCreateSerializer, data)
@@ -209,13 +209,6 @@ class BookingCreateView(ApiView):
         if booked.series is not None:
             return Outcome(status=201, body=render_series(booked.series.pk, booked.bookings, now=now))
         return Outcome(status=201, body=render_booking(booked.booking, now=now, staff=False, created=True))
-
-    @staticmethod
-    def _respond(outcome: Outcome) -> Response:
-        response = Response(outcome.body, status=outcome.status)
-        if outcome.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
 
 
 class BookingDetailView(ApiView):
