@@ -45,7 +45,9 @@ class Outcome:
 def request_fingerprint(payload: Any) -> str:
     """A digest of the request body that ignores key order and spacing."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # A JSON body may carry a lone surrogate ("\ud800"): digested as it
+    # came, so the request reaches validation and gets its 400, not a 500.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def check_key(key: str) -> str:

@@ -77,6 +77,18 @@ def test_the_desk_form_sent_twice_adds_the_customer_once(client, salon, service,
 
 
 @pytest.mark.django_db
+def test_a_join_with_a_key_and_a_lone_surrogate_is_refused_not_a_500(service, staff_member):
+    body = {"service": service.pk, "date_from": _day(service.salon).isoformat(), "customer_name": "\ud800"}
+    response = APIClient().post(
+        f"/api/salons/{service.salon.slug}/waitlist/",
+        json.dumps(body),
+        content_type="application/json",
+        HTTP_IDEMPOTENCY_KEY=str(uuid.uuid4()),
+    )
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
 def test_the_booking_pages_join_sent_twice_with_its_key_adds_one_entry(service, staff_member):
     key = str(uuid.uuid4())
     first, second = _join(service, key), _join(service, key)
