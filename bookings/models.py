@@ -193,7 +193,9 @@ class CustomerNote(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """The first answer to a POST sent with an ``Idempotency-Key`` header.
+    """The first answer to a POST sent with an ``Idempotency-Key`` header,
+    or to a staff form sent with its one-time key (``bookings.form_keys``;
+    scope ``form:<form>:<salon id>``, the answer where the form led).
 
     Kept in the database, not the cache, so a retry during a Redis outage
     still finds it.
