@@ -24,6 +24,9 @@ def script_texts() -> dict[str, str]:
             "This phone number already has the most upcoming bookings this salon takes online. "
             "Please call the salon to book more."
         ),
+        "already_booked": gettext(
+            "This phone number already has a booking at that time. Its WhatsApp confirmation has the details."
+        ),
         "rate_limited": gettext("Too many attempts. Please wait a minute and try again."),
         "refused": gettext("We could not book this. Please check the details and try again."),
         "booked": gettext("You're booked!"),

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from django.db import transaction
-from django.utils import timezone
+from django.utils import dateformat, timezone
 
 from bookings.messages import lifecycle
 from bookings.models import Booking, BookingSeries
@@ -28,7 +28,7 @@ from bookings.services import (
     booking_create,
     booking_create_unannounced,
 )
-from salonbook.errors import InvalidInput, NotAllowed, SlotUnavailable
+from salonbook.errors import AlreadyBooked, InvalidInput, NotAllowed, SlotUnavailable
 from salons.models import Salon, Service, StaffMember
 from salons.selectors import NOT_OFFERED, offers_service, staff_doing_service
 from slots.selectors import check_start_offered
@@ -150,7 +150,9 @@ def booking_create_with_anyone(
     The choice is a read; each candidate is then booked under its slot locks
     as any booking is. If a racing request took that member's slots first,
     the next candidate is tried, so "anyone free" fails (``SlotUnavailable``)
-    only when nobody is free.
+    only when nobody is free. ``AlreadyBooked`` (this phone has just been
+    booked at that start, by a submit sent twice) is not retried with the
+    next one: the customer is already seen to, whoever they are with.
     """
     candidates = staff_free_at(salon=salon, service=service, start=start, now=now, with_notice=actor.is_customer)
     if not candidates:
@@ -337,6 +339,15 @@ def _series_with(
                 bookings.append(booking_create_unannounced(request=request, actor=actor, now=now))
             except SlotUnavailable:
                 conflicts.append(occurrence)
+            except AlreadyBooked:
+                # Not a free-time problem another stylist could solve: the
+                # customer already comes in then. Rolls back the whole series.
+                local = timezone.localtime(occurrence, salon.tz)
+                message = f"This phone already has a booking on {dateformat.format(local, 'l j F, H:i')}."
+                raise AlreadyBooked(
+                    f"{message} Nothing was booked.",
+                    details={"customer_phone": [message], "conflicts": [local.isoformat()]},
+                ) from None
             except InvalidInput as error:
                 if set(error.details) != {"start"}:
                     raise  # the customer's details, the service: wrong for every occurrence

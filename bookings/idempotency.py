@@ -20,6 +20,7 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from rest_framework.response import Response
 
 from bookings.models import IdempotencyKey
 from salonbook.errors import DomainError, InvalidInput
@@ -44,7 +45,9 @@ class Outcome:
 def request_fingerprint(payload: Any) -> str:
     """A digest of the request body that ignores key order and spacing."""
     canonical = json.dumps(payload, sort_keys=True, separators=(",", ":"), default=str, ensure_ascii=False)
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    # A JSON body may carry a lone surrogate ("\ud800"): digested as it
+    # came, so the request reaches validation and gets its 400, not a 500.
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def check_key(key: str) -> str:
@@ -94,6 +97,14 @@ def idempotent(
         record.response_body = outcome.body
         record.save(update_fields=["response_status", "response_body"])
     return outcome
+
+
+def outcome_response(outcome: Outcome) -> Response:
+    """The API's answer for ``outcome``; a replayed one says so in a header."""
+    response = Response(outcome.body, status=outcome.status)
+    if outcome.replayed:
+        response["Idempotent-Replayed"] = "true"
+    return response
 
 
 def idempotency_keys_purge(*, now: dt.datetime | None = None) -> int:

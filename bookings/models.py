@@ -92,6 +92,16 @@ class Booking(FSMModelMixin, models.Model):
         constraints = [
             models.CheckConstraint(condition=models.Q(start__lt=models.F("end")), name="booking_start_before_end"),
             models.CheckConstraint(condition=models.Q(end__lte=models.F("held_until")), name="booking_end_within_hold"),
+            # One person is in one chair at a time: a second live booking of
+            # the same phone at the same start (a double submit, "any
+            # stylist" retried without an Idempotency-Key) is refused by the
+            # database, whichever stylist it would land with. Partial, so
+            # cancelled and finished bookings never stand in the way.
+            models.UniqueConstraint(
+                fields=["salon", "customer_phone", "start"],
+                condition=models.Q(status__in=["pending", "confirmed"]),
+                name="booking_one_live_per_phone_and_start",
+            ),
         ]
         indexes = [
             models.Index(fields=["salon", "start"], name="booking_salon_start"),
@@ -214,7 +224,9 @@ class CustomerNote(models.Model):
 
 
 class IdempotencyKey(models.Model):
-    """The first answer to a POST sent with an ``Idempotency-Key`` header.
+    """The first answer to a POST sent with an ``Idempotency-Key`` header,
+    or to a staff form sent with its one-time key (``bookings.form_keys``;
+    scope ``form:<form>:<salon id>``, the answer where the form led).
 
     Kept in the database, not the cache, so a retry during a Redis outage
     still finds it.

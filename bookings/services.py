@@ -38,7 +38,15 @@ from bookings.messages import lifecycle
 from bookings.models import Booking, BookingPart, BookingStatusChange
 from resources.holds import ResourceNeed, resources_hold, resources_release
 from resources.selectors import needs_of_services
-from salonbook.errors import CancellationClosed, InvalidInput, InvalidTransition, SlotUnavailable, TooManyBookings
+from salonbook.errors import (
+    AlreadyBooked,
+    CancellationClosed,
+    DomainError,
+    InvalidInput,
+    InvalidTransition,
+    SlotUnavailable,
+    TooManyBookings,
+)
 from salonbook.events import send_on_commit
 from salons.models import Salon, Service, StaffMember
 from salons.phones import normalize_phone, region_of
@@ -195,6 +203,35 @@ def _check_online_limit(*, salon: Salon, phone: str, now: dt.datetime) -> None:
         )
 
 
+def _phone_booked_at(*, salon: Salon, phone: str, start: dt.datetime, other_than: int | None = None) -> bool:
+    live = Booking.objects.filter(salon=salon, customer_phone=phone, start=start, status__in=Booking.ACTIVE_STATUSES)
+    return live.exclude(pk=other_than).exists() if other_than else live.exists()
+
+
+def _already_booked() -> AlreadyBooked:
+    return AlreadyBooked(details={"customer_phone": [AlreadyBooked.default_message]})
+
+
+def _check_phone_free_at(*, salon: Salon, phone: str, start: dt.datetime) -> None:
+    """Refuse a second live booking of one phone at one start here: the
+    customer cannot sit in two chairs. A read, for the clear answer in the
+    common case (a submit sent twice); the unique key
+    ``booking_one_live_per_phone_and_start`` is what decides between two
+    requests racing (``_write_refused``)."""
+    if _phone_booked_at(salon=salon, phone=phone, start=start):
+        raise _already_booked()
+
+
+def _write_refused(*, salon: Salon, phone: str, start: dt.datetime, other_than: int | None = None) -> DomainError:
+    """What the database refusing a booking's write means. Either another
+    request took the time (a slot's holder key, a resource unit's key) or
+    this phone has just been booked at this start (the phone's key): asked
+    after the rollback, when the winner's row is committed and visible."""
+    if _phone_booked_at(salon=salon, phone=phone, start=start, other_than=other_than):
+        return _already_booked()
+    return SlotUnavailable()
+
+
 def _status_change(booking: Booking, from_status: str, actor: Actor, note: str = "") -> BookingStatusChange:
     return BookingStatusChange(
         booking=booking,
@@ -288,7 +325,8 @@ def booking_create(*, request: BookingRequest, actor: Actor | None = None, now: 
     none. Confirms at once when the salon auto-confirms. Raises
     ``InvalidInput``, ``TooShortNotice`` and ``TooManyBookings`` (customers
     only: the salon's limit of upcoming online bookings per phone),
-    ``OutsideBookingWindow`` or ``SlotUnavailable``; the database's own
+    ``OutsideBookingWindow``, ``SlotUnavailable`` or ``AlreadyBooked`` (the
+    phone already has a live booking at that start here); the database's own
     constraints are the last guard against a double booking.
     """
     return _booking_write(request, actor=actor or Actor.customer(), now=now or timezone.now(), announce=True)
@@ -314,6 +352,7 @@ def _booking_write(request: BookingRequest, *, actor: Actor, now: dt.datetime, a
         with transaction.atomic():
             if actor.is_customer:
                 _check_online_limit(salon=salon, phone=phone, now=now)
+            _check_phone_free_at(salon=salon, phone=phone, start=start)
             booking = Booking(
                 salon=salon,
                 service=service,
@@ -342,8 +381,9 @@ def _booking_write(request: BookingRequest, *, actor: Actor, now: dt.datetime, a
                 booking=booking, by_customer=actor.is_customer, now=now, announce=announce
             )
     except IntegrityError:
-        # Another request won the slot between our read and our write.
-        raise SlotUnavailable() from None
+        # Another request won the slot, or booked this phone at this start,
+        # between our read and our write.
+        raise _write_refused(salon=salon, phone=phone, start=start) from None
     return booking
 
 
@@ -529,7 +569,9 @@ def booking_reschedule(
                 _hold(locked, slots, parts)
             slots_freed_announce(salon=locked.salon, slots=released, now=now)
         except IntegrityError:
-            raise SlotUnavailable() from None
+            raise _write_refused(
+                salon=locked.salon, phone=locked.customer_phone, start=start, other_than=locked.pk
+            ) from None
         _record(locked, locked.status, actor, f"moved from {previous_start.isoformat()}")
         lifecycle.booking_messages_moved(booking=locked, previous_start=previous_start, now=now)
         send_on_commit(

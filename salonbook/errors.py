@@ -41,6 +41,14 @@ class SlotUnavailable(DomainError):
     default_message = "That time is no longer available."
 
 
+class AlreadyBooked(DomainError):
+    """The customer's phone already holds a live booking at that start at this salon."""
+
+    code = "already_booked"
+    status = 409
+    default_message = "This phone already has a booking at that time."
+
+
 class InvalidTransition(DomainError):
     code = "invalid_transition"
     status = 409

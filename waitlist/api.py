@@ -18,6 +18,7 @@ from rest_framework.response import Response
 
 from bookings.api.inputs import MAX_ID, valid
 from bookings.api.outputs import BOOKING_EXAMPLE, CreatedBookingSerializer, render_booking
+from bookings.idempotency import Outcome, idempotent, outcome_response, request_fingerprint
 from salonbook.api.base import ApiView
 from salonbook.api.schema import errors
 from salonbook.dates import DaySerializerField
@@ -28,6 +29,7 @@ from waitlist.selectors import live_offer
 from waitlist.services import waitlist_claim, waitlist_decline, waitlist_join, waitlist_leave
 
 TOKEN_HEADER = "X-Waitlist-Token"
+IDEMPOTENCY_SCOPE = "waitlist.join"
 WAITLIST_TOKEN = OpenApiParameter(
     TOKEN_HEADER,
     str,
@@ -138,11 +140,23 @@ class WaitlistJoinView(ApiView):
         description=(
             "When a start that fits comes free, the entry that joined first is offered it: the time is held "
             "for WAITLIST_OFFER_MINUTES and a WhatsApp message with a claim link goes out. Limited to "
-            "RATE_LIMIT_BOOKINGS a client."
+            "RATE_LIMIT_BOOKINGS a client.\n\n"
+            "Send an `Idempotency-Key` header (a UUID per attempt) to join once however often the request "
+            "is sent: the same key and body return the first answer and add no second entry; the same key "
+            "with another body answers 422. Keys are kept 24 hours."
         ),
         tags=["waitlist"],
+        parameters=[
+            OpenApiParameter(
+                "Idempotency-Key",
+                str,
+                OpenApiParameter.HEADER,
+                required=False,
+                description="A unique value per attempt to join, e.g. a UUID; reuse it only to retry.",
+            )
+        ],
         request=JoinSerializer,
-        responses={201: JoinedSerializer, **errors(400, 404)},
+        responses={201: JoinedSerializer, **errors(400, 404, 422)},
         examples=[
             OpenApiExample(
                 "Any stylist, mornings, next week",
@@ -166,8 +180,20 @@ class WaitlistJoinView(ApiView):
         ],
     )
     def post(self, request, slug: str):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return outcome_response(self._join(request.data, slug))
+        outcome = idempotent(
+            key=key,
+            scope=IDEMPOTENCY_SCOPE,
+            fingerprint=request_fingerprint({"salon": slug, "body": request.data}),
+            run=lambda: self._join(request.data, slug),
+        )
+        return outcome_response(outcome)
+
+    def _join(self, data: Any, slug: str) -> Outcome:
         salon = get_object_or_404(Salon, slug=slug)
-        fields = valid(JoinSerializer, request.data)
+        fields = valid(JoinSerializer, data)
         entry = waitlist_join(
             salon=salon,
             service=fields["service"],
@@ -180,7 +206,7 @@ class WaitlistJoinView(ApiView):
             customer_phone=fields["customer_phone"],
             now=timezone.now(),
         )
-        return Response(render_entry(entry, created=True), status=201)
+        return Outcome(status=201, body=render_entry(entry, created=True))
 
 
 class WaitlistEntryView(ApiView):

@@ -17,6 +17,7 @@ from django.utils import dateformat, timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
+from bookings.form_keys import Created, created_redirect, form_create_once
 from bookings.services import Actor
 from salonbook.dates import DayField, parse_aware_time
 from salonbook.errors import DomainError
@@ -133,13 +134,14 @@ class DeskEntryForm(forms.Form):
 
 @staff_required
 def add_entry(request: HttpRequest, slug: str) -> HttpResponse:
-    """Put a customer at the desk on the waitlist."""
+    """Put a customer at the desk on the waitlist (once per form sent: its one-time key)."""
     salon = salon_for(request, slug)
     today = timezone.localdate(timezone=salon.tz)
     form = DeskEntryForm(request.POST or None, salon=salon, initial={"date_from": today, "date_to": today})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def join() -> Created:
             entry = waitlist_join(
                 salon=salon,
                 service=data["service"],
@@ -152,12 +154,18 @@ def add_entry(request: HttpRequest, slug: str) -> HttpResponse:
                 customer_phone=data["customer_phone"],
                 actor=Actor.staff(request.user),
             )
+            return Created(
+                f"{_agenda_path(salon)}?date={entry.date_from.isoformat()}",
+                f"{entry.customer_name} is on the waitlist.",
+            )
+
+        try:
+            return created_redirect(
+                request, form_create_once(form="waitlist-entry", salon=salon, data=request.POST, create=join)
+            )
         except DomainError as error:
             if not place_service_errors(form, error.details):
                 form.add_error(None, error.message)
-        else:
-            messages.success(request, f"{entry.customer_name} is on the waitlist.")
-            return redirect(f"{_agenda_path(salon)}?date={entry.date_from.isoformat()}")
     return render(request, "staff/waitlist_add.html", {"nav": "agenda", "salon": salon, "form": form})
 
 

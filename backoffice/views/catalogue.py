@@ -8,10 +8,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
 from backoffice.forms import ResourceForm, ServiceEditForm, ServiceForm, make_read_only, show_refusal
 from backoffice.views.access import BackOffice, backoffice
+from bookings.form_keys import Created, created_redirect, form_create_once
 from resources.models import Resource
 from resources.services import resource_retire, resource_save, service_needs_set
 from salonbook.errors import InvalidInput
@@ -24,13 +26,20 @@ from salons.services import service_create, service_move, service_set_active, se
 def service_list(request: HttpRequest, office: BackOffice) -> HttpResponse:
     form = ServiceForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def add() -> Created:
             service = service_create(salon=office.salon, **form.cleaned_data)
+            return Created(
+                reverse("staff:backoffice_services", kwargs={"slug": office.salon.slug}),
+                f"{service.name} is added. Choose who does it on the Staff page.",
+            )
+
+        try:
+            return created_redirect(
+                request, form_create_once(form="service", salon=office.salon, data=request.POST, create=add)
+            )
         except InvalidInput as refused:
             show_refusal(form, refused)
-        else:
-            messages.success(request, f"{service.name} is added. Choose who does it on the Staff page.")
-            return redirect("staff:backoffice_services", slug=office.salon.slug)
     if not office.can_change:
         make_read_only(form)
     context = office.context("services", services=services_of_salon(office.salon), form=form)

@@ -7,11 +7,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from backoffice.forms import ClosureForm, DayOffForm, make_read_only, show_refusal, week_forms
 from backoffice.views.access import BackOffice, backoffice
+from bookings.form_keys import Created, created_redirect, form_create_once
 from bookings.selectors import bookings_outside_hours
 from salonbook.errors import InvalidInput
 from salons.models import DayOff, SalonClosure, StaffMember
@@ -34,13 +36,21 @@ def staff_hours(request: HttpRequest, office: BackOffice, pk: int) -> HttpRespon
     if request.method == "POST" and request.POST.get("part") == "day_off":
         day_off = DayOffForm(request.POST)
         if day_off.is_valid():
+            data = day_off.cleaned_data
+
+            def add() -> Created:
+                day_off_add(staff_member=member, **data)
+                return Created(
+                    reverse("staff:backoffice_hours", kwargs={"slug": office.salon.slug, "pk": member.pk}),
+                    f"{member.name} is off on {data['date']:%A %-d %B %Y}.",
+                )
+
             try:
-                day_off_add(staff_member=member, **day_off.cleaned_data)
+                return created_redirect(
+                    request, form_create_once(form="day-off", salon=office.salon, data=request.POST, create=add)
+                )
             except InvalidInput as refused:
                 show_refusal(day_off, refused)
-            else:
-                messages.success(request, f"{member.name} is off on {day_off.cleaned_data['date']:%A %-d %B %Y}.")
-                return redirect("staff:backoffice_hours", slug=office.salon.slug, pk=member.pk)
     elif request.method == "POST":
         week = week_forms(member, request.POST)
         if all(form.is_valid() for form in week):
@@ -79,13 +89,20 @@ def day_off_delete(request: HttpRequest, office: BackOffice, pk: int) -> HttpRes
 def closures(request: HttpRequest, office: BackOffice) -> HttpResponse:
     form = ClosureForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        try:
+
+        def add() -> Created:
             closure_add(salon=office.salon, **form.cleaned_data)
+            return Created(
+                reverse("staff:backoffice_closures", kwargs={"slug": office.salon.slug}),
+                "The salon is closed on those dates; nobody is offered then.",
+            )
+
+        try:
+            return created_redirect(
+                request, form_create_once(form="closure", salon=office.salon, data=request.POST, create=add)
+            )
         except InvalidInput as refused:
             show_refusal(form, refused)
-        else:
-            messages.success(request, "The salon is closed on those dates; nobody is offered then.")
-            return redirect("staff:backoffice_closures", slug=office.salon.slug)
     if not office.can_change:
         make_read_only(form)
     today = timezone.localdate(timezone=office.salon.tz)

@@ -6,11 +6,13 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
 from backoffice.forms import InviteForm, StaffMemberForm, make_read_only, show_refusal
 from backoffice.views.access import BackOffice, backoffice
+from bookings.form_keys import Created, created_redirect, form_create_once
 from bookings.selectors import bookings_outside_hours
 from salonbook.errors import InvalidInput
 from salons.invites import staff_login_invite
@@ -24,15 +26,22 @@ def staff_list(request: HttpRequest, office: BackOffice) -> HttpResponse:
     form = StaffMemberForm(request.POST or None, salon=office.salon, initial={"role": StaffMember.Role.STYLIST})
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
+
+        def add() -> Created:
             member = staff_member_create(
                 salon=office.salon, name=data["name"], role=data["role"], services=data["services"]
             )
+            return Created(
+                reverse("staff:backoffice_hours", kwargs={"slug": office.salon.slug, "pk": member.pk}),
+                f"{member.name} is added. Set their hours to make them bookable.",
+            )
+
+        try:
+            return created_redirect(
+                request, form_create_once(form="staff-member", salon=office.salon, data=request.POST, create=add)
+            )
         except InvalidInput as refused:
             show_refusal(form, refused)
-        else:
-            messages.success(request, f"{member.name} is added. Set their hours to make them bookable.")
-            return redirect("staff:backoffice_hours", slug=office.salon.slug, pk=member.pk)
     form.fields.pop("is_active")
     if not office.can_change:
         make_read_only(form)

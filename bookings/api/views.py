@@ -40,7 +40,7 @@ from bookings.api.outputs import (
     render_series,
 )
 from bookings.booking_plans import PartChoice, Repeat, booking_book
-from bookings.idempotency import Outcome, idempotent, request_fingerprint
+from bookings.idempotency import Outcome, idempotent, outcome_response, request_fingerprint
 from bookings.selectors import bookings_for_day
 from bookings.services import (
     Actor,
@@ -55,7 +55,7 @@ from salonbook.api.base import ApiView
 from salonbook.api.exceptions import envelope
 from salonbook.api.pagination import Pagination, paginate
 from salonbook.api.schema import BOOKING_TOKEN_HEADER, errors
-from salonbook.errors import SlotUnavailable
+from salonbook.errors import AlreadyBooked, SlotUnavailable
 from salons.models import Salon
 from salons.permissions import IsStaffOrAdmin
 from salons.selectors import user_can_manage_salon
@@ -76,6 +76,8 @@ class BookingCreateView(ApiView):
             "with another body answers 422. Keys are kept 24 hours. Limited to RATE_LIMIT_BOOKINGS a client.\n\n"
             "Without `staff` (or with null) the salon books anyone who does the service and is free then: "
             "the one with the least booked time that day, ties by id; the answer's `staff` says who.\n\n"
+            "A phone has one live booking at a start per salon: a second one (the same request sent twice "
+            "without an `Idempotency-Key`, with this stylist or any other) answers 409 `already_booked`.\n\n"
             "With `repeat` it books a standing appointment: the same wall-clock time every `every_weeks` "
             "weeks, `count` times, with one staff member: the named one, or without `staff` the first of "
             "those free at the first time (in the order above) who is free at every time; if nobody is, "
@@ -174,14 +176,14 @@ class BookingCreateView(ApiView):
     def post(self, request):
         key = request.headers.get("Idempotency-Key")
         if key is None:
-            return self._respond(self._book(request, request.data))
+            return outcome_response(self._book(request, request.data))
         outcome = idempotent(
             key=key,
             scope=IDEMPOTENCY_SCOPE,
             fingerprint=request_fingerprint(request.data),
             run=lambda: self._book(request, request.data),
         )
-        return self._respond(outcome)
+        return outcome_response(outcome)
 
     def _book(self, request, data: Any) -> Outcome:
         fields = valid(BookingCreateSerializer, data)
@@ -201,20 +203,13 @@ class BookingCreateView(ApiView):
                 actor=Actor.staff(request.user) if staff else Actor.customer(),
                 now=now,
             )
-        except SlotUnavailable as error:
+        except (SlotUnavailable, AlreadyBooked) as error:
             # Stored like a success: a retry of a request that lost the race
             # learns the same, and books nothing.
             return Outcome(status=error.status, body=envelope(error.code, error.message, error.details))
         if booked.series is not None:
             return Outcome(status=201, body=render_series(booked.series.pk, booked.bookings, now=now))
         return Outcome(status=201, body=render_booking(booked.booking, now=now, staff=False, created=True))
-
-    @staticmethod
-    def _respond(outcome: Outcome) -> Response:
-        response = Response(outcome.body, status=outcome.status)
-        if outcome.replayed:
-            response["Idempotent-Replayed"] = "true"
-        return response
 
 
 class BookingDetailView(ApiView):

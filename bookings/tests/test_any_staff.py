@@ -2,6 +2,7 @@
 pick is checked again under the slot locks."""
 
 import datetime as dt
+import itertools
 from unittest import mock
 
 import pytest
@@ -19,7 +20,8 @@ from slots.services import slots_sync_for_staff
 
 pytestmark = pytest.mark.django_db
 
-ANA = Customer("Ana Silva", "+447911123456")
+# Each "anyone" booking is another customer's: one phone has one booking at a start.
+_customers = (Customer(f"Customer {n}", f"+4479111235{n:02d}") for n in itertools.count())
 
 
 @pytest.fixture(autouse=True)
@@ -41,7 +43,7 @@ def _anyone(service, start):
         salon=service.salon,
         service=service,
         start=start,
-        customer=ANA,
+        customer=next(_customers),
         actor=Actor.customer(),
         now=dt.datetime.now(dt.UTC),
     )
@@ -58,7 +60,7 @@ def test_the_one_with_least_booked_time_that_day_is_chosen(salon, service, team)
         member.services.add(long_service)
     day_at = lambda hour: next_local(salon, days=2, at=dt.time(hour))  # noqa: E731
     make_booking(service=long_service, staff_member=team[0], start=day_at(9))  # 90 min
-    make_booking(service=service, staff_member=team[1], start=day_at(9))  # 30 min
+    make_booking(service=service, staff_member=team[1], start=day_at(9), phone="+447911123400")  # 30 min
     make_booking(service=long_service, staff_member=team[2], start=day_at(13))  # 90 min
     # Another day's bookings do not count.
     make_booking(service=long_service, staff_member=team[1], start=next_local(salon, days=3, at=dt.time(9)))
@@ -80,7 +82,7 @@ def test_a_pick_taken_meanwhile_falls_to_the_next_one_free(salon, service, team)
     stale_choice = [m.pk for m in team]
 
     def stale(**kwargs):
-        make_booking(service=service, staff_member=team[0], start=start, name="Faster")
+        make_booking(service=service, staff_member=team[0], start=start, name="Faster", phone="+447911123400")
         return stale_choice
 
     with mock.patch.object(booking_plans, "staff_free_at", side_effect=stale):
@@ -92,7 +94,7 @@ def test_a_pick_taken_meanwhile_falls_to_the_next_one_free(salon, service, team)
 def test_nobody_free_is_409(salon, service, team):
     start = next_local(salon, days=2, at=dt.time(11))
     for n, member in enumerate(team):
-        make_booking(service=service, staff_member=member, start=start, name=f"C{n}")
+        make_booking(service=service, staff_member=member, start=start, name=f"C{n}", phone=f"+4479111234{n:02d}")
     with pytest.raises(SlotUnavailable):
         _anyone(service, start)
 
@@ -107,7 +109,7 @@ def test_api_without_staff_books_anyone_and_says_who(salon, service, team):
 
 def test_api_with_null_staff_books_anyone(salon, service, team):
     start = next_local(salon, days=2)
-    make_booking(service=service, staff_member=team[0], start=start)
+    make_booking(service=service, staff_member=team[0], start=start, phone="+447911123400")
     body = booking_body(salon=salon, service=service, staff_member=team[0], start=start, staff=None)
     response = APIClient().post("/api/bookings/", body, format="json")
     assert response.status_code == 201, response.json()
@@ -117,7 +119,7 @@ def test_api_with_null_staff_books_anyone(salon, service, team):
 def test_api_anyone_when_all_are_taken_is_409(salon, service, team):
     start = next_local(salon, days=2)
     for n, member in enumerate(team):
-        make_booking(service=service, staff_member=member, start=start, name=f"C{n}")
+        make_booking(service=service, staff_member=member, start=start, name=f"C{n}", phone=f"+4479111234{n:02d}")
     body = booking_body(salon=salon, service=service, staff_member=team[0], start=start, staff=None)
     error_of(APIClient().post("/api/bookings/", body, format="json"), 409, "slot_unavailable")
 

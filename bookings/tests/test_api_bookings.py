@@ -15,6 +15,9 @@ from slots.services import slots_sync_for_staff
 
 pytestmark = pytest.mark.django_db
 
+# Another customer than the one the ``booking`` fixture and ``booking_body`` book for.
+OTHER_PHONE = "+447911123499"
+
 
 @pytest.fixture(autouse=True)
 def _no_rate_limits(settings):
@@ -171,7 +174,9 @@ def test_malformed_json_gets_the_envelope(db):
 
 
 def test_a_taken_time_answers_409_slot_unavailable(booking, service, staff_member):
-    body = booking_body(salon=service.salon, service=service, staff_member=staff_member, start=booking.start)
+    body = booking_body(
+        salon=service.salon, service=service, staff_member=staff_member, start=booking.start, customer_phone=OTHER_PHONE
+    )
     error_of(APIClient().post("/api/bookings/", body, format="json"), 409, "slot_unavailable")
     assert Booking.objects.count() == 1
 
@@ -200,7 +205,9 @@ def test_the_same_key_with_another_body_answers_422(service, staff_member):
 
 
 def test_a_lost_race_is_replayed_as_the_same_409(booking, service, staff_member):
-    body = booking_body(salon=service.salon, service=service, staff_member=staff_member, start=booking.start)
+    body = booking_body(
+        salon=service.salon, service=service, staff_member=staff_member, start=booking.start, customer_phone=OTHER_PHONE
+    )
     client = APIClient()
     first = client.post("/api/bookings/", body, format="json", HTTP_IDEMPOTENCY_KEY="key-409")
     again = client.post("/api/bookings/", body, format="json", HTTP_IDEMPOTENCY_KEY="key-409")
@@ -491,7 +498,7 @@ def test_agenda_of_an_unknown_salon_is_404(people):
 def test_agenda_filters_by_staff_member(people, booking, salon, service):
     colleague = StaffMemberFactory(salon=salon, services=[service])
     slots_sync_for_staff(staff_member=colleague, days=7)
-    make_booking(service=service, staff_member=colleague, start=booking.start)
+    make_booking(service=service, staff_member=colleague, start=booking.start, phone=OTHER_PHONE)
     day = booking.local_start.date()
     everyone = people["staff_here"].get(f"/api/salons/{salon.slug}/bookings/?date={day}").json()
     one = people["staff_here"].get(f"/api/salons/{salon.slug}/bookings/?date={day}&staff={colleague.pk}").json()

@@ -95,7 +95,9 @@ def test_feed_covers_30_days_back_to_the_booking_window_and_leaves_out_cancelled
     later = make_booking(service=service, staff_member=staff_member, start=next_local(salon, days=5))
     cancelled = make_booking(service=service, staff_member=staff_member, start=next_local(salon, days=3))
     booking_cancel(booking=cancelled, actor=Actor.system())
-    theirs = make_booking(service=service, staff_member=colleague, start=next_local(salon, days=2))
+    theirs = make_booking(
+        service=service, staff_member=colleague, start=next_local(salon, days=2), phone="+447911123499"
+    )
     # The window closes before ``later`` now.
     salon.booking_window_days = 4
     business_info_save(instance=salon)

@@ -26,6 +26,9 @@ from slots.services import slots_sync_for_staff
 
 pytestmark = pytest.mark.django_db
 
+# Other customers than the one the series is for: one phone has one booking at a start.
+OTHER, REGULAR = "+447911123499", "+447911123498"
+
 LONDON = zoneinfo.ZoneInfo("Europe/London")
 ANA = Customer("Ana Silva", "+447911123456")
 
@@ -68,7 +71,7 @@ def test_one_taken_week_books_nothing_and_names_it(service, month_of_slots):
     salon = service.salon
     start = next_local(salon, days=1, at=dt.time(10))
     taken = start + dt.timedelta(weeks=2, minutes=15)  # overlaps the third occurrence
-    make_booking(service=service, staff_member=month_of_slots, start=taken, name="Other")
+    make_booking(service=service, staff_member=month_of_slots, start=taken, name="Other", phone=OTHER)
     with pytest.raises(SlotUnavailable) as refused:
         _series(service, month_of_slots, start, every=1, count=4)
     assert refused.value.details["conflicts"] == [(start + dt.timedelta(weeks=2)).isoformat()]
@@ -184,7 +187,7 @@ def test_staff_book_a_series_over_the_api(service, month_of_slots, staff_of_salo
 
 def test_api_series_conflicts_are_409_with_the_taken_starts(service, month_of_slots, staff_of_salon):
     start = next_local(service.salon, days=1)
-    make_booking(service=service, staff_member=month_of_slots, start=start + dt.timedelta(weeks=1), name="Other")
+    make_booking(service=service, staff_member=month_of_slots, start=start + dt.timedelta(weeks=1), name="Other", phone=OTHER)
     response = _api_series(client_for(staff_of_salon), service, month_of_slots, start)
     error = error_of(response, 409, "slot_unavailable")
     assert error["details"]["conflicts"] == [(start + dt.timedelta(weeks=1)).isoformat()]
@@ -269,7 +272,7 @@ def test_a_series_booked_by_staff_tells_the_customer_once(service, month_of_slot
 
 def test_a_customer_series_with_a_taken_week_books_nothing(service, series_for_customers):
     start = next_local(service.salon, days=2)
-    make_booking(service=service, staff_member=series_for_customers, start=start + dt.timedelta(weeks=2), name="Other")
+    make_booking(service=service, staff_member=series_for_customers, start=start + dt.timedelta(weeks=2), name="Other", phone=OTHER)
     response = _api_series(APIClient(), service, series_for_customers, start, every_weeks=1, count=3)
     error = error_of(response, 409, "slot_unavailable")
     assert error["details"]["conflicts"] == [(start + dt.timedelta(weeks=2)).isoformat()]
@@ -323,7 +326,7 @@ def test_a_series_with_anyone_goes_to_one_stylist_free_every_time(service, month
     start = next_local(service.salon, days=1, at=dt.time(10))
     # The first stylist (the lower id, so first in line) is taken in week two:
     # the whole series goes to the colleague, not a mix of the two.
-    make_booking(service=service, staff_member=month_of_slots, start=start + dt.timedelta(weeks=1), name="Regular")
+    make_booking(service=service, staff_member=month_of_slots, start=start + dt.timedelta(weeks=1), name="Regular", phone=REGULAR)
     booked = _series_with_anyone(service, start)
     assert {b.staff_member for b in booked.bookings} == {colleague}
     assert [b.start for b in booked.bookings] == [start + dt.timedelta(weeks=n) for n in range(3)]
@@ -331,16 +334,16 @@ def test_a_series_with_anyone_goes_to_one_stylist_free_every_time(service, month
 
 def test_a_series_with_anyone_prefers_the_least_booked_that_day(service, month_of_slots, colleague):
     start = next_local(service.salon, days=1, at=dt.time(10))
-    make_booking(service=service, staff_member=month_of_slots, start=start + dt.timedelta(hours=2), name="Regular")
+    make_booking(service=service, staff_member=month_of_slots, start=start + dt.timedelta(hours=2), name="Regular", phone=REGULAR)
     assert {b.staff_member for b in _series_with_anyone(service, start).bookings} == {colleague}
 
 
 def test_a_series_nobody_is_free_for_every_time_names_the_closest_and_books_nothing(service, month_of_slots, colleague):
     start = next_local(service.salon, days=1, at=dt.time(10))
     week = dt.timedelta(weeks=1)
-    make_booking(service=service, staff_member=month_of_slots, start=start + week, name="Regular")
-    make_booking(service=service, staff_member=month_of_slots, start=start + 2 * week, name="Regular")
-    make_booking(service=service, staff_member=colleague, start=start + 2 * week, name="Other")
+    make_booking(service=service, staff_member=month_of_slots, start=start + week, name="Regular", phone=REGULAR)
+    make_booking(service=service, staff_member=month_of_slots, start=start + 2 * week, name="Regular", phone=REGULAR)
+    make_booking(service=service, staff_member=colleague, start=start + 2 * week, name="Other", phone=OTHER)
     with pytest.raises(SlotUnavailable) as error:
         _series_with_anyone(service, start)
     # The colleague has one taken time, the first stylist two: the colleague's is named.
@@ -351,7 +354,7 @@ def test_a_series_nobody_is_free_for_every_time_names_the_closest_and_books_noth
 
 def test_a_series_with_anyone_when_nobody_is_free_at_the_first_time(service, month_of_slots):
     start = next_local(service.salon, days=1, at=dt.time(10))
-    make_booking(service=service, staff_member=month_of_slots, start=start, name="Regular")
+    make_booking(service=service, staff_member=month_of_slots, start=start, name="Regular", phone=REGULAR)
     with pytest.raises(SlotUnavailable) as error:
         _series_with_anyone(service, start)
     assert error.value.details["conflicts"] == [timezone.localtime(start, service.salon.tz).isoformat()]

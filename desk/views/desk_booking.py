@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils import dateformat, timezone
 
 from bookings.booking_plans import Booked, Repeat, booking_book
+from bookings.form_keys import Created, created_redirect, form_create_once
 from bookings.services import Actor, Customer
 from desk.forms import DeskBookingForm
 from desk.views.times import day_title, free_times, just_taken, wall_time
@@ -23,26 +24,16 @@ def desk_booking(request: HttpRequest, slug: str) -> HttpResponse:
     """Take a booking at the desk from the same free starts the API offers.
 
     Changing the service, staff member or day sends the form without
-    "Book", to list that choice's free times.
+    "Book", to list that choice's free times. "Book" sent twice (a double
+    click, a resent page) books once: the form's one-time key.
     """
     salon = salon_for(request, slug)
     if request.method == "POST":
         form = DeskBookingForm(request.POST, salon=salon, booking=request.POST.get("action") == "book")
         if form.is_valid() and form.booking:
-            booked = _book(request, form, salon)
-            if booked is not None:
-                booking = booked.booking
-                times = (
-                    f" and {len(booked.bookings) - 1} more, every {booked.series.every_weeks} weeks"
-                    if booked.series
-                    else ""
-                )
-                messages.success(
-                    request,
-                    f"Booked {booking.customer_name}: {booking.service.name} with {booking.staff_member.name}, "
-                    f"{dateformat.format(timezone.localtime(booking.start, salon.tz), 'l j F, H:i')}{times}.",
-                )
-                return redirect("staff:booking", reference=booking.reference)
+            created = _book(request, form, salon)
+            if created is not None:
+                return created_redirect(request, created)
     else:
         form = DeskBookingForm.prefilled(request.GET, salon=salon)
 
@@ -60,15 +51,16 @@ def desk_booking(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "staff/desk_booking.html", context)
 
 
-def _book(request: HttpRequest, form: DeskBookingForm, salon: Salon) -> Booked | None:
-    """What a valid form booked; None, with the reason on the form, if refused."""
+def _book(request: HttpRequest, form: DeskBookingForm, salon: Salon) -> Created | None:
+    """Where a valid form's booking leads; None, with the reason on the form, if refused."""
     member = None if form.wants_anyone() else form.staff_member_for_start()
     if member is None and not form.wants_anyone():
         return None
     _, start = form.cleaned_data["start"]
     repeat = form.repeat()
-    try:
-        return booking_book(
+
+    def book() -> Created:
+        booked = booking_book(
             salon=salon,
             service=form.cleaned_data["service"],
             staff_member=member,
@@ -81,6 +73,10 @@ def _book(request: HttpRequest, form: DeskBookingForm, salon: Salon) -> Booked |
             repeat=Repeat(*repeat) if repeat else None,
             actor=Actor.staff(request.user),
         )
+        return Created(reverse("staff:booking", kwargs={"reference": booked.booking.reference}), _said(booked, salon))
+
+    try:
+        return form_create_once(form="desk-booking", salon=salon, data=request.POST, create=book)
     except SlotUnavailable as error:
         if error.details.get("conflicts"):
             form.add_error("repeat_count", f"{error.message} Taken: {_wall_list(error.details['conflicts'])}.")
@@ -93,6 +89,15 @@ def _book(request: HttpRequest, form: DeskBookingForm, salon: Salon) -> Booked |
     except DomainError as error:
         form.add_service_errors(error.details, error.message)
     return None
+
+
+def _said(booked: Booked, salon: Salon) -> str:
+    booking = booked.booking
+    times = f" and {len(booked.bookings) - 1} more, every {booked.series.every_weeks} weeks" if booked.series else ""
+    return (
+        f"Booked {booking.customer_name}: {booking.service.name} with {booking.staff_member.name}, "
+        f"{dateformat.format(timezone.localtime(booking.start, salon.tz), 'l j F, H:i')}{times}."
+    )
 
 
 def _wall_list(starts: list[str]) -> str:

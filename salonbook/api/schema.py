@@ -69,9 +69,15 @@ ERROR_EXAMPLES: dict[int, tuple[str, list[OpenApiExample]]] = {
         [_example("Not acceptable", "not_acceptable", "Could not satisfy the request Accept header.")],
     ),
     409: (
-        "Conflict: the time was taken, or the status does not allow that change",
+        "Conflict: the time was taken, the phone already has a booking then, or the status does not allow that change",
         [
             _example("Slot taken", "slot_unavailable", "That time is no longer available."),
+            _example(
+                "Already booked",
+                "already_booked",
+                "This phone already has a booking at that time.",
+                {"customer_phone": ["This phone already has a booking at that time."]},
+            ),
             _example(
                 "Invalid transition",
                 "invalid_transition",

@@ -10,6 +10,7 @@
   var status = document.getElementById("status");
   var chosen = { services: [], staff: {}, month: page.today.slice(0, 7), day: null, start: null };
   var key = null; // the Idempotency-Key of one booking attempt: a second click resends it
+  var waitlistKey = null; // the same for one offer of the waitlist: one entry however often it is sent
   var busy = false;
 
   function $(id) { return document.getElementById(id); }
@@ -204,6 +205,7 @@
         none.textContent = isVisit() ? T.visit_waitlist : T.full_day;
         box.appendChild(none);
         waitlist.hidden = isVisit();
+        waitlistKey = uuid();
       }
       shown.forEach(function (start) {
         var button = document.createElement("button");
@@ -238,7 +240,7 @@
       customer_name: $("wl-name").value, customer_phone: $("wl-phone").value,
     };
     if (chosen.staff[id]) { body.staff = chosen.staff[id]; }
-    request("POST", api + "waitlist/", body).then(function (answer) {
+    request("POST", api + "waitlist/", body, { "Idempotency-Key": waitlistKey }).then(function (answer) {
       if (answer.status === 201) {
         $("waitlist-form").hidden = true;
         say(fill(T.waitlist_joined, { day: dayName(chosen.day) }), "success");
@@ -272,6 +274,7 @@
     if (answer.status === 429) { return T.rate_limited; }
     if (!error) { return T.refused; }
     if (error.code === "too_many_bookings") { return T.too_many; }
+    if (error.code === "already_booked") { return T.already_booked; }
     var words = [];
     var details = error.details || {};
     Object.keys(details).forEach(function (name) {

@@ -7,17 +7,16 @@ row locks and constraints do the work; the SQLite run serialises writes.
 from __future__ import annotations
 
 import datetime as dt
-import threading
 from collections import Counter
 
 import pytest
-from django.db import connections
 from django.utils import timezone
 
 from bookings.models import Booking
 from bookings.services import Actor, BookingRequest, Customer, booking_cancel, booking_create
 from bookings.tests.factories import next_local
 from salonbook.errors import SlotUnavailable
+from salonbook.tests.races import labelled, race
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 from slots.holds import Holder, held_slots
 from slots.models import Hold, Slot
@@ -28,30 +27,9 @@ from waitlist.services import OfferNotLive, waitlist_claim, waitlist_join
 
 
 def _race(calls):
-    barrier = threading.Barrier(len(calls))
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(name, call):
-        try:
-            barrier.wait(timeout=30)
-            call()
-            result = name
-        except (SlotUnavailable, OfferNotLive):
-            result = "refused"
-        except Exception as error:  # anything else is a bug the test must show
-            result = f"error: {type(error).__name__}: {error}"
-        finally:
-            connections.close_all()
-        with lock:
-            outcomes.append(result)
-
-    threads = [threading.Thread(target=run, args=call) for call in calls]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return Counter(outcomes)
+    """``calls`` are ``(outcome, call)`` pairs; refusals count as ``"refused"``."""
+    named = [labelled(name, call) for name, call in calls]
+    return race(named, refused={SlotUnavailable: "refused", OfferNotLive: "refused"})
 
 
 @pytest.fixture
@@ -93,7 +71,7 @@ def _book(cut, member, start, n):
             service=cut,
             staff_member=member,
             start=start,
-            customer=Customer(f"Racer {n}", "+447911123457"),
+            customer=Customer(f"Racer {n}", f"+447912{n:06d}"),  # a customer each
         ),
     )
 
