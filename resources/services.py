@@ -11,14 +11,16 @@ from django.db import transaction
 from resources.models import Resource
 from salonbook.events import send_on_commit
 from salons.models import Service
+from salons.services import validated
 from salons.signals import salon_updated
 
 
 def resource_save(*, resource: Resource, services: Iterable[Service] | None = None) -> Resource:
     """Create or change ``resource``; ``services`` (when given) become the
-    services that need it. Services of another salon are ignored."""
+    services that need it. Services of another salon are ignored. Raises
+    ``InvalidInput`` (a name the salon already uses, a quantity out of range)."""
     with transaction.atomic():
-        resource.full_clean()
+        validated(resource)
         resource.save()
         if services is not None:
             resource.services.set([s for s in services if s.salon_id == resource.salon_id])

@@ -18,6 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from bookings.models import IdempotencyKey
+from resources.models import Resource
 from salonbook.tests.races import form_key_on, posts, race
 from salons.models import DayOff, SalonClosure, Service, StaffMember
 
@@ -144,6 +145,12 @@ def test_a_staff_member_service_and_day_off_sent_twice_are_each_added_once(owner
     owner_client.post(hours, form)
     assert _said(owner_client.post(hours, form))[-1] == "Already saved."
     assert DayOff.objects.filter(staff_member=staff_member).count() == 1
+
+    resources = reverse("staff:backoffice_resources", args=[salon.slug])
+    form = {"name": "Basin", "quantity": 2, "form_key": form_key_on(owner_client.get(resources).content.decode())}
+    owner_client.post(resources, form)
+    assert _said(owner_client.post(resources, form))[-1] == "Already saved."
+    assert Resource.objects.filter(salon=salon, name="Basin").count() == 1
 
 
 @pytest.mark.django_db(transaction=True)

@@ -4,7 +4,6 @@ deactivate and bring back) and the resources they need."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -94,7 +93,17 @@ def resource_list(request: HttpRequest, office: BackOffice) -> HttpResponse:
     """The salon's resources (chairs, basins, stations) and a form to add one."""
     form = ResourceForm(request.POST or None, salon=office.salon)
     if request.method == "POST" and form.is_valid():
-        return _save_resource(request, office, Resource(salon=office.salon), form)
+
+        def add() -> Created:
+            resource = _save_resource(Resource(salon=office.salon), form)
+            return Created(_resources_url(office), f"{resource.name} is added.")
+
+        try:
+            return created_redirect(
+                request, form_create_once(form="resource", salon=office.salon, data=request.POST, create=add)
+            )
+        except InvalidInput as refused:
+            show_refusal(form, refused)
     if not office.can_change:
         make_read_only(form)
     resources = Resource.objects.filter(salon=office.salon, is_active=True).prefetch_related("services")
@@ -110,22 +119,25 @@ def resource_edit(request: HttpRequest, office: BackOffice, pk: int) -> HttpResp
     if request.method == "POST" and "retire" in request.POST:
         resource_retire(resource=resource)
         messages.success(request, f"{resource.name} is removed; services no longer wait for it.")
-        return redirect("staff:backoffice_resources", slug=office.salon.slug)
+        return redirect(_resources_url(office))
     if request.method == "POST" and form.is_valid():
-        return _save_resource(request, office, resource, form)
+        try:
+            _save_resource(resource, form)
+        except InvalidInput as refused:
+            show_refusal(form, refused)
+        else:
+            messages.success(request, f"{resource.name} is saved.")
+            return redirect(_resources_url(office))
     if not office.can_change:
         make_read_only(form)
     context = office.context("resources", resource=resource, form=form)
     return render(request, "staff/backoffice/resource_edit.html", context, status=400 if form.errors else 200)
 
 
-def _save_resource(request: HttpRequest, office: BackOffice, resource: Resource, form: ResourceForm) -> HttpResponse:
+def _save_resource(resource: Resource, form: ResourceForm) -> Resource:
     resource.name, resource.quantity = form.cleaned_data["name"].strip(), form.cleaned_data["quantity"]
-    try:
-        resource_save(resource=resource, services=form.cleaned_data["services"])
-    except ValidationError as refused:
-        form.add_error(None, refused)
-        context = office.context("resources", resource=resource, form=form, resources=[])
-        return render(request, "staff/backoffice/resource_edit.html", context, status=400)
-    messages.success(request, f"{resource.name} is saved.")
-    return redirect("staff:backoffice_resources", slug=office.salon.slug)
+    return resource_save(resource=resource, services=form.cleaned_data["services"])
+
+
+def _resources_url(office: BackOffice) -> str:
+    return reverse("staff:backoffice_resources", kwargs={"slug": office.salon.slug})
