@@ -1,0 +1,301 @@
+"""``benchmarks/run scale --salons N``: what one more salon costs, measured
+beside N - 1 others on one PostgreSQL database.
+
+    benchmarks/run scale --salons N [--days 60] [--rebuild] [--build-only]
+                         [--repeat 20] [--seconds 5]
+    benchmarks/run scale --fit
+
+Builds (``benchmarks.growth_data``) the measured 20-staff salon and N - 1
+salons of 5 staff into ``salonbook_scale_<N>`` once; a later run finds the
+finished build and reuses it (``--rebuild`` forces a new one), adding only
+the days that came into the window since. Then it measures:
+
+- per request, in process (``benchmarks.growth_measure``, the best of
+  ``--repeat``): a day's availability and the month uncached, a booking
+  (created, then cancelled so the next can take the same start), a cached
+  day and cached business info;
+- under gunicorn + wrk (``--seconds`` each, 0 skips it): the two cached reads
+  as a ratio to the bare view of the same run;
+- the hourly sweep (``slots.sweep``) when nothing changed, per staff member;
+- bytes per salon: ``pg_total_relation_size`` of every tenant table, and of
+  the slot table alone, divided by N.
+
+Figures go to ``var/benchmarks/growth_<N>.json``. ``--fit`` reads every
+saved N and fits a straight line per figure (least squares), with its value
+at 100,000 salons.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import datetime as dt
+import json
+import platform
+import statistics
+import subprocess
+import time
+import zoneinfo
+
+from benchmarks.harness import (
+    OUT,
+    PG_ADMIN_URL,
+    PYTHON,
+    REDIS_URL,
+    ROOT,
+    app_env,
+    gunicorn,
+    log,
+    manage,
+    pg_url,
+    recreate_database,
+    wrk,
+)
+
+MARKER = "benchmark_growth_build"
+FIT_AT = 100_000
+# Every table whose rows belong to one salon (docs/SCALING.md lists them).
+TENANT_TABLES = [
+    "salons_salon",
+    "salons_service",
+    "salons_staffmember",
+    "salons_staffmember_services",
+    "salons_workinghours",
+    "salons_dayoff",
+    "salons_salonclosure",
+    "slots_slot",
+    "slots_hold",
+    "bookings_booking",
+    "bookings_bookingseries",
+    "bookings_bookingstatuschange",
+    "bookings_customernote",
+    "bookings_message",
+    "bookings_inboundreply",
+    "waitlist_waitlistentry",
+    "waitlist_waitlistoffer",
+]
+# What the table and the fit show: key, label, unit.
+FIGURES = [
+    ("day_ms", "a day's availability (uncached)", "ms"),
+    ("month_ms", "the month (uncached)", "ms"),
+    ("booking_ms", "a booking", "ms"),
+    ("cancel_ms", "its cancellation", "ms"),
+    ("cached_day_ms", "a day's availability (cached)", "ms"),
+    ("business_info_ms", "business info (cached)", "ms"),
+    ("cached_day_x_bare", "cached day, x bare view (wrk)", "x"),
+    ("business_info_x_bare", "business info, x bare view (wrk)", "x"),
+    ("sweep_ms_per_staff", "sweep, nothing changed, per staff member", "ms"),
+    ("tenant_bytes_per_salon", "tenant tables per salon", "MB"),
+    ("slot_bytes_per_salon", "slot table per salon", "MB"),
+    ("tenant_bytes", "tenant tables", "GB"),
+    ("slot_bytes", "slot table", "GB"),
+]
+PER_REQUEST = ["day_ms", "month_ms", "booking_ms", "cached_day_ms", "business_info_ms"]
+
+
+def database_name(salons: int, days: int) -> str:
+    return f"salonbook_scale_{salons}" + ("" if days == 60 else f"_{days}d")
+
+
+def finished_build(name: str) -> dict | None:
+    """The marker row of a complete build in database ``name``, if any."""
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            return None
+    with psycopg.connect(pg_url(name), autocommit=True) as conn:
+        (table,) = conn.execute("SELECT to_regclass(%s)", (MARKER,)).fetchone() or (None,)
+        if table is None:
+            return None
+        row = conn.execute(f"SELECT salons, days, built_on, seconds FROM {MARKER}").fetchone()
+    if row is None:
+        return None
+    return dict(zip(("salons", "days", "built_on", "seconds"), row))
+
+
+def _run_module(env: dict[str, str], module: str, *args: str) -> dict:
+    """Run ``python -m module args`` in the app's environment, passing its
+    progress through; its last line is JSON."""
+    process = subprocess.Popen(
+        [PYTHON, "-m", module, *args], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True, bufsize=1
+    )
+    last = ""
+    assert process.stdout is not None
+    for line in process.stdout:
+        if line.startswith("{"):
+            last = line
+        else:
+            print(line, end="", flush=True)
+    if process.wait() != 0 or not last:
+        raise RuntimeError(f"python -m {module} {' '.join(args)} failed")
+    return json.loads(last)
+
+
+def build_or_reuse(env: dict[str, str], name: str, *, salons: int, days: int, rebuild: bool) -> dict:
+    found = finished_build(name)
+    if found and not rebuild and (found["salons"], found["days"]) == (salons, days):
+        log(f"reusing {name} (built {found['built_on']} in {found['seconds'] / 60:.1f} min)")
+        return _run_module(env, "benchmarks.growth_data", "top-up")
+    log(f"building {name}: {salons:,} salons, a {days}-day window")
+    recreate_database(name)
+    manage(env, "migrate", "--noinput", "-v", "0")
+    return _run_module(env, "benchmarks.growth_data", "build", "--salons", str(salons), "--days", str(days))
+
+
+def table_bytes(name: str) -> dict[str, int]:
+    import psycopg
+
+    with psycopg.connect(pg_url(name), autocommit=True) as conn:
+        rows = conn.execute(
+            "SELECT relname, pg_total_relation_size(oid) FROM pg_class WHERE relkind = 'r' AND relname = ANY(%s)",
+            (TENANT_TABLES,),
+        ).fetchall()
+    return dict(rows)
+
+
+def under_load(env: dict[str, str], seconds: int) -> dict:
+    """The cached day and business info under wrk, each against the bare
+    view of the same run (a body of the cached day's size)."""
+    import urllib.request
+
+    today = dt.datetime.now(zoneinfo.ZoneInfo("Europe/London")).date()
+    info_path = "/api/salons/bench/"
+    with contextlib.ExitStack() as servers:
+        app = servers.enter_context(gunicorn("growth-app", "salonbook.wsgi", env))
+        with urllib.request.urlopen(app.url + info_path) as answer:
+            cut = next(s["id"] for s in json.load(answer)["services"] if s["name"] == "Cut")
+        day_path = f"/api/salons/bench/availability/?date={(today + dt.timedelta(days=3)).isoformat()}&service={cut}"
+        with urllib.request.urlopen(app.url + day_path) as answer:
+            body_bytes = len(answer.read())
+        bare = servers.enter_context(
+            gunicorn("growth-bare", "benchmarks.bare_app:application", {**env, "BARE_BODY_BYTES": str(body_bytes)})
+        )
+        results = {
+            label: wrk(label, url, seconds=seconds)
+            for label, url in (
+                ("bare", bare.url + "/bare"),
+                ("cached day", app.url + day_path),
+                ("business info", app.url + info_path),
+            )
+        }
+    for result in results.values():
+        if result.errors:
+            raise RuntimeError(f"{result.label}: {result.errors} errors under load")
+    bare_rps = results["bare"].rps
+    return {
+        "wrk": {label: r.as_dict() for label, r in results.items()},
+        "cached_day_x_bare": round(results["cached day"].rps / bare_rps, 3),
+        "business_info_x_bare": round(results["business info"].rps / bare_rps, 3),
+    }
+
+
+def _shown(key: str, value: float) -> str:
+    unit = next(unit for k, _, unit in FIGURES if k == key)
+    if unit in ("MB", "GB"):
+        return f"{value / 1e9:.2f} GB" if abs(value) >= 1e9 else f"{value / 1e6:.2f} MB"
+    if unit == "x":
+        return f"{value:.3f}x"
+    return f"{value:.3f} ms" if value < 1 else f"{value:.1f} ms"
+
+
+def print_figures(figures: dict) -> None:
+    one = OUT / "growth_1.json"
+    alone = json.loads(one.read_text())["figures"] if one.exists() and figures["salons"] != 1 else None
+    print()
+    print(f"{figures['salons']:,} salons: {figures['data']['slots']:,} slots, {figures['data']['staff']:,} staff")
+    print(f"{'figure':<44}{'value':>14}" + (f"{'one salon':>14}{'change':>9}" if alone else ""))
+    for key, label, _ in FIGURES:
+        if key not in figures["figures"]:
+            continue
+        value = figures["figures"][key]
+        line = f"{label:<44}{_shown(key, value):>14}"
+        if alone and key in alone:
+            line += f"{_shown(key, alone[key]):>14}{(value / alone[key] - 1) * 100:>+8.0f}%"
+        print(line)
+
+
+def fit() -> None:
+    """A straight line per figure through every saved N, and its value at
+    ``FIT_AT`` salons."""
+    runs = sorted(
+        (json.loads(path.read_text()) for path in OUT.glob("growth_*.json")), key=lambda run: run["salons"]
+    )
+    if len(runs) < 2:
+        raise SystemExit("--fit needs the figures of at least two N (benchmarks/run scale --salons N)")
+    salons = [run["salons"] for run in runs]
+    print(f"least squares over N = {', '.join(f'{n:,}' for n in salons)}")
+    print(f"{'figure':<44}{'per 1,000 salons':>18}{'at N = 0':>14}{f'at {FIT_AT:,}':>14}")
+    for key, label, _ in FIGURES:
+        points = [(run["salons"], run["figures"][key]) for run in runs if key in run["figures"]]
+        if len(points) < 2:
+            continue
+        slope, intercept = statistics.linear_regression(*zip(*points))
+        print(
+            f"{label:<44}{_shown(key, slope * 1000):>18}{_shown(key, intercept):>14}"
+            f"{_shown(key, intercept + slope * FIT_AT):>14}"
+        )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--salons", type=int, help="how many salons, the measured one included")
+    parser.add_argument("--days", type=int, default=60, help="the booking window")
+    parser.add_argument("--rebuild", action="store_true", help="build again even when a finished build exists")
+    parser.add_argument("--build-only", action="store_true", help="build or top up, and stop")
+    parser.add_argument("--repeat", type=int, default=20, help="in-process runs of each request; the best counts")
+    parser.add_argument("--seconds", type=int, default=5, help="wrk seconds per path; 0: no load part")
+    parser.add_argument("--fit", action="store_true", help="fit a line through the saved figures of every N")
+    args = parser.parse_args()
+    if args.fit:
+        fit()
+        return
+    if not args.salons or args.salons < 1:
+        parser.error("--salons N (at least 1) or --fit")
+    OUT.mkdir(parents=True, exist_ok=True)
+    name = database_name(args.salons, args.days)
+    env = app_env(pg_url(name), REDIS_URL)
+    data = build_or_reuse(env, name, salons=args.salons, days=args.days, rebuild=args.rebuild)
+    if args.build_only:
+        return
+
+    log("per request, in process")
+    figures = _run_module(env, "benchmarks.growth_measure", "--repeat", str(args.repeat))
+    if args.seconds:
+        log(f"cached reads under gunicorn + wrk, {args.seconds} s each")
+        figures.update(under_load(env, args.seconds))
+    sizes = table_bytes(name)
+    tenant, slot = sum(sizes.values()), sizes["slots_slot"]
+    figures.update(
+        {
+            "tenant_bytes": tenant,
+            "slot_bytes": slot,
+            "tenant_bytes_per_salon": tenant / args.salons,
+            "slot_bytes_per_salon": slot / args.salons,
+            "table_bytes": sizes,
+        }
+    )
+    report = {
+        "salons": args.salons,
+        "days": args.days,
+        "database": name,
+        "measured": time.strftime("%Y-%m-%d %H:%M"),
+        "machine": f"{platform.node()}, {platform.machine()}, load average {', '.join(f'{x:.1f}' for x in _load())}",
+        "data": data,
+        "figures": {k: v for k, v in figures.items() if k in {key for key, _, _ in FIGURES}},
+        "details": {k: v for k, v in figures.items() if k not in {key for key, _, _ in FIGURES}},
+    }
+    path = OUT / f"growth_{args.salons}.json"
+    path.write_text(json.dumps(report, indent=2, default=str))
+    print_figures(report)
+    log(f"figures written to {path}")
+
+
+def _load() -> tuple[float, float, float]:
+    import os
+
+    return os.getloadavg()
+
+
+if __name__ == "__main__":
+    main()
