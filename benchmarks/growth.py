@@ -80,7 +80,9 @@ TENANT_TABLES = [
 # What the table and the fit show: key, label, unit.
 FIGURES = [
     ("day_ms", "a day's availability (uncached)", "ms"),
+    ("day_query_ms", "  its slot query alone", "ms"),
     ("month_ms", "the month (uncached)", "ms"),
+    ("month_query_ms", "  its slot query alone", "ms"),
     ("booking_ms", "a booking", "ms"),
     ("cancel_ms", "its cancellation", "ms"),
     ("cached_day_ms", "a day's availability (cached)", "ms"),
@@ -88,12 +90,12 @@ FIGURES = [
     ("cached_day_x_bare", "cached day, x bare view (wrk)", "x"),
     ("business_info_x_bare", "business info, x bare view (wrk)", "x"),
     ("sweep_ms_per_staff", "sweep, nothing changed, per staff member", "ms"),
+    ("sweep_find_ms_per_staff", "  of which finding who is short", "ms"),
     ("tenant_bytes_per_salon", "tenant tables per salon", "MB"),
     ("slot_bytes_per_salon", "slot table per salon", "MB"),
     ("tenant_bytes", "tenant tables", "GB"),
     ("slot_bytes", "slot table", "GB"),
 ]
-PER_REQUEST = ["day_ms", "month_ms", "booking_ms", "cached_day_ms", "business_info_ms"]
 
 
 def database_name(salons: int, days: int) -> str:

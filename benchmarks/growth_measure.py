@@ -11,7 +11,10 @@ it. On the measured salon (``bench``, 20 staff):
 - ``booking``: a Trim at a free start ten days ahead, created, then
   cancelled by its customer (timed apart), so that the next run takes the
   same start again;
-- ``cached day`` and ``business info``: the same reads with the cache, hit.
+- ``cached day`` and ``business info``: the same reads with the cache, hit;
+- the day's and the month's slot query alone, sent again from Python: the
+  part of a read that could grow with the table, and the least disturbed by
+  other work on a shared machine.
 
 Then the hourly sweep (``slots.sweep``, as ``benchmarks.sweep_cost`` runs
 it) at the current time, where every window is full: who is short, then
@@ -36,8 +39,9 @@ import django  # noqa: E402
 django.setup()
 
 from django.conf import settings  # noqa: E402
+from django.db import connection  # noqa: E402
 from django.test import Client  # noqa: E402
-from django.test.utils import override_settings  # noqa: E402
+from django.test.utils import CaptureQueriesContext, override_settings  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from salonbook.cache import invalidate_all  # noqa: E402
@@ -69,6 +73,23 @@ def _get(client: Client, path: str) -> Callable[[], object]:
         return answer
 
     return run
+
+
+def slot_query(client: Client, path: str, repeat: int) -> float:
+    """The best time of the request's slot query alone (its last statement),
+    sent again as it was: the part of a read that could grow with the table."""
+    with CaptureQueriesContext(connection) as queries:
+        _get(client, path)()
+    sql = queries.captured_queries[-1]["sql"]
+    if "slots_slot" not in sql:
+        raise RuntimeError(f"the last query of {path} is not the slot query: {sql[:200]}")
+
+    def run() -> None:
+        with connection.cursor() as cursor:
+            cursor.execute(sql)
+            cursor.fetchall()
+
+    return best_of(repeat, run)[0]
 
 
 def bookings(client: Client, salon: Salon, repeat: int) -> dict[str, float]:
@@ -134,6 +155,7 @@ def sweep_figures(runs: int = 5) -> dict[str, float]:
         "sweep_ms": min(totals),
         "sweep_ms_per_staff": min(totals) / staff,
         "sweep_find_short_ms": min(finds),
+        "sweep_find_ms_per_staff": min(finds) / staff,
         "sweep_short_staff": due,
         "sweep_staff": staff,
     }
@@ -159,6 +181,8 @@ def main() -> None:
     with override_settings(CACHES=NO_CACHE):
         figures["day_ms"], figures["day_median_ms"] = best_of(repeat, _get(client, day_path))
         figures["month_ms"], figures["month_median_ms"] = best_of(repeat, _get(client, month_path))
+        figures["day_query_ms"] = slot_query(client, day_path, repeat)
+        figures["month_query_ms"] = slot_query(client, month_path, repeat)
     figures.update(bookings(client, salon, repeat))
     figures["cached_day_ms"], figures["cached_day_median_ms"] = best_of(repeat, _get(client, day_path))
     info = f"/api/salons/{SLUG}/"
