@@ -56,6 +56,7 @@ from benchmarks.harness import (
 )
 
 MARKER = "benchmark_growth_build"
+MEASURED_STAFF, STAFF_PER_SALON = 20, 5  # as benchmarks.growth_data builds them
 FIT_AT = 100_000
 # Every table whose rows belong to one salon (docs/SCALING.md lists them).
 TENANT_TABLES = [
@@ -89,6 +90,7 @@ FIGURES = [
     ("business_info_ms", "business info (cached)", "ms"),
     ("cached_day_x_bare", "cached day, x bare view (wrk)", "x"),
     ("business_info_x_bare", "business info, x bare view (wrk)", "x"),
+    ("sweep_ms", "sweep, nothing changed, a whole run", "ms"),
     ("sweep_ms_per_staff", "sweep, nothing changed, per staff member", "ms"),
     ("sweep_find_ms_per_staff", "  of which finding who is short", "ms"),
     ("tenant_bytes_per_salon", "tenant tables per salon", "MB"),
@@ -201,7 +203,9 @@ def _shown(key: str, value: float) -> str:
         return f"{value / 1e9:.2f} GB" if abs(value) >= 1e9 else f"{value / 1e6:.2f} MB"
     if unit == "x":
         return f"{value:.3f}x"
-    return f"{value:.3f} ms" if value < 1 else f"{value:.1f} ms"
+    if abs(value) >= 10_000:
+        return f"{value / 1000:.1f} s"
+    return f"{value:.3f} ms" if abs(value) < 1 else f"{value:.1f} ms"
 
 
 def print_figures(figures: dict) -> None:
@@ -220,26 +224,55 @@ def print_figures(figures: dict) -> None:
         print(line)
 
 
-def fit() -> None:
-    """A straight line per figure through every saved N, and its value at
-    ``FIT_AT`` salons."""
+def fit(days: int) -> None:
+    """A straight line per figure through every saved N of a ``days`` window,
+    and its value at ``FIT_AT`` salons. Bytes per salon come from the line of
+    the totals: its slope is what one more 5-staff salon adds."""
     runs = sorted(
-        (json.loads(path.read_text()) for path in OUT.glob("growth_*.json")), key=lambda run: run["salons"]
+        (run for run in (json.loads(path.read_text()) for path in OUT.glob("growth_*.json")) if run["days"] == days),
+        key=lambda run: run["salons"],
     )
     if len(runs) < 2:
         raise SystemExit("--fit needs the figures of at least two N (benchmarks/run scale --salons N)")
-    salons = [run["salons"] for run in runs]
-    print(f"least squares over N = {', '.join(f'{n:,}' for n in salons)}")
-    print(f"{'figure':<44}{'per 1,000 salons':>18}{'at N = 0':>14}{f'at {FIT_AT:,}':>14}")
+    counts = ", ".join(f"{run['salons']:,}" for run in runs)
+    print(f"least squares over N = {counts} ({days}-day window)")
+    print(f"{'figure':<44}{'per 1,000 salons':>18}{'at N = 0':>14}{f'at {FIT_AT:,}':>14}{'+/-':>12}")
+    lines = {}
     for key, label, _ in FIGURES:
         points = [(run["salons"], run["figures"][key]) for run in runs if key in run["figures"]]
-        if len(points) < 2:
+        if len(points) < 2 or key.endswith("_per_salon"):
             continue
         slope, intercept = statistics.linear_regression(*zip(*points))
+        lines[key] = slope, intercept
         print(
             f"{label:<44}{_shown(key, slope * 1000):>18}{_shown(key, intercept):>14}"
-            f"{_shown(key, intercept + slope * FIT_AT):>14}"
+            f"{_shown(key, intercept + slope * FIT_AT):>14}{_shown(key, _spread(points, slope, intercept)):>12}"
         )
+    for total, label in (("tenant_bytes", "tenant tables"), ("slot_bytes", "slot table")):
+        if total in lines:
+            slope, intercept = lines[total]
+            print(
+                f"{label + ', per salon':<44}{_shown(total, slope):>18}{'':>14}"
+                f"{_shown(total, (intercept + slope * FIT_AT) / FIT_AT):>14}"
+            )
+    if "sweep_ms" in lines:
+        # The measured salon's 20 staff, and 5 in every other salon.
+        slope, intercept = lines["sweep_ms"]
+        staff = MEASURED_STAFF + STAFF_PER_SALON * (FIT_AT - 1)
+        print(f"{'sweep, per staff member (from the whole run)':<44}{'':>32}{_shown('sweep_ms', (intercept + slope * FIT_AT) / staff):>14}")
+
+
+def _spread(points: list[tuple[int, float]], slope: float, intercept: float) -> float:
+    """The standard error of the line's value at ``FIT_AT``: how far the
+    points' own scatter about the line, carried out that far, could move
+    it (0 with only two points, which a line always meets)."""
+    if len(points) < 3:
+        return 0.0
+    xs = [x for x, _ in points]
+    mean = statistics.fmean(xs)
+    residual = sum((y - (intercept + slope * x)) ** 2 for x, y in points) / (len(points) - 2)
+    spread = sum((x - mean) ** 2 for x in xs)
+    return (residual * (1 / len(points) + (FIT_AT - mean) ** 2 / spread)) ** 0.5
 
 
 def _salon_counts(text: str) -> list[int]:
@@ -308,7 +341,7 @@ def main() -> None:
     parser.add_argument("--fit", action="store_true", help="fit a line through the saved figures of every N")
     args = parser.parse_args()
     if args.fit:
-        fit()
+        fit(args.days)
         return
     if not args.salons:
         parser.error("--salons N or --fit")
