@@ -11,12 +11,13 @@ finished build and reuses it (``--rebuild`` forces a new one), adding only
 the days that came into the window since. Then it measures:
 
 - per request, in process (``benchmarks.growth_measure``, the best of
-  ``--repeat``): a day's availability and the month uncached, a booking
-  (created, then cancelled so the next can take the same start), a cached
-  day and cached business info;
+  ``--repeat``): a day's availability and the month uncached, and the slot
+  query of each alone, a booking (created, then cancelled so the next can
+  take the same start), a cached day and cached business info;
 - under gunicorn + wrk (``--seconds`` each, 0 skips it): the two cached reads
   as a ratio to the bare view of the same run;
-- the hourly sweep (``slots.sweep``) when nothing changed, per staff member;
+- the hourly sweep (``slots.sweep``) when nothing changed: a whole run,
+  per staff member, and its search for who is short;
 - bytes per salon: ``pg_total_relation_size`` of every tenant table, and of
   the slot table alone, divided by N.
 
@@ -24,7 +25,7 @@ With several N (``--salons 1,1000,5000``) the in-process measurements run
 for each in turn, ``--passes`` times, and each timing is the best pass.
 Figures go to ``var/benchmarks/growth_<N>.json``. ``--fit`` reads every
 saved N and fits a straight line per figure (least squares), with its value
-at 100,000 salons.
+at 100,000 salons and that value's standard error.
 """
 
 from __future__ import annotations
@@ -100,6 +101,10 @@ FIGURES = [
 ]
 
 
+def _salons(count: int) -> str:
+    return f"{count:,} salon" + ("" if count == 1 else "s")
+
+
 def database_name(salons: int, days: int) -> str:
     return f"salonbook_scale_{salons}" + ("" if days == 60 else f"_{days}d")
 
@@ -144,7 +149,7 @@ def build_or_reuse(env: dict[str, str], name: str, *, salons: int, days: int, re
     if found and not rebuild and (found["salons"], found["days"]) == (salons, days):
         log(f"reusing {name} (built {found['built_on']} in {found['seconds'] / 60:.1f} min)")
         return _run_module(env, "benchmarks.growth_data", "top-up")
-    log(f"building {name}: {salons:,} salons, a {days}-day window")
+    log(f"building {name}: {_salons(salons)}, a {days}-day window")
     recreate_database(name)
     manage(env, "migrate", "--noinput", "-v", "0")
     return _run_module(env, "benchmarks.growth_data", "build", "--salons", str(salons), "--days", str(days))
@@ -212,7 +217,7 @@ def print_figures(figures: dict) -> None:
     one = OUT / "growth_1.json"
     alone = json.loads(one.read_text())["figures"] if one.exists() and figures["salons"] != 1 else None
     print()
-    print(f"{figures['salons']:,} salons: {figures['data']['slots']:,} slots, {figures['data']['staff']:,} staff")
+    print(f"{_salons(figures['salons'])}: {figures['data']['slots']:,} slots, {figures['data']['staff']:,} staff")
     print(f"{'figure':<44}{'value':>14}" + (f"{'one salon':>14}{'change':>9}" if alone else ""))
     for key, label, _ in FIGURES:
         if key not in figures["figures"]:
@@ -295,7 +300,7 @@ def _best(runs: list[dict]) -> dict:
 def measure(env: dict[str, str], name: str, *, salons: int, days: int, data: dict, runs: list[dict], seconds: int) -> None:
     figures = _best(runs)
     if seconds:
-        log(f"{salons:,} salons: cached reads under gunicorn + wrk, {seconds} s each")
+        log(f"{_salons(salons)}: cached reads under gunicorn + wrk, {seconds} s each")
         figures.update(under_load(env, seconds))
     sizes = table_bytes(name)
     tenant, slot = sum(sizes.values()), sizes["slots_slot"]
@@ -359,7 +364,7 @@ def main() -> None:
     runs: dict[int, list[dict]] = {salons: [] for salons in args.salons}
     for number in range(1, args.passes + 1):
         for salons, (_, env, _) in builds.items():
-            log(f"{salons:,} salons: per request, in process (pass {number} of {args.passes})")
+            log(f"{_salons(salons)}: per request, in process (pass {number} of {args.passes})")
             runs[salons].append(_run_module(env, "benchmarks.growth_measure", "--repeat", str(args.repeat)))
     for salons, (name, env, data) in builds.items():
         measure(env, name, salons=salons, days=args.days, data=data, runs=runs[salons], seconds=args.seconds)
