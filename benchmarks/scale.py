@@ -21,6 +21,7 @@ import datetime as dt
 import io
 import json
 import subprocess
+import sys
 import tarfile
 import zoneinfo
 from pathlib import Path
@@ -70,6 +71,11 @@ def _checkout(ref: str) -> Path:
 
 
 def main() -> None:
+    if any(arg.split("=")[0] in ("--salons", "--fit") for arg in sys.argv[1:]):
+        from benchmarks import growth  # many salons: benchmarks/growth.py
+
+        growth.main()
+        return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=1)
