@@ -47,7 +47,7 @@ from django.utils import timezone  # noqa: E402
 
 from salonbook.cache import invalidate_all  # noqa: E402
 from salons.models import Salon, StaffMember  # noqa: E402
-from slots.selectors import availability_for_day  # noqa: E402
+from slots.availability import availability_for_day  # noqa: E402
 from slots.sweep import short_windows, slots_sweep_salons, sweep_batches  # noqa: E402
 
 SLUG = "bench"
