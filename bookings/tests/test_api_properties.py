@@ -2,6 +2,7 @@
 API keep availability and bookings consistent and never double-book."""
 
 import datetime as dt
+import itertools
 
 import pytest
 from django.core.cache import caches
@@ -24,6 +25,14 @@ STEPS = st.lists(
     min_size=1,
     max_size=14,
 )
+
+
+_phones = itertools.count(1)
+
+
+def _phone() -> str:
+    """A customer of their own for each booking: one phone holds one live booking per start."""
+    return f"+4479110{next(_phones) % 100000:05d}"
 
 
 @pytest.fixture
@@ -100,7 +109,9 @@ def test_random_sequences_keep_availability_and_bookings_consistent(world, djang
                     if action == "book" and offered:
                         start, staff_id = offered[second % len(offered)]
                         member = next(m for m in world["members"] if m.pk == staff_id)
-                        body = booking_body(salon=salon, service=service, staff_member=member, start=start)
+                        body = booking_body(
+                            salon=salon, service=service, staff_member=member, start=start, customer_phone=_phone()
+                        )
                         assert APIClient().post("/api/bookings/", body, format="json").status_code == 201
                     elif action == "book_unoffered":
                         member = world["members"][second % 2]

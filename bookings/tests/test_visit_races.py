@@ -14,9 +14,10 @@ from bookings.booking_plans import PartChoice, booking_visit_create
 from bookings.models import Booking
 from bookings.services import Actor, BookingRequest, Customer, PartRequest, booking_create
 from bookings.tests.factories import next_local
-from bookings.tests.test_races import _race
 from resources.models import Resource, ResourceHold
 from resources.services import resource_save
+from salonbook.errors import SlotUnavailable
+from salonbook.tests.races import labelled, race
 from salons.tests.factories import SalonFactory, ServiceFactory, StaffMemberFactory
 from slots.services import slots_generate
 
@@ -116,3 +117,7 @@ def test_a_resource_unit_cannot_be_held_twice_even_bypassing_the_services(shop):
     held = ResourceHold.objects.filter(booking_id=booking.pk).first()
     with pytest.raises(IntegrityError), transaction.atomic():
         ResourceHold.objects.create(salon=salon, resource=held.resource, unit=held.unit, cell=held.cell, booking_id=0)
+
+
+def _race(calls):
+    return race([labelled("booked", call) for call in calls], refused={SlotUnavailable: "taken"})
