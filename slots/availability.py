@@ -74,15 +74,20 @@ def _free_by_day(
     if not offers_service(salon=salon, service=service):
         return {}
     if service.processing_minutes or needs_of_services([service.pk]):
-        return _free_by_day_as_visit(
+        # A one-part visit: each free staff member at each start.
+        visits = free_visits(
             salon=salon,
             first_day=first_day,
             days=days,
-            service=service,
-            staff_member_id=staff_member_id,
+            asks=[PartAsk(service, staff_member_id)],
             now=now,
             with_notice=with_notice,
+            each_first_staff=True,
         )
+        return {
+            day: [(visit.parts[0].staff_member_id, int(visit.start.timestamp())) for visit in found]
+            for day, found in visits.items()
+        }
     staff = staff_doing_service(salon=salon, service=service)
     if staff_member_id is not None:
         staff = staff.filter(pk=staff_member_id)
@@ -104,33 +109,6 @@ def _free_by_day(
     for free in found.values():
         free.sort(key=lambda pair: (pair[1], pair[0]))
     return found
-
-
-def _free_by_day_as_visit(
-    *,
-    salon: Salon,
-    first_day: dt.date,
-    days: int,
-    service: Service,
-    staff_member_id: int | None,
-    now: dt.datetime,
-    with_notice: bool,
-) -> dict[dt.date, list[tuple[int, int]]]:
-    """``_free_by_day`` for a service with a processing phase or resources:
-    a visit of one part, each free staff member at each start."""
-    visits = free_visits(
-        salon=salon,
-        first_day=first_day,
-        days=days,
-        asks=[PartAsk(service, staff_member_id)],
-        now=now,
-        with_notice=with_notice,
-        each_first_staff=True,
-    )
-    return {
-        day: [(visit.parts[0].staff_member_id, int(visit.start.timestamp())) for visit in found]
-        for day, found in visits.items()
-    }
 
 
 def availability_for_day(

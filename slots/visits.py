@@ -46,10 +46,6 @@ class PlannedPart:
     start: dt.datetime
     end: dt.datetime  # the end of the service itself, without its buffer
 
-    @property
-    def staff_periods(self) -> tuple[tuple[dt.datetime, dt.datetime], ...]:
-        return staff_periods(self.service, self.start)
-
 
 @dataclass(frozen=True)
 class PlannedVisit:

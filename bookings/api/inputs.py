@@ -69,6 +69,8 @@ class RepeatSerializer(serializers.Serializer):
 
 
 class PartSerializer(serializers.Serializer):
+    """A service with a staff member, or anyone: one part of a booking."""
+
     service = serializers.IntegerField(min_value=1, max_value=MAX_ID, help_text="Service id")
     staff = serializers.IntegerField(
         min_value=1,
@@ -76,7 +78,7 @@ class PartSerializer(serializers.Serializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="Staff member id; null (or left out) for anyone free then",
+        help_text="Staff member id, as availability gave it; leave out (or null) for anyone free then",
     )
 
     def validate_service(self, pk: int) -> Service:
@@ -86,7 +88,7 @@ class PartSerializer(serializers.Serializer):
         return None if pk is None else _lookup(StaffMember, "No such staff member.", pk=pk)
 
 
-class BookingCreateSerializer(serializers.Serializer):
+class BookingCreateSerializer(PartSerializer):
     salon = serializers.SlugField(max_length=60, help_text="The salon's slug")
     service = serializers.IntegerField(
         min_value=1, max_value=MAX_ID, required=False, help_text="Service id (or `services` for a visit)"
@@ -98,14 +100,6 @@ class BookingCreateSerializer(serializers.Serializer):
         max_length=MAX_PARTS,
         help_text="A visit: its services in order, each with its staff member or null for anyone "
         "(instead of `service` and `staff`)",
-    )
-    staff = serializers.IntegerField(
-        min_value=1,
-        max_value=MAX_ID,
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Staff member id, as availability gave it; leave out (or null) for anyone free then",
     )
     start = AwareDateTimeField(help_text="A start that availability offered, with its offset")
     customer_name = serializers.CharField(max_length=120, validators=[validate_person_name])
@@ -129,12 +123,6 @@ class BookingCreateSerializer(serializers.Serializer):
 
     def validate_salon(self, slug: str) -> Salon:
         return _lookup(Salon, "No salon with that name.", slug=slug)
-
-    def validate_service(self, pk: int) -> Service:
-        return _lookup(Service, "No such service.", pk=pk)
-
-    def validate_staff(self, pk: int | None) -> StaffMember | None:
-        return None if pk is None else _lookup(StaffMember, "No such staff member.", pk=pk)
 
     def validate_website(self, value: str) -> str:
         if value.strip():
